@@ -1,0 +1,137 @@
+"""Foods with nutrients per 100 g, household portions, and phytate/oxalate with their basis."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+# Above this the value is a typo, not a food: the richest foods in SR28 (rice bran,
+# pumpkin seeds, cocoa) stay below ~800 mg/100 g.
+MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G = 1000
+
+
+class Basis(models.TextChoices):
+    MEASURED = "measured", "Measured (IFCT 2017)"
+    CITED = "cited", "Literature value"
+    ESTIMATE = "estimate", "Estimate by rule"
+
+
+class FoodSource(models.TextChoices):
+    USDA_SR28 = "usda_sr28", "USDA SR28"
+    CUSTOM = "custom", "Custom food"
+
+
+class FoodQuerySet(models.QuerySet["Food"]):
+    def visible_to(self, user: object) -> "FoodQuerySet":
+        """Database foods for everyone; a custom food only for the person who made it."""
+        if getattr(user, "is_authenticated", False):
+            return self.filter(Q(owner__isnull=True) | Q(owner=user))
+        return self.filter(owner__isnull=True)
+
+
+def non_negative() -> list[MinValueValidator]:
+    return [MinValueValidator(0)]
+
+
+class Food(models.Model):
+    source = models.CharField(max_length=16, choices=FoodSource.choices)
+    # The NDB number for SR28 foods ("12014"), what score_day and suggest look up.
+    code = models.CharField(max_length=16)
+    description = models.CharField(max_length=255)
+    food_group = models.CharField(max_length=80, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="custom_foods",
+        help_text="Set for a person's custom food, which only they see.",
+    )
+
+    kcal_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    protein_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    fat_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    carbohydrate_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    fibre_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    magnesium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    calcium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    potassium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    sodium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    phosphorus_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    zinc_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    iron_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    vitamin_d_ug_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+
+    phytate_mg_per_100g = models.FloatField(default=0, validators=non_negative())
+    phytate_basis = models.CharField(max_length=10, choices=Basis.choices)
+    # A citation, an IFCT food code, or the name of the estimate rule.
+    phytate_source = models.CharField(max_length=255)
+    oxalate_mg_per_100g = models.FloatField(default=0, validators=non_negative())
+    oxalate_basis = models.CharField(max_length=10, choices=Basis.choices)
+    oxalate_source = models.CharField(max_length=255)
+
+    history = HistoricalRecords()
+    objects = FoodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["description"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "code"], name="food_unique_source_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self) -> None:
+        mg = self.magnesium_mg_per_100g
+        if mg is not None and mg > MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:
+            raise ValidationError(
+                {
+                    "magnesium_mg_per_100g": (
+                        f"{mg:g} mg/100 g is implausible: no food exceeds "
+                        f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G} mg/100 g."
+                    )
+                }
+            )
+
+    @property
+    def magnesium_mg_per_100kcal(self) -> float | None:
+        if not self.kcal_per_100g or self.magnesium_mg_per_100g is None:
+            return None
+        return 100 * self.magnesium_mg_per_100g / self.kcal_per_100g
+
+
+class Portion(models.Model):
+    """A USDA household measure: `amount` `unit` weighs `grams` ("1 oz" = 28.35 g)."""
+
+    food = models.ForeignKey(Food, on_delete=models.CASCADE, related_name="portions")
+    seq = models.PositiveSmallIntegerField(default=1)
+    amount = models.DecimalField(
+        max_digits=8, decimal_places=3, default=Decimal(1), validators=[MinValueValidator(0)]
+    )
+    unit = models.CharField(max_length=120)
+    grams = models.FloatField(validators=[MinValueValidator(0)])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["food", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["food", "seq"], name="portion_unique_food_seq"),
+            models.CheckConstraint(condition=Q(grams__gt=0), name="portion_grams_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} = {self.grams:g} g"
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount.normalize():f} {self.unit}"
+
+    def clean(self) -> None:
+        if self.grams is not None and self.grams <= 0:
+            raise ValidationError({"grams": "A portion must weigh more than 0 g."})

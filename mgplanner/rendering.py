@@ -1,0 +1,39 @@
+"""One place that renders a page, or one named block of it for an HTMX request."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
+from jinja2_fragments import render_block
+
+
+def render_page(
+    request: HttpRequest,
+    template_name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the whole template, or only `block` when htmx asks for a fragment.
+
+    A history restore (`HX-History-Restore-Request`) gets the whole page, so a
+    back button never shows a bare fragment.
+    """
+    engine = engines["jinja2"]
+    htmx = getattr(request, "htmx", None)
+    wants_fragment = block is not None and bool(htmx) and not htmx.history_restore_request
+    if not wants_fragment:
+        template = engine.get_template(template_name)
+        return HttpResponse(template.render(context or {}, request), status=status)
+    full_context: dict[str, Any] = {
+        "request": request,
+        "csrf_input": csrf_input_lazy(request),
+        "csrf_token": csrf_token_lazy(request),
+    }
+    for processor in engine.template_context_processors:
+        full_context.update(processor(request))
+    full_context.update(context or {})
+    html = render_block(engine.env, template_name, block, **full_context)
+    return HttpResponse(html, status=status)

@@ -1,0 +1,7 @@
+import pytest
+from django.test import Client
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
