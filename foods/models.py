@@ -135,3 +135,19 @@ class Portion(models.Model):
     def clean(self) -> None:
         if self.grams is not None and self.grams <= 0:
             raise ValidationError({"grams": "A portion must weigh more than 0 g."})
+
+
+class FoodDataLoad(models.Model):
+    """A record of each shipped food file loaded, so a second `load_foods` can skip it."""
+
+    sha256 = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=255)
+    foods = models.PositiveIntegerField()
+    portions = models.PositiveIntegerField()
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.sha256[:12]}) at {self.loaded_at:%Y-%m-%d %H:%M}"
