@@ -8,4 +8,5 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("foods/", include("foods.urls")),
+    path("accounts/", include("accounts.urls")),
 ]

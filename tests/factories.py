@@ -25,12 +25,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):
-    """An onboarded woman born 1 March 1991 (34 on 1 January 2026), no pregnancy or medicines."""
+    """An onboarded woman of 34 today, no pregnancy, kidney disease or medicines."""
 
     class Meta:
         model = Profile
 
     user = factory.SubFactory(UserFactory)
-    date_of_birth = date(1991, 3, 1)
+    # Born on 1 January, so her age is the same on every day of the current year.
+    date_of_birth = factory.LazyFunction(lambda: date(timezone.localdate().year - 34, 1, 1))
     sex = Sex.FEMALE
     onboarded_at = factory.LazyFunction(timezone.now)

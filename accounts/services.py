@@ -1,0 +1,207 @@
+"""Writes for accounts: sign-up and the nutrition profile. Each is one transaction."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Exclusion, Medication, Profile, Sex, User
+
+# The fields a person sets about themselves. The custom target is not here on purpose:
+# only a linked dietitian sets it, through its own service.
+PROFILE_FIELDS = frozenset(
+    {
+        "date_of_birth",
+        "sex",
+        "pregnant_from",
+        "pregnant_until",
+        "lactating_from",
+        "lactating_until",
+        "ckd_stage",
+        "medications",
+        "diet",
+        "exclusions",
+        "kcal_goal",
+    }
+)
+
+# The engine refuses under 1 year (there is no RDA, only an adequate intake: IOM 1997).
+MIN_AGE_YEARS = 1
+MAX_AGE_YEARS = 120
+KCAL_GOAL_MIN = 800
+KCAL_GOAL_MAX = 6000
+# A generous bound: 42 weeks is post-term; counting from the last period adds about two.
+MAX_PREGNANCY = timedelta(weeks=45)
+
+DUPLICATE_EMAIL = (
+    "An account with this email address already exists. Log in or reset your password."
+)
+
+
+def user_sign_up(*, email: str, password: str, display_name: str) -> User:
+    """Create a person's account and their empty profile together, or nothing.
+
+    Raises ValidationError keyed by `email`, `display_name` and `password`.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    candidate = User(email=email, display_name=display_name.strip())
+    errors: dict[str, list[str]] = {}
+    try:
+        # Uniqueness is checked below with a friendlier message than the model's.
+        candidate.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors.setdefault("email", []).append(DUPLICATE_EMAIL)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, display_name=candidate.display_name
+            )
+            Profile.objects.create(user=user)
+    except IntegrityError as error:
+        # Two sign-ups for one address at the same moment: the unique index decides.
+        raise ValidationError({"email": [DUPLICATE_EMAIL]}) from error
+    return user
+
+
+def _list_of_choices(value: Any, allowed: list[str], noun: str) -> tuple[list[str], list[str]]:
+    """Deduplicate and sort a list of choice values; report each value the model does not know."""
+    if not isinstance(value, list | tuple | set | frozenset):
+        return [], [f"Give the {noun}s as a list."]
+    unknown = sorted({str(item) for item in value if item not in allowed})
+    problems = [f"Unknown {noun}: “{item}”." for item in unknown]
+    return sorted({str(item) for item in value}), problems
+
+
+def profile_problems(profile: Profile, *, today: date) -> dict[str, list[str]]:
+    """The rules a profile must keep beyond its field types, keyed by field."""
+    from plans.targets import age_on
+
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    born = profile.date_of_birth
+    if born is not None:
+        if born > today:
+            add("date_of_birth", "The date of birth cannot be in the future.")
+        elif age_on(born, today) < MIN_AGE_YEARS:
+            add(
+                "date_of_birth",
+                "The planner is for people aged 1 year and over: under 1 there is no RDA, "
+                "only an adequate intake.",
+            )
+        elif age_on(born, today) > MAX_AGE_YEARS:
+            add("date_of_birth", "Check the date of birth: it is more than 120 years ago.")
+
+    pregnancy_given = profile.pregnant_from is not None or profile.pregnant_until is not None
+    lactation_given = profile.lactating_from is not None or profile.lactating_until is not None
+    if profile.sex != Sex.FEMALE:
+        if pregnancy_given:
+            add("pregnant_from", "Pregnancy applies only when sex is female.")
+        if lactation_given:
+            add("lactating_from", "Breastfeeding applies only when sex is female.")
+
+    pregnant_from, pregnant_until = profile.pregnant_from, profile.pregnant_until
+    if pregnancy_given and (pregnant_from is None or pregnant_until is None):
+        field = "pregnant_from" if pregnant_from is None else "pregnant_until"
+        add(field, "Give both the start of the pregnancy and its due date.")
+    elif pregnant_from is not None and pregnant_until is not None:
+        if pregnant_until < pregnant_from:
+            add("pregnant_until", "The due date must be on or after the start of the pregnancy.")
+        elif pregnant_until - pregnant_from > MAX_PREGNANCY:
+            add("pregnant_until", "A pregnancy lasts at most about 45 weeks: check the dates.")
+
+    lactating_from, lactating_until = profile.lactating_from, profile.lactating_until
+    if lactating_until is not None and lactating_from is None:
+        add("lactating_from", "Give the date breastfeeding started.")
+    elif (
+        lactating_from is not None
+        and lactating_until is not None
+        and lactating_until < lactating_from
+    ):
+        add("lactating_until", "The end of breastfeeding must be on or after its start.")
+
+    if (
+        pregnant_from is not None
+        and pregnant_until is not None
+        and lactating_from is not None
+        and pregnant_from <= pregnant_until
+        # An open-ended lactation runs on indefinitely.
+        and pregnant_from <= (lactating_until or date.max)
+        and lactating_from <= pregnant_until
+    ):
+        add(
+            "lactating_from",
+            "Pregnancy and breastfeeding overlap: on any one day at most one of them applies "
+            "(the targets differ). Start breastfeeding after the due date, or correct the dates.",
+        )
+
+    if profile.kcal_goal is not None and not KCAL_GOAL_MIN <= profile.kcal_goal <= KCAL_GOAL_MAX:
+        add(
+            "kcal_goal",
+            f"An energy goal must be between {KCAL_GOAL_MIN} and {KCAL_GOAL_MAX} kcal a day.",
+        )
+
+    medications, medication_problems = _list_of_choices(
+        profile.medications, list(Medication.values), "medication"
+    )
+    exclusions, exclusion_problems = _list_of_choices(
+        profile.exclusions, list(Exclusion.values), "exclusion"
+    )
+    for message in medication_problems:
+        add("medications", message)
+    for message in exclusion_problems:
+        add("exclusions", message)
+    if not medication_problems:
+        profile.medications = medications
+    if not exclusion_problems:
+        profile.exclusions = exclusions
+    return problems
+
+
+def profile_update(
+    *, user: User, finish_onboarding: bool = False, today: date | None = None, **fields: Any
+) -> Profile:
+    """Set some of a person's profile fields, checking the whole profile, or save nothing.
+
+    `finish_onboarding` marks the wizard done; it needs the date of birth and sex, which
+    every target depends on. Raises ValidationError keyed by field name.
+    """
+    unknown = sorted(set(fields) - PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"profile_update() does not set: {', '.join(unknown)}")
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        problems = profile_problems(profile, today=today)
+        try:
+            profile.full_clean()
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                problems.setdefault(field, []).extend(messages)
+        if finish_onboarding:
+            if profile.date_of_birth is None:
+                problems.setdefault("date_of_birth", []).append("Give your date of birth.")
+            if not profile.sex:
+                problems.setdefault("sex", []).append("Choose the sex the RDA table uses.")
+        if problems:
+            # Raising inside the block rolls back a profile created just now as well.
+            raise ValidationError(problems)
+        if finish_onboarding and profile.onboarded_at is None:
+            profile.onboarded_at = timezone.now()
+        profile.save()
+    return profile
