@@ -1,6 +1,7 @@
 """Factories for tests, one section per app; append, do not rewrite."""
 
 from datetime import date
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -35,3 +36,118 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     date_of_birth = factory.LazyFunction(lambda: date(timezone.localdate().year - 34, 1, 1))
     sex = Sex.FEMALE
     onboarded_at = factory.LazyFunction(timezone.now)
+
+
+# ---- foods (used by plans tests) ----
+
+
+class FoodFactory(factory.django.DjangoModelFactory):
+    """An SR28-like food: pumpkin-seed-ish magnesium and phytate, no oxalate."""
+
+    class Meta:
+        model = "foods.Food"
+
+    source = "usda_sr28"
+    code = factory.Sequence(lambda n: f"9{n:05d}")
+    description = factory.Sequence(lambda n: f"Test food {n}")
+    food_group = "Nut and Seed Products"
+    kcal_per_100g = 559.0
+    magnesium_mg_per_100g = 592.0
+    calcium_mg_per_100g = 46.0
+    phytate_mg_per_100g = 1900.0
+    phytate_basis = "cited"
+    phytate_source = "test"
+    oxalate_mg_per_100g = 0.0
+    oxalate_basis = "estimate"
+    oxalate_source = "test"
+
+
+class PortionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "foods.Portion"
+
+    food = factory.SubFactory(FoodFactory)
+    seq = factory.Sequence(lambda n: n + 1)
+    amount = factory.LazyFunction(lambda: Decimal(1))
+    unit = "oz"
+    grams = 28.35
+
+
+# ---- plans ----
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.Plan"
+
+    owner = factory.SubFactory(UserFactory)
+
+
+class DayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.Day"
+
+    plan = factory.SubFactory(PlanFactory)
+    date = factory.LazyFunction(timezone.localdate)
+
+
+class MealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.Meal"
+
+    day = factory.SubFactory(DayFactory)
+    name = "Breakfast"
+    position = factory.Sequence(lambda n: n)
+
+
+class MealItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.MealItem"
+
+    meal = factory.SubFactory(MealFactory)
+    food = factory.SubFactory(FoodFactory)
+    grams = 30.0
+    position = factory.Sequence(lambda n: n)
+
+
+class SupplementProductFactory(factory.django.DjangoModelFactory):
+    """300 mg elemental magnesium as citrate per tablet."""
+
+    class Meta:
+        model = "plans.SupplementProduct"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Magnesium citrate {n}")
+    kind = "magnesium"
+    form = "citrate"
+    amount_mg = 300.0
+    amount_basis = "elemental"
+
+
+class SupplementDoseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.SupplementDose"
+
+    day = factory.SubFactory(DayFactory)
+    product = factory.SubFactory(
+        SupplementProductFactory, owner=factory.SelfAttribute("..day.plan.owner")
+    )
+    quantity = 1
+
+
+class MealTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.MealTemplate"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Template {n}")
+
+
+class MealTemplateItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.MealTemplateItem"
+
+    template = factory.SubFactory(MealTemplateFactory)
+    food = factory.SubFactory(FoodFactory)
+    grams = 30.0
+    position = factory.Sequence(lambda n: n)

@@ -1,0 +1,290 @@
+"""Plans: a person's days, their meals and items, supplements taken, and meal templates."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from foods.models import Food, Portion
+
+# Above this an amount is a typo, not a meal: 5 kg of one food in one sitting.
+MAX_ITEM_GRAMS = 5000
+
+
+class Preparation(models.TextChoices):
+    """Mirrors plans.scoring.PREPARATIONS; each lowers phytate by the spec's factor."""
+
+    NONE = "none", "As is"
+    SOAKED = "soaked", "Soaked"
+    SPROUTED = "sprouted", "Sprouted"
+    FERMENTED = "fermented", "Fermented"
+
+
+DEFAULT_MEAL_NAMES = ("Breakfast", "Lunch", "Dinner", "Snacks")
+
+
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def visible_to(self, user: Any) -> "PlanQuerySet":
+        """Only the owner's plan for now; a dietitian's access comes with the client link."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(owner=user)
+
+
+class Plan(models.Model):
+    """One per person, created the first time they plan a day."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan"
+    )
+    name = models.CharField(max_length=120, default="My plan")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.owner})"
+
+
+class Day(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+    notes = models.TextField(blank=True, max_length=4000)
+    # Bumped by every write to the day, so a stale form can be told apart from a fresh one.
+    version = models.PositiveIntegerField(default=1)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_edited_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "date"], name="day_unique_plan_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} of {self.plan}"
+
+
+class Meal(models.Model):
+    day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="meals")
+    name = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AmountFields(models.Model):
+    """What a meal item and a template item share: a food, how much, how prepared."""
+
+    food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="+")
+    grams = models.FloatField(
+        validators=[MinValueValidator(0.1), MaxValueValidator(MAX_ITEM_GRAMS)],
+        help_text="The weight eaten; derived from the household measure when one is used.",
+    )
+    # The household measure the person chose ("2 × 1 oz"); grams is what scoring uses.
+    portion = models.ForeignKey(
+        Portion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    portion_quantity = models.DecimalField(
+        max_digits=7,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    preparation = models.CharField(
+        max_length=10, choices=Preparation.choices, default=Preparation.NONE
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.grams is not None and self.grams <= 0:
+            errors["grams"] = "Enter an amount above 0 g."
+        if self.portion_id is not None:
+            if self.portion_quantity is None:
+                errors["portion_quantity"] = "Enter how many of the measure."
+            elif self.food_id is not None and self.portion.food_id != self.food_id:
+                errors["portion"] = "That measure belongs to another food."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def amount_label(self) -> str:
+        """ "2 × 1 oz (56.7 g)" for a household measure, "120 g" otherwise."""
+        if self.portion_id is not None and self.portion_quantity is not None:
+            quantity = f"{self.portion_quantity.normalize():f}"
+            return f"{quantity} × {self.portion.label} ({self.grams:.0f} g)"
+        return f"{self.grams:g} g"
+
+
+class MealItem(AmountFields):
+    meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="items")
+    # Set on delete so Undo can bring the item back; nothing reads deleted items but undo.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meal", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(grams__gt=0), name="meal_item_grams_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grams:g} g {self.food}"
+
+
+class SupplementKind(models.TextChoices):
+    MAGNESIUM = "magnesium", "Magnesium"
+    CALCIUM = "calcium", "Calcium"
+    VITAMIN_D = "vitamin_d", "Vitamin D"
+
+
+class AmountBasis(models.TextChoices):
+    COMPOUND = "compound", "Compound (e.g. 500 mg magnesium citrate)"
+    ELEMENTAL = "elemental", "Elemental magnesium"
+
+
+class SupplementProduct(models.Model):
+    """A product a person takes, saved once and logged on many days."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplement_products"
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=SupplementKind.choices)
+    # A key of plans.supplements.FORMS for magnesium; blank for calcium and vitamin D.
+    form = models.CharField(max_length=20, blank=True)
+    amount_mg = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(5000)],
+        help_text="Magnesium per unit, as printed on the label.",
+    )
+    amount_basis = models.CharField(
+        max_length=10, choices=AmountBasis.choices, default=AmountBasis.ELEMENTAL
+    )
+    calcium_mg = models.FloatField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(5000)]
+    )
+    vitamin_d_iu = models.FloatField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100000)]
+    )
+    # Overrides the form's fractional absorption when a study of this product says otherwise.
+    bioavailability = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["owner", "archived", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from plans.supplements import FORMS
+
+        errors: dict[str, str] = {}
+        if self.kind == SupplementKind.MAGNESIUM:
+            if self.form not in FORMS:
+                errors["form"] = "Pick the magnesium form printed on the label."
+            if not self.amount_mg:
+                errors["amount_mg"] = "Enter the magnesium per tablet or scoop."
+        elif self.form:
+            errors["form"] = "Only magnesium products have a form."
+        if self.kind == SupplementKind.CALCIUM and not self.calcium_mg:
+            errors["calcium_mg"] = "Enter the calcium per tablet."
+        if self.kind == SupplementKind.VITAMIN_D and not self.vitamin_d_iu:
+            errors["vitamin_d_iu"] = "Enter the vitamin D per tablet in IU."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def elemental_mg(self) -> float:
+        """Elemental magnesium per unit, whichever way the label states it."""
+        from plans.supplements import elemental_mg
+
+        if self.kind != SupplementKind.MAGNESIUM or not self.amount_mg:
+            return 0.0
+        if self.amount_basis == AmountBasis.ELEMENTAL:
+            return float(self.amount_mg)
+        return elemental_mg(self.form, float(self.amount_mg))
+
+
+class SupplementDose(models.Model):
+    day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="supplement_doses")
+    product = models.ForeignKey(SupplementProduct, on_delete=models.PROTECT, related_name="doses")
+    quantity = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal(20))],
+        help_text="Tablets, capsules or scoops.",
+    )
+    # Taken with this meal (absorbed together with it), or on its own at `taken_at`.
+    meal = models.ForeignKey(
+        Meal, null=True, blank=True, on_delete=models.SET_NULL, related_name="supplement_doses"
+    )
+    taken_at = models.TimeField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity.normalize():f} × {self.product}"
+
+    def clean(self) -> None:
+        if self.meal_id is not None and self.day_id is not None and self.meal.day_id != self.day_id:
+            raise ValidationError({"meal": "That meal is on another day."})
+
+
+class MealTemplate(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meal_templates"
+    )
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MealTemplateItem(AmountFields):
+    template = models.ForeignKey(MealTemplate, on_delete=models.CASCADE, related_name="items")
+
+    class Meta:
+        ordering = ["template", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grams__gt=0), name="meal_template_item_grams_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grams:g} g {self.food}"
