@@ -68,11 +68,12 @@ class Food(models.Model):
 
     phytate_mg_per_100g = models.FloatField(default=0, validators=non_negative())
     phytate_basis = models.CharField(max_length=10, choices=Basis.choices)
-    # A citation, an IFCT food code, or the name of the estimate rule.
-    phytate_source = models.CharField(max_length=255)
+    # A citation, an IFCT food code, or the name of the estimate rule. 500 because the
+    # curated literature citations reach ~380 characters (two references in one row).
+    phytate_source = models.CharField(max_length=500)
     oxalate_mg_per_100g = models.FloatField(default=0, validators=non_negative())
     oxalate_basis = models.CharField(max_length=10, choices=Basis.choices)
-    oxalate_source = models.CharField(max_length=255)
+    oxalate_source = models.CharField(max_length=500)
 
     history = HistoricalRecords()
     objects = FoodQuerySet.as_manager()
