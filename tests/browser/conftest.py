@@ -7,14 +7,15 @@ real SR28 rows, far faster than loading the whole file.
 
 import os
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from accounts.models import User
-from foods.models import Basis, Food, FoodSource, Portion
-from tests.factories import ProfileFactory
+from foods.models import Basis, Food, FoodSource
+from tests.factories import FoodFactory, PortionFactory, ProfileFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -125,7 +126,7 @@ NUTRIENT_FIELDS = (
 def load_browser_foods() -> dict[str, Food]:
     foods: dict[str, Food] = {}
     for row in FOODS:
-        food = Food.objects.create(
+        food = FoodFactory(
             source=FoodSource.USDA_SR28,
             code=row["code"],
             description=row["description"],
@@ -139,7 +140,7 @@ def load_browser_foods() -> dict[str, Food]:
             **dict(zip(NUTRIENT_FIELDS, row["nutrients"], strict=True)),
         )
         for seq, (amount, unit, grams) in enumerate(row["portions"], start=1):
-            Portion.objects.create(food=food, seq=seq, amount=amount, unit=unit, grams=grams)
+            PortionFactory(food=food, seq=seq, amount=Decimal(str(amount)), unit=unit, grams=grams)
         foods[row["code"]] = food
     return foods
 
