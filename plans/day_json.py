@@ -1,0 +1,362 @@
+"""Read a day in the `score_day` JSON format (scoring-model.md section 7) into engine inputs.
+
+Pure: foods named by code are resolved through the `lookup_food` callable the caller passes
+(the command passes `foods.selectors.food_values_by_code`). Every problem is a DayInputError
+whose message is one line naming where in the input it is, e.g.
+`occasions[0].items[1].grams: must be a number of 0 or more, not -5`.
+"""
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from foods.values import FoodValues
+from plans.scoring import PREPARATIONS, Day, Item, Meal, Supplement, standalone_name
+from plans.supplements import FORMS
+from plans.targets import CKD_STAGES, MEDICATIONS, SEXES, Person, TargetError, target_for
+
+# Generous physical bounds: they keep the arithmetic finite without refusing any real meal.
+MAX_GRAMS = 10_000.0  # one item of a day, 10 kg
+MAX_MG_PER_100G = 100_000.0  # nothing is more than 100 g of anything per 100 g
+MAX_KCAL_PER_100G = 1_000.0
+MAX_SUPPLEMENT_MG = 100_000.0
+MAX_TARGET_MG = 10_000.0
+
+PROFILE_KEYS = frozenset(
+    {
+        "sex",
+        "age_years",
+        "pregnant",
+        "lactating",
+        "ckd_stage",
+        "medications",
+        "target_mg",
+        "diet",  # shared with `suggest`; ignored for scoring
+        "exclusions",  # shared with `suggest`; ignored for scoring
+    }
+)
+NUTRIENT_KEYS = (
+    "magnesium_mg_per_100g",
+    "phytate_mg_per_100g",
+    "oxalate_mg_per_100g",
+    "calcium_mg_per_100g",
+    "kcal_per_100g",
+)
+ITEM_KEYS = frozenset({"name", "grams", "food", "preparation", *NUTRIENT_KEYS})
+OCCASION_KEYS = frozenset({"name", "items"})
+SUPPLEMENT_KEYS = frozenset(
+    {"form", "compound_mg", "elemental_mg", "name", "with", "calcium_mg", "bioavailability"}
+)
+
+FoodLookup = Callable[[Iterable[str]], Mapping[str, FoodValues]]
+
+
+class DayInputError(ValueError):
+    """The input is not a day the engine can score; the message is one line for people."""
+
+
+def _fail(where: str, problem: str) -> DayInputError:
+    return DayInputError(f"{where}: {problem}" if where else problem)
+
+
+def _describe(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, list | dict):
+        text = "a list" if isinstance(value, list) else "an object"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _object(value: object, where: str, allowed: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(where, f"must be an object, not {_describe(value)}")
+    unknown = sorted(key for key in value if key not in allowed)
+    if unknown:
+        raise _fail(where, f"unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+    return value
+
+
+def _number(value: object, where: str, *, upper: float, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(where, f"must be a number, not {_describe(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise _fail(where, f"must be a finite number, not {_describe(value)}")
+    if positive and number <= 0:
+        raise _fail(where, f"must be more than 0, not {_describe(value)}")
+    if number < 0:
+        raise _fail(where, f"must be a number of 0 or more, not {_describe(value)}")
+    if number > upper:
+        raise _fail(where, f"must be at most {upper:,.0f}, not {_describe(value)}")
+    return number
+
+
+def _optional_number(
+    data: dict[str, Any], key: str, where: str, *, upper: float, default: float = 0.0
+) -> float:
+    if key not in data or data[key] is None:
+        return default
+    return _number(data[key], f"{where}.{key}", upper=upper)
+
+
+def _text(value: object, where: str, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise _fail(where, f"must be a string, not {_describe(value)}")
+    if required and not value.strip():
+        raise _fail(where, "must not be empty")
+    return value.strip()
+
+
+def _bool(data: dict[str, Any], key: str, where: str) -> bool:
+    value = data.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _fail(f"{where}.{key}", f"must be true or false, not {_describe(value)}")
+    return value
+
+
+def _int(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(where, f"must be a whole number, not {_describe(value)}")
+    if isinstance(value, float) and not value.is_integer():
+        raise _fail(where, f"must be a whole number, not {_describe(value)}")
+    return int(value)
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _fail(where, f"must be a list, not {_describe(value)}")
+    return value
+
+
+def parse_person(data: object, where: str = "profile") -> Person:
+    profile = _object(data, where, PROFILE_KEYS)
+    if "sex" not in profile:
+        raise _fail(where, "'sex' is required ('female' or 'male')")
+    sex = profile["sex"]
+    if sex not in SEXES:
+        raise _fail(f"{where}.sex", f"must be 'female' or 'male', not {_describe(sex)}")
+    if profile.get("age_years") is None:
+        raise _fail(where, "'age_years' is required (whole years, 1 or more)")
+    age_years = _int(profile["age_years"], f"{where}.age_years")
+    if age_years < 1:
+        raise _fail(
+            f"{where}.age_years",
+            f"must be at least 1 (there is no RDA for magnesium under 1 year), not {age_years}",
+        )
+    if age_years > 130:
+        raise _fail(f"{where}.age_years", f"must be at most 130, not {age_years}")
+    ckd_stage = 0
+    if profile.get("ckd_stage") is not None:
+        ckd_stage = _int(profile["ckd_stage"], f"{where}.ckd_stage")
+        if ckd_stage not in CKD_STAGES:
+            raise _fail(f"{where}.ckd_stage", f"must be 0 to 5, not {ckd_stage}")
+    medications: set[str] = set()
+    for index, name in enumerate(_list(profile.get("medications") or [], f"{where}.medications")):
+        if name not in MEDICATIONS:
+            raise _fail(
+                f"{where}.medications[{index}]",
+                f"unknown medication {_describe(name)} (known: {', '.join(MEDICATIONS)})",
+            )
+        medications.add(name)
+    target_mg = None
+    if profile.get("target_mg") is not None:
+        target_mg = _number(
+            profile["target_mg"], f"{where}.target_mg", upper=MAX_TARGET_MG, positive=True
+        )
+    person = Person(
+        sex=sex,
+        age_years=age_years,
+        pregnant=_bool(profile, "pregnant", where),
+        lactating=_bool(profile, "lactating", where),
+        ckd_stage=ckd_stage,
+        medications=frozenset(medications),
+        target_mg=target_mg,
+    )
+    try:
+        target_for(person)
+    except TargetError as error:
+        raise _fail(where, str(error)) from None
+    return person
+
+
+def _preparation(item: dict[str, Any], where: str) -> str:
+    preparation = item.get("preparation", "none")
+    if preparation is None:
+        return "none"
+    if preparation not in PREPARATIONS:
+        raise _fail(
+            f"{where}.preparation",
+            f"unknown preparation {_describe(preparation)} (known: {', '.join(PREPARATIONS)})",
+        )
+    return preparation
+
+
+def parse_day(data: object, lookup_food: FoodLookup) -> Day:
+    """The engine's Day for a `score_day` JSON document; raises DayInputError."""
+    if not isinstance(data, dict):
+        raise _fail("", f"the day must be a JSON object, not {_describe(data)}")
+    if "profile" not in data:
+        raise _fail("", "'profile' is required")
+    person = parse_person(data["profile"])
+
+    raw_occasions = _list(data.get("occasions") or [], "occasions")
+    names: set[str] = set()
+    parsed: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
+    codes: set[str] = set()
+    for o_index, raw in enumerate(raw_occasions):
+        where = f"occasions[{o_index}]"
+        occasion = _object(raw, where, OCCASION_KEYS)
+        if "name" not in occasion:
+            raise _fail(where, "'name' is required")
+        name = _text(occasion["name"], f"{where}.name")
+        if name in names:
+            raise _fail(f"{where}.name", f"two occasions are named {name!r}")
+        names.add(name)
+        items = []
+        for i_index, raw_item in enumerate(_list(occasion.get("items") or [], f"{where}.items")):
+            item_where = f"{where}.items[{i_index}]"
+            item = _object(raw_item, item_where, ITEM_KEYS)
+            if "food" in item:
+                code = item["food"]
+                if not isinstance(code, str) or not code.strip():
+                    raise _fail(
+                        f"{item_where}.food", f"must be a food code string, not {_describe(code)}"
+                    )
+                inline = [key for key in NUTRIENT_KEYS if key in item]
+                if inline:
+                    raise _fail(
+                        item_where, f"give either 'food' or nutrients, not both ({inline[0]})"
+                    )
+                codes.add(code.strip())
+            items.append((item_where, item))
+        parsed.append((name, items))
+
+    foods: Mapping[str, FoodValues] = lookup_food(sorted(codes)) if codes else {}
+
+    meals = []
+    for name, items in parsed:
+        meal_items = []
+        for item_where, item in items:
+            if "grams" not in item or item["grams"] is None:
+                raise _fail(item_where, "'grams' is required")
+            grams = _number(item["grams"], f"{item_where}.grams", upper=MAX_GRAMS)
+            preparation = _preparation(item, item_where)
+            label = None
+            if "name" in item and item["name"] is not None:
+                label = _text(item["name"], f"{item_where}.name")
+            if "food" in item:
+                code = item["food"].strip()
+                food = foods.get(code)
+                if food is None:
+                    raise _fail(f"{item_where}.food", f"unknown food code {code!r}")
+                meal_items.append(
+                    Item(
+                        name=label or food.name,
+                        grams=grams,
+                        magnesium_mg_per_100g=food.magnesium_mg_per_100g,
+                        phytate_mg_per_100g=food.phytate_mg_per_100g,
+                        oxalate_mg_per_100g=food.oxalate_mg_per_100g,
+                        calcium_mg_per_100g=food.calcium_mg_per_100g,
+                        kcal_per_100g=food.kcal_per_100g,
+                        preparation=preparation,
+                        code=code,
+                    )
+                )
+                continue
+            if item.get("magnesium_mg_per_100g") is None:
+                raise _fail(item_where, "give 'food' (a food code) or 'magnesium_mg_per_100g'")
+            meal_items.append(
+                Item(
+                    name=label or f"item {len(meal_items) + 1} of {name}",
+                    grams=grams,
+                    magnesium_mg_per_100g=_number(
+                        item["magnesium_mg_per_100g"],
+                        f"{item_where}.magnesium_mg_per_100g",
+                        upper=MAX_MG_PER_100G,
+                    ),
+                    phytate_mg_per_100g=_optional_number(
+                        item, "phytate_mg_per_100g", item_where, upper=MAX_MG_PER_100G
+                    ),
+                    oxalate_mg_per_100g=_optional_number(
+                        item, "oxalate_mg_per_100g", item_where, upper=MAX_MG_PER_100G
+                    ),
+                    calcium_mg_per_100g=_optional_number(
+                        item, "calcium_mg_per_100g", item_where, upper=MAX_MG_PER_100G
+                    ),
+                    kcal_per_100g=_optional_number(
+                        item, "kcal_per_100g", item_where, upper=MAX_KCAL_PER_100G
+                    ),
+                    preparation=preparation,
+                )
+            )
+        meals.append(Meal(name=name, items=tuple(meal_items)))
+
+    supplements = []
+    raw_supplements = _list(data.get("supplements") or [], "supplements")
+    for s_index, raw in enumerate(raw_supplements):
+        supplements.append(_supplement(raw, f"supplements[{s_index}]", names))
+    return Day(person=person, meals=tuple(meals), supplements=tuple(supplements))
+
+
+def _supplement(raw: object, where: str, occasion_names: set[str]) -> Supplement:
+    supplement = _object(raw, where, SUPPLEMENT_KEYS)
+    if "form" not in supplement:
+        raise _fail(where, f"'form' is required ({', '.join(FORMS)})")
+    form_key = supplement["form"]
+    if not isinstance(form_key, str) or form_key not in FORMS:
+        raise _fail(
+            f"{where}.form",
+            f"unknown supplement form {_describe(form_key)} (known: {', '.join(FORMS)})",
+        )
+    form = FORMS[form_key]
+    has_compound = supplement.get("compound_mg") is not None
+    has_elemental = supplement.get("elemental_mg") is not None
+    if has_compound == has_elemental:
+        raise _fail(where, "give exactly one of 'compound_mg' or 'elemental_mg'")
+    if has_compound:
+        if form.molar_mass_g_per_mol is None:
+            raise _fail(
+                f"{where}.compound_mg",
+                f"form {form_key!r} has no formula: give 'elemental_mg' instead",
+            )
+        salt_mg = _number(
+            supplement["compound_mg"], f"{where}.compound_mg", upper=MAX_SUPPLEMENT_MG
+        )
+        magnesium_mg = salt_mg * form.elemental_fraction
+    else:
+        magnesium_mg = _number(
+            supplement["elemental_mg"], f"{where}.elemental_mg", upper=MAX_SUPPLEMENT_MG
+        )
+    name = ""
+    if supplement.get("name") is not None:
+        name = _text(supplement["name"], f"{where}.name")
+    with_meal = None
+    if supplement.get("with") is not None:
+        with_meal = _text(supplement["with"], f"{where}.with")
+        if with_meal not in occasion_names:
+            raise _fail(f"{where}.with", f"names no occasion: {with_meal!r}")
+    bioavailability = None
+    if supplement.get("bioavailability") is not None:
+        bioavailability = _number(
+            supplement["bioavailability"], f"{where}.bioavailability", upper=1.0, positive=True
+        )
+    result = Supplement(
+        form=form_key,
+        elemental_mg=magnesium_mg,
+        name=name,
+        with_meal=with_meal,
+        calcium_mg=_optional_number(supplement, "calcium_mg", where, upper=MAX_SUPPLEMENT_MG),
+        bioavailability=bioavailability,
+    )
+    if with_meal is None and standalone_name(result) in occasion_names:
+        raise _fail(
+            where,
+            f"its own occasion would be named {standalone_name(result)!r}, "
+            "which is already an occasion",
+        )
+    return result
