@@ -1,8 +1,15 @@
 """Reads for foods: values the scoring engine needs (search and detail selectors live here too)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from foods.models import Food, FoodSource
+from django.db import connection
+from django.db.models import BooleanField, Case, F, FloatField, OuterRef, QuerySet, Subquery, When
+from django.db.models.expressions import RawSQL
+
+from foods import search, search_index
+from foods.models import Food, FoodSource, Portion
 from foods.values import FoodValues
 
 
@@ -24,3 +31,158 @@ def food_values_by_code(codes: Iterable[str]) -> dict[str, FoodValues]:
     wanted = {str(code) for code in codes}
     foods = Food.objects.filter(source=FoodSource.USDA_SR28, owner__isnull=True, code__in=wanted)
     return {food.code: food_values(food) for food in foods}
+
+
+# ---- search ----
+
+SORTS = {
+    "relevance": "Best match",
+    "mg_per_100g": "Magnesium per 100 g",
+    "mg_per_100kcal": "Magnesium per 100 kcal",
+    "mg_per_portion": "Magnesium per portion",
+}
+# A search box shows a screenful; asking for more than this is a scrape, not a search.
+MAX_SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    foods: list[Food]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.foods) < self.total
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + len(self.foods)
+
+
+def _first_portion_grams() -> Subquery:
+    first = Portion.objects.filter(food=OuterRef("pk")).order_by("seq").values("grams")[:1]
+    return Subquery(first, output_field=FloatField())
+
+
+def _sort_annotations() -> dict[str, Any]:
+    return {
+        "mg_per_100kcal": Case(
+            When(
+                kcal_per_100g__gt=0,
+                magnesium_mg_per_100g__isnull=False,
+                then=100.0 * F("magnesium_mg_per_100g") / F("kcal_per_100g"),
+            ),
+            default=None,
+            output_field=FloatField(),
+        ),
+        "mg_per_portion": F("magnesium_mg_per_100g") * _first_portion_grams() / 100.0,
+    }
+
+
+def _matching(foods: QuerySet[Food], prefixes: list[str]) -> QuerySet[Food]:
+    """Foods whose description holds every prefix, found through the full-text index."""
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        return foods.filter(
+            # The query text is a bound parameter, built from letters and digits only.
+            pk__in=RawSQL(
+                "SELECT rowid FROM foods_food_fts WHERE foods_food_fts MATCH %s",
+                (search.fts5_match(prefixes),),
+            )
+        )
+    if vendor == "postgresql":
+        return foods.filter(
+            RawSQL(  # noqa: S611 - a constant expression and a bound parameter
+                f"{search_index.PG_VECTOR_SQL} @@ to_tsquery('simple'::regconfig, %s)",
+                (search.tsquery(prefixes),),
+                output_field=BooleanField(),
+            )
+        )
+    # Another database has no index here; a scan finds a superset that ranking then trims.
+    for prefix in prefixes:
+        foods = foods.filter(description__icontains=prefix)
+    return foods
+
+
+def _with_portions(pks: list[int]) -> list[Food]:
+    by_pk = {food.pk: food for food in Food.objects.filter(pk__in=pks).prefetch_related("portions")}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def food_search_page(
+    *,
+    user: object,
+    query: str,
+    group: str | None = None,
+    sort: str = "relevance",
+    limit: int = 30,
+    offset: int = 0,
+) -> SearchPage:
+    """One page of the foods `user` may see that match `query`, best first or by a Mg sort.
+
+    Every typed word must start a word of the description, in any order. An empty query
+    lists the richest foods in magnesium, so the page starts with something useful.
+    Unknown sort keys fall back to relevance; the limit is clamped to 1..MAX_SEARCH_LIMIT.
+    """
+    if sort not in SORTS:
+        sort = "relevance"
+    limit = max(1, min(limit, MAX_SEARCH_LIMIT))
+    offset = max(0, offset)
+    foods = Food.objects.visible_to(user)
+    if group:
+        foods = foods.filter(food_group=group)
+    prefixes = search.query_words(query)
+
+    if not prefixes:
+        key = "mg_per_100g" if sort == "relevance" else sort
+        field = "magnesium_mg_per_100g" if key == "mg_per_100g" else key
+        ordered = foods.annotate(**_sort_annotations()).order_by(
+            F(field).desc(nulls_last=True), "description", "pk"
+        )
+        pks = list(ordered.values_list("pk", flat=True)[offset : offset + limit])
+        return SearchPage(_with_portions(pks), foods.count(), offset, limit)
+
+    fields = ["pk", "description", "food_group", "magnesium_mg_per_100g"]
+    candidates = _matching(foods, prefixes)
+    if sort != "relevance":
+        candidates = candidates.annotate(
+            sort_value=_sort_annotations()[sort]
+            if sort != "mg_per_100g"
+            else F("magnesium_mg_per_100g")
+        )
+        fields.append("sort_value")
+    scored = []
+    for row in candidates.values_list(*fields):
+        score = search.relevance(prefixes, search.Candidate(row[1], row[2]))
+        if score <= 0:
+            continue
+        value = row[4] if sort != "relevance" else None
+        # Highest value first, unknown values last, then the best match, then A to Z.
+        scored.append((value is None, -(value or 0.0), -score, row[1], row[0]))
+    scored.sort()
+    pks = [entry[-1] for entry in scored[offset : offset + limit]]
+    return SearchPage(_with_portions(pks), len(scored), offset, limit)
+
+
+def food_search(
+    *,
+    user: object,
+    query: str,
+    group: str | None = None,
+    sort: str = "relevance",
+    limit: int = 30,
+) -> list[Food]:
+    """The first `limit` foods of `food_search_page`, each with its portions prefetched."""
+    return food_search_page(user=user, query=query, group=group, sort=sort, limit=limit).foods
+
+
+def food_groups() -> list[str]:
+    """The database's food groups, A to Z, for the search filter."""
+    return list(
+        Food.objects.filter(owner__isnull=True)
+        .order_by("food_group")
+        .values_list("food_group", flat=True)
+        .distinct()
+    )
