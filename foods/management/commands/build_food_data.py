@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from foods.food_build import BuildError, build
+from foods.food_build import CURATION_DIR, BuildError, build
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "foods.jsonl"
 
@@ -32,13 +32,22 @@ class Command(BaseCommand):
             "from SR28_DIR)",
         )
         parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="file to write")
+        parser.add_argument(
+            "--curation",
+            type=Path,
+            default=CURATION_DIR,
+            help="directory with ifct_to_sr28.csv and literature_values.csv",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sr28_dir: Path = options["sr28_dir"]
-        ifct_path: Path = options["ifct"] or default_ifct_path(sr28_dir)
-        out: Path = options["out"]
+        # Path() again: call_command passes keyword options without argparse's `type`.
+        sr28_dir = Path(options["sr28_dir"])
+        ifct_path = Path(options["ifct"]) if options["ifct"] else default_ifct_path(sr28_dir)
+        out = Path(options["out"])
         try:
-            result = build(sr28_dir=sr28_dir, ifct_path=ifct_path)
+            result = build(
+                sr28_dir=sr28_dir, ifct_path=ifct_path, curation_dir=Path(options["curation"])
+            )
         except BuildError as error:
             raise CommandError(str(error), returncode=2) from None
         if not out.parent.is_dir():

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["path"]
+        path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"food file not found: {path}", returncode=2)
         # The bar goes to stderr, and only to a terminal: logs and pipes stay clean.

@@ -1,0 +1,150 @@
+"""load_foods: one transaction, idempotent, refuses a broken file by its line number."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from foods.food_file import FoodFileError
+from foods.models import Food, FoodDataLoad, Portion
+from foods.services import SHIPPED_FILE, food_data_load
+from tests.factories import FoodFactory, UserFactory
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_file(tmp_path: Path) -> Path:
+    out = tmp_path / "foods.jsonl"
+    call_command(
+        "build_food_data",
+        str(FIXTURES / "sr28_small"),
+        ifct=str(FIXTURES / "ifct_small" / "index.csv"),
+        curation=str(FIXTURES / "curation_small"),
+        out=str(out),
+        verbosity=0,
+    )
+    return out
+
+
+def rewrite(path: Path, line: int, change: object) -> None:
+    """Replace one food line (1-based file line) with `change(obj)` or a raw string."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if callable(change):
+        obj = json.loads(lines[line - 1])
+        change(obj)
+        lines[line - 1] = json.dumps(obj)
+    else:
+        lines[line - 1] = str(change)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_first_load_creates_foods_and_portions(small_file: Path) -> None:
+    result = food_data_load(path=small_file)
+    assert (result.created, result.updated, result.unchanged) == (12, 0, 0)
+    seeds = Food.objects.get(source="usda_sr28", code="12014")
+    assert seeds.magnesium_mg_per_100g == 592.0
+    assert seeds.phytate_basis == "estimate"
+    assert [portion.label for portion in seeds.portions.all()] == ["1 cup", "1 oz"]
+    assert Portion.objects.count() == 45
+    assert FoodDataLoad.objects.get().foods == 12
+
+
+def test_second_load_of_the_same_file_is_skipped(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    out = StringIO()
+    call_command("load_foods", str(small_file), stdout=out)
+    assert "already loaded, nothing to do" in out.getvalue()
+    assert FoodDataLoad.objects.count() == 1
+
+
+def test_forced_reload_changes_nothing(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    before = list(Portion.objects.order_by("pk").values_list("pk", "food_id", "seq", "grams"))
+    result = food_data_load(path=small_file, force=True)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 12)
+    assert (
+        list(Portion.objects.order_by("pk").values_list("pk", "food_id", "seq", "grams")) == before
+    )
+
+
+def test_a_changed_food_is_updated_and_its_portions_replaced(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    # Line 1 is the header; foods follow sorted by code, pumpkin seeds (12014) 7th.
+    seeds_line = 8
+
+    def change(obj: dict) -> None:
+        obj["magnesium_mg_per_100g"] = 550.0
+        obj["portions"] = obj["portions"][:1]
+
+    rewrite(small_file, seeds_line, change)
+    result = food_data_load(path=small_file)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 11)
+    seeds = Food.objects.get(code="12014")
+    assert seeds.magnesium_mg_per_100g == 550.0
+    assert [portion.label for portion in seeds.portions.all()] == ["1 cup"]
+
+
+def test_custom_foods_are_never_touched(small_file: Path) -> None:
+    owner = UserFactory()
+    custom = FoodFactory(source="custom", code="12014", owner=owner, magnesium_mg_per_100g=1.0)
+    food_data_load(path=small_file)
+    food_data_load(path=small_file, force=True)
+    custom.refresh_from_db()
+    assert (custom.magnesium_mg_per_100g, custom.owner) == (1.0, owner)
+    assert Food.objects.filter(code="12014").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "change", "message"),
+    [
+        (4, "{not json", "line 4: not valid JSON"),
+        (5, lambda obj: obj.pop("food_group"), "line 5: food is missing food_group"),
+        (6, lambda obj: obj.update(calcium_mg_per_100g=-3), "line 6: calcium_mg_per_100g must not"),
+        (7, lambda obj: obj.update(kcal_per_100g="52"), "line 7: kcal_per_100g must be a number"),
+        (8, lambda obj: obj.update(code="01001"), "line 8: duplicate code 01001 (first on line 2)"),
+        (9, lambda obj: obj.update(phytate_basis="guess"), "line 9: phytate_basis must be one"),
+        (
+            10,
+            lambda obj: obj["portions"][0].update(grams=0),
+            "line 10: portion 1: grams must be more than 0",
+        ),
+        (
+            11,
+            lambda obj: obj.update(magnesium_mg_per_100g=5000.0),
+            "line 11: magnesium_mg_per_100g: 5000 mg/100 g is implausible",
+        ),
+    ],
+)
+def test_a_broken_file_is_refused_by_line_with_no_partial_write(
+    small_file: Path, line: int, change: object, message: str
+) -> None:
+    rewrite(small_file, line, change)
+    with pytest.raises(FoodFileError) as error:
+        food_data_load(path=small_file)
+    assert str(error.value).startswith(message)
+    assert Food.objects.count() == 0
+    assert Portion.objects.count() == 0
+    assert FoodDataLoad.objects.count() == 0
+
+
+def test_the_command_exits_2_with_the_line_number(small_file: Path) -> None:
+    rewrite(small_file, 3, "[]")
+    with pytest.raises(
+        CommandError, match=r"foods\.jsonl line 3: food must be a JSON object"
+    ) as error:
+        call_command("load_foods", str(small_file), verbosity=0)
+    assert error.value.returncode == 2
+    assert Food.objects.count() == 0
+
+
+def test_the_shipped_file_loads_all_8789_foods() -> None:
+    out = StringIO()
+    call_command("load_foods", "--quiet", stdout=out)
+    assert Food.objects.filter(source="usda_sr28").count() == 8789
+    assert Portion.objects.count() == 15438
+    assert "8789 created" in out.getvalue()
+    assert FoodDataLoad.objects.get().file_name == SHIPPED_FILE.name
