@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("foods/", include("foods.urls")),
     path("accounts/", include("accounts.urls")),
+    path("plan/", include("plans.urls")),
 ]

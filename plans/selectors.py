@@ -1,0 +1,288 @@
+"""Reads for plans: a person's days with everything the day page needs, and their engine view.
+
+Fetch-and-authorize in one call: what a user may not see is a 404 (Http404), never a 403
+that would reveal it exists.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Profile, User
+from foods.models import Food
+from foods.selectors import food_values
+from plans.models import Day, Meal, MealItem, Plan, SupplementDose, SupplementKind
+
+if TYPE_CHECKING:
+    from plans import scoring
+    from plans.targets import Person
+
+# How far ahead a person may plan; further is almost surely a typo in the year.
+MAX_DAYS_AHEAD = 730
+
+
+def plan_for(*, user: User) -> Plan | None:
+    """The person's plan, or None before they first plan a day (reading never creates it)."""
+    return Plan.objects.visible_to(user).filter(owner=user).first()
+
+
+def day_date_error(*, profile: Profile, on: date, today: date | None = None) -> str | None:
+    """Why `on` cannot be planned, or None: before the person was born, or over two years ahead."""
+    today = today or timezone.localdate()
+    if profile.date_of_birth is not None and on < profile.date_of_birth:
+        return "That day is before your date of birth."
+    if on > today + timedelta(days=MAX_DAYS_AHEAD):
+        return "Plans reach at most two years ahead."
+    return None
+
+
+def live_items() -> QuerySet[MealItem]:
+    return (
+        MealItem.objects.filter(deleted_at__isnull=True)
+        .select_related("food", "portion")
+        .prefetch_related("food__portions")
+        .order_by("position", "id")
+    )
+
+
+def _days_prefetched(user: User) -> QuerySet[Day]:
+    """Days the user may see, with meals, live items, their foods' portions and doses.
+
+    Five queries whatever the size of the day(s): days, meals, items with food and
+    chosen portion, the foods' portions, and supplement doses with their product.
+    """
+    meals = Meal.objects.order_by("position", "id").prefetch_related(
+        Prefetch("items", queryset=live_items(), to_attr="live_items")
+    )
+    doses = (
+        SupplementDose.objects.filter(deleted_at__isnull=True)
+        .select_related("product", "meal")
+        .order_by("position", "id")
+    )
+    return (
+        Day.objects.filter(plan__in=Plan.objects.visible_to(user))
+        .select_related("plan")
+        .prefetch_related(
+            Prefetch("meals", queryset=meals, to_attr="ordered_meals"),
+            Prefetch("supplement_doses", queryset=doses, to_attr="live_doses"),
+        )
+    )
+
+
+def day_get_for(*, user: User, on: date) -> Day | None:
+    """The user's day on `on`, fully prefetched, or None when not planned yet."""
+    return _days_prefetched(user).filter(plan__owner=user, date=on).first()
+
+
+def meal_get_for(*, user: User, pk: int) -> Meal:
+    meal = (
+        Meal.objects.filter(pk=pk, day__plan__in=Plan.objects.visible_to(user))
+        .select_related("day", "day__plan")
+        .first()
+    )
+    if meal is None:
+        raise Http404("No such meal.")
+    return meal
+
+
+def meal_item_get_for(*, user: User, pk: int, include_deleted: bool = False) -> MealItem:
+    items = MealItem.objects.filter(pk=pk, meal__day__plan__in=Plan.objects.visible_to(user))
+    if not include_deleted:
+        items = items.filter(deleted_at__isnull=True)
+    item = items.select_related("meal", "meal__day", "meal__day__plan", "food", "portion").first()
+    if item is None:
+        raise Http404("No such item.")
+    return item
+
+
+def engine_meal_names(names: list[str]) -> list[str]:
+    # Supplements join a meal's occasion by its name, so two meals must not share one.
+    seen: Counter[str] = Counter()
+    unique = []
+    for name in names:
+        seen[name] += 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _meals_of(day: Day) -> list[Meal]:
+    meals = getattr(day, "ordered_meals", None)
+    if meals is None:
+        meals = list(
+            day.meals.order_by("position", "id").prefetch_related(
+                Prefetch("items", queryset=live_items(), to_attr="live_items")
+            )
+        )
+    return meals
+
+
+def _doses_of(day: Day) -> list[SupplementDose]:
+    doses = getattr(day, "live_doses", None)
+    if doses is None:
+        doses = list(
+            day.supplement_doses.filter(deleted_at__isnull=True).select_related("product", "meal")
+        )
+    return doses
+
+
+def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
+    """The engine's view of a day: items keyed "item-<id>", doses keyed "dose-<id>".
+
+    Calcium tablets join as supplements carrying 0 mg magnesium, so their calcium counts
+    toward the day's calcium; vitamin D is not part of the magnesium model.
+    """
+    from plans import scoring
+
+    meals = _meals_of(day)
+    names = engine_meal_names([meal.name for meal in meals])
+    name_of = {meal.pk: name for meal, name in zip(meals, names, strict=True)}
+    engine_meals = []
+    for meal in meals:
+        items = []
+        for item in meal.live_items:
+            values = food_values(item.food)
+            items.append(
+                scoring.Item(
+                    name=values.name,
+                    grams=item.grams,
+                    magnesium_mg_per_100g=values.magnesium_mg_per_100g,
+                    phytate_mg_per_100g=values.phytate_mg_per_100g,
+                    oxalate_mg_per_100g=values.oxalate_mg_per_100g,
+                    calcium_mg_per_100g=values.calcium_mg_per_100g,
+                    kcal_per_100g=values.kcal_per_100g,
+                    preparation=item.preparation,
+                    code=values.code,
+                    key=f"item-{item.pk}",
+                )
+            )
+        engine_meals.append(scoring.Meal(name=name_of[meal.pk], items=tuple(items)))
+    supplements = []
+    for dose in _doses_of(day):
+        product = dose.product
+        if product.kind == SupplementKind.VITAMIN_D:
+            continue
+        quantity = float(dose.quantity)
+        magnesium = product.kind == SupplementKind.MAGNESIUM
+        supplements.append(
+            scoring.Supplement(
+                form=product.form if magnesium else "other",
+                elemental_mg=product.elemental_mg * quantity,
+                name=product.name,
+                with_meal=name_of.get(dose.meal_id) if dose.meal_id else None,
+                calcium_mg=(product.calcium_mg or 0.0) * quantity,
+                bioavailability=product.bioavailability if magnesium else None,
+                key=f"dose-{dose.pk}",
+            )
+        )
+    return scoring.Day(person=person, meals=tuple(engine_meals), supplements=tuple(supplements))
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    date: date
+    planned: bool
+    item_count: int
+    effective_mg: float | None
+    target_mg: float | None
+    percent_of_target: float | None
+    status: str | None  # "meets" | "near" | "low", None when not planned or not scorable
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSummary:
+    week_start: date
+    days: tuple[DaySummary, ...]
+    average_percent: float | None  # over the days planned with at least one item or dose
+    average_effective_mg: float | None
+    planned_days: int
+
+    @property
+    def previous_week(self) -> date:
+        return self.week_start - timedelta(days=7)
+
+    @property
+    def next_week(self) -> date:
+        return self.week_start + timedelta(days=7)
+
+
+def monday_of(on: date) -> date:
+    return on - timedelta(days=on.weekday())
+
+
+def week_summary(*, user: User, week_start: date, profile: Profile | None = None) -> WeekSummary:
+    """Seven days from `week_start` (a Monday), each scored; the average of the planned ones."""
+    from accounts.selectors import person_on, profile_for
+    from plans.scoring import score_day
+    from plans.targets import TargetError
+
+    profile = profile or profile_for(user=user)
+    dates = [week_start + timedelta(days=n) for n in range(7)]
+    by_date = {
+        day.date: day
+        for day in _days_prefetched(user).filter(
+            plan__owner=user, date__range=(dates[0], dates[-1])
+        )
+    }
+    summaries = []
+    for on in dates:
+        day = by_date.get(on)
+        if day is None:
+            summaries.append(DaySummary(on, False, 0, None, None, None, None))
+            continue
+        item_count = sum(len(meal.live_items) for meal in _meals_of(day)) + len(_doses_of(day))
+        try:
+            score = score_day(day_to_engine(day, person_on(profile, on)))
+        except (TargetError, ValueError):
+            summaries.append(DaySummary(on, True, item_count, None, None, None, None))
+            continue
+        summaries.append(
+            DaySummary(
+                on,
+                True,
+                item_count,
+                score.effective_mg,
+                score.target_mg,
+                score.percent_of_target,
+                score.status,
+            )
+        )
+    scored = [s for s in summaries if s.item_count and s.percent_of_target is not None]
+    average_percent = sum(s.percent_of_target for s in scored) / len(scored) if scored else None  # type: ignore[misc]
+    average_mg = sum(s.effective_mg for s in scored) / len(scored) if scored else None  # type: ignore[misc]
+    return WeekSummary(week_start, tuple(summaries), average_percent, average_mg, len(scored))
+
+
+def foods_for_picker(*, user: User, query: str = "", limit: int = 12) -> list[dict[str, Any]]:
+    """Foods to offer in the add-food box: the person's recent and frequent foods first,
+    then the search results; custom foods included. Each entry says why it is offered.
+    """
+    words = query.split()
+    used = (
+        MealItem.objects.filter(meal__day__plan__owner=user)
+        .filter(Q(food__owner__isnull=True) | Q(food__owner=user))
+        .values("food")
+        .annotate(uses=Count("id"), last_used=Max("created_at"))
+    )
+    for word in words:
+        used = used.filter(food__description__icontains=word)
+    recent_ids = [row["food"] for row in used.order_by("-last_used")[:5]]
+    frequent_ids = [row["food"] for row in used.order_by("-uses", "-last_used")[:5]]
+    own_ids = list(dict.fromkeys(recent_ids + frequent_ids))
+    own = Food.objects.in_bulk(own_ids)
+    entries: list[dict[str, Any]] = [
+        {"food": own[pk], "why": "recent" if pk in recent_ids else "frequent"}
+        for pk in own_ids
+        if pk in own
+    ]
+    if words:
+        from foods.selectors import food_search
+
+        for food in food_search(user=user, query=query, limit=limit):
+            if food.pk not in own:
+                entries.append({"food": food, "why": "search"})
+    return entries[:limit]

@@ -1,0 +1,333 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.selectors import person_on
+from plans.models import Day, MealItem
+from plans.scoring import score_day
+from plans.selectors import day_get_for, day_to_engine
+from tests.factories import (
+    FoodFactory,
+    MealItemFactory,
+    PortionFactory,
+    ProfileFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def person(client):
+    profile = ProfileFactory()
+    client.force_login(profile.user)
+    return profile.user
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+def day_url(on):
+    return reverse("plans:day", args=[on.isoformat()])
+
+
+def open_day(client, on):
+    response = client.get(day_url(on))
+    assert response.status_code == 200
+    return response
+
+
+def first_meal(user, on):
+    return day_get_for(user=user, on=on).ordered_meals[0]
+
+
+def test_first_visit_creates_the_day_with_four_default_meals(client, person, today):
+    response = open_day(client, today)
+    html = response.content.decode()
+    for name in ("Breakfast", "Lunch", "Dinner", "Snacks"):
+        assert f">{name}</h2>" in html
+    assert 'id="day-score"' in html
+    assert 'aria-live="polite"' in html
+    assert Day.objects.filter(plan__owner=person, date=today).count() == 1
+
+
+def test_add_food_without_js_redirects_back_and_the_score_rises(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    seeds = FoodFactory(description="Pumpkin seeds", magnesium_mg_per_100g=592)
+    response = client.post(
+        reverse("plans:meal_item_add", args=[meal.pk]),
+        {
+            f"add-{meal.pk}-food": seeds.pk,
+            f"add-{meal.pk}-grams": "28",
+            f"add-{meal.pk}-preparation": "none",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(day_url(today))
+    item = MealItem.objects.get(meal=meal)
+    assert item.grams == 28
+    html = client.get(day_url(today)).content.decode()
+    assert "Pumpkin seeds" in html
+    assert "165.8 mg →" in html  # 28 g x 592 mg/100 g on the plate
+
+
+def test_add_food_by_household_measure_computes_grams(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    portion = PortionFactory(unit="oz", grams=28.35)
+    response = client.post(
+        reverse("plans:meal_item_add", args=[meal.pk]),
+        {
+            f"add-{meal.pk}-food": portion.food.pk,
+            f"add-{meal.pk}-portion": portion.pk,
+            f"add-{meal.pk}-portion_quantity": "2",
+        },
+    )
+    assert response.status_code == 302
+    item = MealItem.objects.get(meal=meal)
+    assert item.grams == pytest.approx(56.7)
+    assert item.amount_label == "2 × 1 oz (57 g)"
+
+
+def test_htmx_add_returns_meals_and_the_score_panel_out_of_band(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    seeds = FoodFactory(description="Pumpkin seeds")
+    response = client.post(
+        reverse("plans:meal_item_add", args=[meal.pk]),
+        {f"add-{meal.pk}-food": seeds.pk, f"add-{meal.pk}-grams": "30"},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="day-meals"')
+    assert 'id="day-score"' in html
+    assert 'hx-swap-oob="innerHTML"' in html
+    assert "<html" not in html
+
+
+@pytest.mark.parametrize(
+    ("grams", "message"),
+    [("-5", "above 0"), ("0", "above 0"), ("5001", "At most 5,000 g"), ("lots", "number of grams")],
+)
+def test_bad_grams_is_422_with_the_field_error_and_nothing_saved(
+    client, person, today, grams, message
+):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    kept = MealItemFactory(meal=meal, grams=40)
+    food = FoodFactory()
+    response = client.post(
+        reverse("plans:meal_item_add", args=[meal.pk]),
+        {f"add-{meal.pk}-food": food.pk, f"add-{meal.pk}-grams": grams},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    assert list(MealItem.objects.filter(meal=meal)) == [kept]
+
+
+def test_unknown_or_foreign_custom_food_is_422(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    foreign = FoodFactory(source="custom", owner=UserFactory())
+    for food_id in ("999999", str(foreign.pk)):
+        response = client.post(
+            reverse("plans:meal_item_add", args=[meal.pk]),
+            {f"add-{meal.pk}-food": food_id, f"add-{meal.pk}-grams": "30"},
+            **HTMX,
+        )
+        assert response.status_code == 422
+        assert "not in the database" in response.content.decode()
+    assert not MealItem.objects.filter(meal=meal).exists()
+
+
+def test_another_persons_meal_and_item_are_404(client, person, today):
+    other = ProfileFactory().user
+    client.force_login(other)
+    open_day(client, today)
+    their_meal = first_meal(other, today)
+    their_item = MealItemFactory(meal=their_meal)
+    client.force_login(person)
+    assert client.post(reverse("plans:meal_item_delete", args=[their_item.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("plans:meal_item_update", args=[their_item.pk]),
+            {f"item-{their_item.pk}-grams": "1"},
+        ).status_code
+        == 404
+    )
+    assert client.post(reverse("plans:meal_delete", args=[their_meal.pk])).status_code == 404
+    assert client.get(reverse("plans:food_picker", args=[their_meal.pk])).status_code == 404
+    their_item.refresh_from_db()
+    assert their_item.deleted_at is None
+
+
+def test_delete_then_undo_without_js(client, person, today):
+    open_day(client, today)
+    item = MealItemFactory(meal=first_meal(person, today))
+    response = client.post(reverse("plans:meal_item_delete", args=[item.pk]))
+    assert response.status_code == 302
+    assert f"undo={item.pk}" in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="undo-button"' in page
+    assert f'id="meal-item-{item.pk}"' not in page
+    response = client.post(reverse("plans:meal_item_restore", args=[item.pk]))
+    assert response.status_code == 302
+    assert f'id="meal-item-{item.pk}"' in client.get(day_url(today)).content.decode()
+
+
+def test_htmx_delete_offers_undo_in_the_fragment(client, person, today):
+    open_day(client, today)
+    item = MealItemFactory(meal=first_meal(person, today))
+    html = client.post(reverse("plans:meal_item_delete", args=[item.pk]), **HTMX).content.decode()
+    assert 'id="undo-button"' in html
+    assert reverse("plans:meal_item_restore", args=[item.pk]) in html
+
+
+def test_inline_edit_switches_to_a_household_measure(client, person, today):
+    open_day(client, today)
+    portion = PortionFactory(grams=10)
+    item = MealItemFactory(meal=first_meal(person, today), food=portion.food, grams=30)
+    response = client.post(
+        reverse("plans:meal_item_update", args=[item.pk]),
+        {
+            f"item-{item.pk}-portion": portion.pk,
+            f"item-{item.pk}-portion_quantity": "3",
+            f"item-{item.pk}-preparation": "soaked",
+        },
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.grams, item.portion, item.preparation) == (30, portion, "soaked")
+
+
+def test_preparation_is_offered_only_for_foods_with_phytate(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    with_phytate = MealItemFactory(meal=meal, food=FoodFactory(phytate_mg_per_100g=500))
+    without = MealItemFactory(meal=meal, food=FoodFactory(phytate_mg_per_100g=0))
+    html = open_day(client, today).content.decode()
+    assert f'id="item-{with_phytate.pk}-preparation"' in html
+    assert f'id="item-{without.pk}-preparation"' not in html
+
+
+def test_meals_add_rename_move_delete(client, person, today):
+    open_day(client, today)
+    response = client.post(
+        reverse("plans:meal_add", args=[today.isoformat()]), {"add-meal-name": "Second breakfast"}
+    )
+    assert response.status_code == 302
+    day = day_get_for(user=person, on=today)
+    names = [m.name for m in day.ordered_meals]
+    assert names == ["Breakfast", "Lunch", "Dinner", "Snacks", "Second breakfast"]
+    new = day.ordered_meals[-1]
+    client.post(reverse("plans:meal_move", args=[new.pk]), {"direction": "up"})
+    client.post(reverse("plans:meal_rename", args=[new.pk]), {f"meal-{new.pk}-name": "Elevenses"})
+    client.post(reverse("plans:meal_delete", args=[day.ordered_meals[0].pk]))
+    day = day_get_for(user=person, on=today)
+    assert [m.name for m in day.ordered_meals] == ["Lunch", "Dinner", "Elevenses", "Snacks"]
+    assert day.version > 1
+
+
+def test_duplicate_meal_name_is_422(client, person, today):
+    open_day(client, today)
+    response = client.post(
+        reverse("plans:meal_add", args=[today.isoformat()]), {"add-meal-name": "lunch"}, **HTMX
+    )
+    assert response.status_code == 422
+    assert "already a meal called" in response.content.decode()
+
+
+@pytest.mark.parametrize("offset", ["before_birth", "too_far"])
+def test_day_outside_the_plan_is_404_to_read_and_422_to_write(client, person, today, offset):
+    on = (
+        person.profile.date_of_birth - timedelta(days=1)
+        if offset == "before_birth"
+        else today + timedelta(days=800)
+    )
+    assert client.get(day_url(on)).status_code == 404
+    response = client.post(
+        reverse("plans:meal_add", args=[on.isoformat()]), {"add-meal-name": "Tea"}, **HTMX
+    )
+    assert response.status_code == 422
+    assert "cannot be planned" in response.content.decode()
+    assert not Day.objects.filter(date=on).exists()
+
+
+def test_malformed_date_is_404(client, person):
+    assert client.get("/plan/day/2026-02-30/").status_code == 404
+    assert client.get("/plan/day/yesterday/").status_code == 404
+
+
+def test_notes_are_saved_without_js(client, person, today):
+    open_day(client, today)
+    response = client.post(
+        reverse("plans:day_notes", args=[today.isoformat()]), {"notes": "  Felt tired.  "}
+    )
+    assert response.status_code == 302
+    assert day_get_for(user=person, on=today).notes == "Felt tired."
+
+
+def test_score_panel_shows_the_engines_numbers(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    MealItemFactory(meal=meal, grams=60, food=FoodFactory(description="Pumpkin seeds"))
+    MealItemFactory(
+        meal=meal,
+        grams=200,
+        food=FoodFactory(
+            description="Spinach",
+            phytate_mg_per_100g=0,
+            oxalate_mg_per_100g=970,
+            magnesium_mg_per_100g=79,
+        ),
+    )
+    html = open_day(client, today).content.decode()
+    day = day_get_for(user=person, on=today)
+    score = score_day(day_to_engine(day, person_on(person.profile, today)))
+    assert f"<strong>{score.effective_mg:,.0f} mg</strong> effective of your" in html
+    assert f"{score.percent_of_target:,.0f} %" in html
+    assert f"Your gut absorbs about <strong>{score.estimated_absorbed_mg:,.0f} mg" in html
+    assert f"−{score.losses_mg.phytate:,.1f} mg" in html
+    assert f"−{score.losses_mg.oxalate:,.1f} mg" in html
+    assert score.target.label in html
+    assert 'href="/model/"' in html
+    top = re.findall(r"<li>([^<]+): [\d.,]+ mg effective</li>", html)
+    assert top[0] == "Pumpkin seeds"
+
+
+def _items(meal, count):
+    """`count` items over up to ten foods, each food with two household measures."""
+    foods = [FoodFactory() for _ in range(min(count, 10))]
+    for food in foods:
+        PortionFactory.create_batch(2, food=food)
+    for n in range(count):
+        MealItemFactory(meal=meal, food=foods[n % len(foods)], grams=10 + n)
+
+
+def test_the_day_page_runs_the_same_number_of_queries_for_5_and_50_items(client, person, today):
+    small_day, big_day = today, today + timedelta(days=1)
+    open_day(client, small_day)
+    open_day(client, big_day)
+    _items(first_meal(person, small_day), 5)
+    _items(first_meal(person, big_day), 50)
+    with CaptureQueriesContext(connection) as small:
+        open_day(client, small_day)
+    with CaptureQueriesContext(connection) as big:
+        response = open_day(client, big_day)
+    assert response.content.decode().count('class="meal-item"') == 50
+    assert len(small.captured_queries) == len(big.captured_queries)
+    assert len(big.captured_queries) <= 14
