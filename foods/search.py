@@ -14,8 +14,9 @@ whole-word matches over bare prefixes, short descriptions, and the plain raw or 
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A query longer than this is a paste, not a search; the rest is ignored.
 MAX_QUERY_WORDS = 8
@@ -45,6 +46,8 @@ _PREPARED_WORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lower case without accents, as both indexes store words ("Jalapeño" -> "jalapeno")."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -54,6 +57,7 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """Drop a plural ending so "almonds" also finds "Almond paste" and "berries" finds "berry".
 
@@ -101,67 +105,71 @@ class Candidate:
     food_group: str = ""
 
 
-def _is_whole(prefix: str, word: str) -> bool:
-    # "seed" is the whole of "seeds" and "seed"; it is only a prefix of "seedless".
-    return word == prefix or _stem(word) == prefix
+def _forms(words: Iterable[str]) -> frozenset[str]:
+    """Each word and its singular: what a prefix must equal to be the whole word."""
+    return frozenset(words) | {_stem(word) for word in words}
+
+
+@lru_cache(maxsize=64)
+def _group_text(food_group: str) -> str:
+    return " " + " ".join(words_of(food_group))
 
 
 def relevance(prefixes: Sequence[str], candidate: Candidate) -> float:
-    """How well a description answers the query: higher is better, 0 when a word is missing."""
+    """How well a description answers the query: higher is better, 0 when a word is missing.
+
+    Called for every candidate the index finds, so it works on strings, not word loops.
+    """
     if not prefixes:
         return 0.0
-    segments = [words_of(segment) for segment in candidate.description.split(",")]
-    segments = [segment for segment in segments if segment] or [[]]
-    all_words = [word for segment in segments for word in segment]
-
+    folded = fold(candidate.description)
+    segments = [words for words in map(_WORD.findall, folded.split(",")) if words] or [[]]
+    # " pumpkin and squash seed kernels": a prefix starts a word where " " + prefix occurs.
+    texts = [" " + " ".join(words) for words in segments]
     best_segment: list[int] = []
-    whole_matches = 0
-    whole_in_head = 0
     for prefix in prefixes:
-        found_in = [
-            index
-            for index, segment in enumerate(segments)
-            if any(word.startswith(prefix) for word in segment)
-        ]
-        if not found_in:
+        needle = " " + prefix
+        for index, text in enumerate(texts):
+            if needle in text:
+                best_segment.append(index)
+                break
+        else:
             return 0.0
-        best_segment.append(found_in[0])
-        if any(_is_whole(prefix, word) for word in all_words):
-            whole_matches += 1
-        if any(_is_whole(prefix, word) for word in segments[0]):
-            whole_in_head += 1
 
     count = len(prefixes)
-    score = 100.0
+    typed = frozenset(prefixes)
     head = segments[0]
+    all_words = [word for words in segments for word in words]
+    whole_matches = len(typed & _forms(all_words))
+    whole_in_head = len(typed & _forms(head))
+
+    score = 100.0
     # The food itself is named first: a query word opening the description counts most,
     # the whole word ("Salmon, ...") more than a prefix of a longer one ("Salmonberries").
-    if any(head and head[0].startswith(prefix) for prefix in prefixes):
-        score += 30 if any(head and _is_whole(prefix, head[0]) for prefix in prefixes) else 15
-    in_head = sum(1 for index in best_segment if index == 0)
+    if head and best_segment and any(head[0].startswith(prefix) for prefix in prefixes):
+        score += 30 if typed & _forms(head[:1]) else 15
+    in_head = best_segment.count(0)
     score += (12.5 * in_head + 12.5 * whole_in_head) / count
     score += 15 * sum(1 for index in best_segment if index <= 1) / count
     score += 12 * whole_matches / count
     # A first segment that is all query ("Milk, ..." for "milk") names the food exactly;
     # "Milk shakes" and "Oat bran" are other foods.
-    covered = sum(1 for word in head if any(_is_whole(prefix, word) for prefix in prefixes))
+    covered = sum(1 for word in head if word in typed or _stem(word) in typed)
     score += 10 * covered / max(len(head), 1)
     # A word opening a later segment is a kind ("Nuts, almonds"), not an ingredient
     # ("Candies, sugar-coated almonds").
-    openers = {segment[0] for segment in segments[1:3]}
-    score += 5 * sum(1 for p in prefixes if any(_is_whole(p, w) for w in openers)) / count
+    openers = _forms([words[0] for words in segments[1:3]])
+    score += 5 * len(typed & openers) / count
     # Shorter is more general: "Spinach, raw" before "Spinach, canned, regular pack, drained".
     score -= 2.0 * len(segments) + 0.3 * len(all_words)
 
-    typed = set(prefixes)
     vocabulary = set(all_words)
     if not typed & _PLAIN_WORDS.keys():
         score += max((_PLAIN_WORDS[word] for word in vocabulary & _PLAIN_WORDS.keys()), default=0)
     prepared = {word for word in vocabulary & _PREPARED_WORDS if _stem(word) not in typed}
     score -= 3 * len(prepared)
-    group_words = set(words_of(candidate.food_group))
-    if candidate.food_group in _SIDE_GROUPS and not any(
-        word.startswith(prefix) for prefix in prefixes for word in group_words
-    ):
-        score -= 20
+    if candidate.food_group in _SIDE_GROUPS:
+        group_text = _group_text(candidate.food_group)
+        if not any(" " + prefix in group_text for prefix in prefixes):
+            score -= 20
     return score
