@@ -255,6 +255,7 @@ STATUS_LABELS = {"meets": "Meets target", "near": "Near target", "low": "Below t
 # Float noise must not turn "exactly a third of the target three times" into "near".
 _STATUS_TOLERANCE_MG = 1e-6
 
+_MIN_FACTOR = 1e-12
 _UNIT_FACTORS = {"dose": 1.0, "form": 1.0, "phytate": 1.0, "oxalate": 1.0, "calcium": 1.0}
 _NO_LOSSES = Losses()
 _log = math.log
@@ -410,7 +411,11 @@ def score_day(day: Day) -> DayScore:
         dose = fraction / reference_fraction
         if dose > 1.0:
             dose = 1.0
-        form = (food + acc.weighted_supplement_mg) / magnesium if acc.supplement_mg else 1.0
+        form = 1.0
+        if acc.supplement_mg:
+            form = (food + acc.weighted_supplement_mg) / magnesium
+            if form < _MIN_FACTOR:  # only by float underflow of a vanishing dose
+                form = _MIN_FACTOR
         phytate = phytate_factor(acc.phytate_mg) if acc.phytate_mg else 1.0
         oxalate = oxalate_factor(acc.oxalate_mg) if acc.oxalate_mg else 1.0
         rest = dose * phytate * oxalate * calcium  # everything but form, for the item shares
