@@ -4,13 +4,14 @@ Each write to a day bumps `Day.version` and records who edited it and when, so a
 dietitian and their client editing the same day can tell what changed.
 """
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, time
 from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,15 +20,24 @@ from foods.models import Food, Portion
 from plans.models import (
     DEFAULT_MEAL_NAMES,
     MAX_ITEM_GRAMS,
+    AmountBasis,
+    AmountFields,
     Day,
     Meal,
     MealItem,
+    MealTemplate,
+    MealTemplateItem,
     Plan,
     Preparation,
+    SupplementDose,
+    SupplementKind,
+    SupplementProduct,
 )
 from plans.selectors import day_date_error
+from plans.supplements import FORMS as SUPPLEMENT_FORMS
 
 MAX_MEALS_PER_DAY = 12
+MAX_NOTES_CHARS = 4000
 
 
 def _touch(day: Day, *, editor: User | None) -> None:
@@ -233,8 +243,390 @@ def meal_item_restore(*, item: MealItem, editor: User) -> MealItem:
 
 @transaction.atomic
 def day_notes_update(*, day: Day, notes: str, editor: User) -> Day:
-    day.notes = notes.strip()
+    notes = notes.strip()
+    # TextField's max_length is only a form hint; the model does not check it.
+    if len(notes) > MAX_NOTES_CHARS:
+        raise ValidationError({"notes": f"Notes hold at most {MAX_NOTES_CHARS:,} characters."})
+    day.notes = notes
     day.full_clean(exclude=["plan", "last_edited_by"])
     day.save(update_fields=["notes"])
     _touch(day, editor=editor)
     return day
+
+
+# ---------------------------------------------------------------- supplements, copies, templates
+
+
+def _supplement_problems(
+    *, kind: str, form: str, amount_mg: float | None, calcium_mg: float, vitamin_d_iu: float
+) -> dict[str, list[str]]:
+    """What a product needs beyond its field types, with messages for the supplement form."""
+    problems: dict[str, list[str]] = {}
+    if kind not in SupplementKind.values:
+        problems["kind"] = ["Pick magnesium, calcium or vitamin D."]
+    elif kind == SupplementKind.MAGNESIUM:
+        if form not in SUPPLEMENT_FORMS:
+            problems["form"] = ["Pick the magnesium form printed on the label."]
+        if not amount_mg or amount_mg <= 0:
+            problems["amount_mg"] = ["Enter the magnesium per tablet as printed on the label."]
+    elif kind == SupplementKind.CALCIUM and not calcium_mg:
+        problems["calcium_mg"] = ["Enter the calcium per tablet in mg."]
+    elif kind == SupplementKind.VITAMIN_D and not vitamin_d_iu:
+        problems["vitamin_d_iu"] = ["Enter the vitamin D per tablet in IU."]
+    return problems
+
+
+def _default_product_name(
+    *, kind: str, form: str, amount_mg: float | None, basis: str, calcium_mg: float, iu: float
+) -> str:
+    if kind == SupplementKind.MAGNESIUM:
+        label = SUPPLEMENT_FORMS[form].label
+        if basis == AmountBasis.COMPOUND:
+            return f"{label.capitalize()} {amount_mg:g} mg"
+        return f"{label.capitalize()}, {amount_mg:g} mg elemental"
+    if kind == SupplementKind.CALCIUM:
+        return f"Calcium {calcium_mg:g} mg"
+    return f"Vitamin D {iu:g} IU"
+
+
+@transaction.atomic
+def supplement_product_create(
+    *,
+    owner: User,
+    kind: str,
+    name: str = "",
+    form: str = "",
+    amount_mg: float | None = None,
+    amount_basis: str = AmountBasis.ELEMENTAL,
+    calcium_mg: float = 0.0,
+    vitamin_d_iu: float = 0.0,
+    saved: bool = True,
+) -> SupplementProduct:
+    """A product as its label states it; `saved=False` logs it once without listing it
+    under "my supplements" (the dose still needs a product row to point at).
+    """
+    calcium_mg = calcium_mg or 0.0
+    vitamin_d_iu = vitamin_d_iu or 0.0
+    if kind != SupplementKind.MAGNESIUM:
+        # Only magnesium has a form and a label amount; a calcium tablet scores as "other".
+        form, amount_mg, amount_basis = "", None, AmountBasis.ELEMENTAL
+    if kind != SupplementKind.CALCIUM and kind != SupplementKind.MAGNESIUM:
+        calcium_mg = 0.0
+    if kind != SupplementKind.VITAMIN_D:
+        vitamin_d_iu = 0.0
+    problems = _supplement_problems(
+        kind=kind, form=form, amount_mg=amount_mg, calcium_mg=calcium_mg, vitamin_d_iu=vitamin_d_iu
+    )
+    if amount_basis not in AmountBasis.values:
+        problems["amount_basis"] = ["Say whether the label gives the compound or the magnesium."]
+    if problems:
+        raise ValidationError(problems)
+    name = " ".join(name.split()) or _default_product_name(
+        kind=kind,
+        form=form,
+        amount_mg=amount_mg,
+        basis=amount_basis,
+        calcium_mg=calcium_mg,
+        iu=vitamin_d_iu,
+    )
+    product = SupplementProduct(
+        owner=owner,
+        name=name,
+        kind=kind,
+        form=form,
+        amount_mg=amount_mg,
+        amount_basis=amount_basis,
+        calcium_mg=calcium_mg,
+        vitamin_d_iu=vitamin_d_iu,
+        archived=not saved,
+    )
+    product.full_clean()
+    product.save()
+    return product
+
+
+@transaction.atomic
+def supplement_product_archive(*, product: SupplementProduct) -> SupplementProduct:
+    """Take a product off "my supplements"; days that logged it keep their doses."""
+    product.archived = True
+    product.save(update_fields=["archived"])
+    return product
+
+
+def _dose_time_problems(*, day: Day, meal: Meal | None) -> dict[str, list[str]]:
+    if meal is not None and meal.day_id != day.pk:
+        return {"meal": ["That meal is on another day."]}
+    return {}
+
+
+@transaction.atomic
+def supplement_dose_add(
+    *,
+    day: Day,
+    product: SupplementProduct,
+    editor: User,
+    quantity: Decimal = Decimal(1),
+    meal: Meal | None = None,
+    taken_at: time | None = None,
+) -> SupplementDose:
+    """Log `quantity` units of a product on the day, with a meal or on its own."""
+    if product.owner_id != day.plan.owner_id:
+        raise ValidationError({"product": "That supplement is not on your list."})
+    problems = _dose_time_problems(day=day, meal=meal)
+    if problems:
+        raise ValidationError(problems)
+    last = day.supplement_doses.aggregate(last=Max("position"))["last"]
+    dose = SupplementDose(
+        day=day,
+        product=product,
+        quantity=quantity,
+        meal=meal,
+        taken_at=taken_at,
+        position=0 if last is None else last + 1,
+    )
+    dose.full_clean()
+    dose.save()
+    _touch(day, editor=editor)
+    return dose
+
+
+@transaction.atomic
+def supplement_log(
+    *,
+    day: Day,
+    editor: User,
+    kind: str,
+    name: str = "",
+    form: str = "",
+    amount_mg: float | None = None,
+    amount_basis: str = AmountBasis.ELEMENTAL,
+    calcium_mg: float = 0.0,
+    vitamin_d_iu: float = 0.0,
+    quantity: Decimal = Decimal(1),
+    meal: Meal | None = None,
+    taken_at: time | None = None,
+    save_product: bool = True,
+) -> SupplementDose:
+    """A new product and its first dose on the day, together or not at all."""
+    product = supplement_product_create(
+        owner=day.plan.owner,
+        kind=kind,
+        name=name,
+        form=form,
+        amount_mg=amount_mg,
+        amount_basis=amount_basis,
+        calcium_mg=calcium_mg,
+        vitamin_d_iu=vitamin_d_iu,
+        saved=save_product,
+    )
+    return supplement_dose_add(
+        day=day, product=product, editor=editor, quantity=quantity, meal=meal, taken_at=taken_at
+    )
+
+
+@transaction.atomic
+def supplement_dose_delete(*, dose: SupplementDose, editor: User) -> SupplementDose:
+    """Soft delete, so Undo can bring the dose back."""
+    dose.deleted_at = timezone.now()
+    dose.save(update_fields=["deleted_at"])
+    _touch(dose.day, editor=editor)
+    return dose
+
+
+@transaction.atomic
+def supplement_dose_restore(*, dose: SupplementDose, editor: User) -> SupplementDose:
+    if dose.deleted_at is None:
+        return dose
+    if dose.meal_id is not None and not Meal.objects.filter(pk=dose.meal_id).exists():
+        dose.meal = None  # the meal went meanwhile: the dose comes back taken on its own
+    dose.deleted_at = None
+    dose.save(update_fields=["deleted_at", "meal"])
+    _touch(dose.day, editor=editor)
+    return dose
+
+
+CopyMode = Literal["append", "replace"]
+COPY_MODES: tuple[str, ...] = ("append", "replace")
+# A month of days at most in one copy: enough for "the rest of the month", small enough
+# that a slip of the range cannot fill a year.
+MAX_COPY_TARGETS = 31
+
+
+def _copy_items(items: Sequence[AmountFields], into: Meal) -> list[MealItem]:
+    last = into.items.aggregate(last=Max("position"))["last"]
+    start = 0 if last is None else last + 1
+    # Copies of rows that passed full_clean when saved: same food, amount and measure.
+    return MealItem.objects.bulk_create(
+        MealItem(
+            meal=into,
+            food_id=item.food_id,
+            grams=item.grams,
+            portion_id=item.portion_id,
+            portion_quantity=item.portion_quantity,
+            preparation=item.preparation,
+            position=start + offset,
+        )
+        for offset, item in enumerate(items)
+    )
+
+
+def _target_meal(day: Day, name: str, existing: dict[str, Meal]) -> Meal:
+    """The day's meal called `name` (names are unique per day, ignoring case), or a new one."""
+    meal = existing.get(name.lower())
+    if meal is None:
+        last = day.meals.aggregate(last=Max("position"))["last"]
+        meal = Meal.objects.create(day=day, name=name, position=0 if last is None else last + 1)
+        existing[name.lower()] = meal
+    return meal
+
+
+@transaction.atomic
+def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list[Day]:
+    """Copy a day's meals, items and supplements onto other days of the same plan.
+
+    `replace` empties each target day first (its notes become the source's); `append`
+    adds into the meals of the same name, creating the meals the target lacks.
+    Raises ValidationError keyed by `dates` or `mode`; nothing is written then.
+    """
+    problems: dict[str, list[str]] = {}
+    if mode not in COPY_MODES:
+        problems["mode"] = ["Choose whether the copy replaces the day or adds to it."]
+    targets = sorted(set(dates))
+    if not targets:
+        problems["dates"] = ["Choose at least one day to copy to."]
+    elif source.date in targets:
+        problems["dates"] = ["A day cannot be copied onto itself: untick it."]
+    elif len(targets) > MAX_COPY_TARGETS:
+        problems["dates"] = [f"Copy to at most {MAX_COPY_TARGETS} days at a time."]
+    owner = source.plan.owner
+    profile = profile_for(user=owner)
+    for on in targets:
+        problem = day_date_error(profile=profile, on=on)
+        if problem:
+            problems.setdefault("dates", []).append(f"{on:%a %-d %b %Y}: {problem}")
+    if problems:
+        raise ValidationError(problems)
+
+    meals = list(
+        source.meals.order_by("position", "id").prefetch_related(
+            Prefetch(
+                "items",
+                queryset=MealItem.objects.filter(deleted_at__isnull=True).order_by(
+                    "position", "id"
+                ),
+                to_attr="copy_items",
+            )
+        )
+    )
+    doses = list(source.supplement_doses.filter(deleted_at__isnull=True).order_by("position", "id"))
+    copies = []
+    for on in targets:
+        target = day_get_or_create(user=owner, on=on, editor=editor)
+        target = Day.objects.select_for_update().get(pk=target.pk)
+        if mode == "replace":
+            target.supplement_doses.all().delete()
+            target.meals.all().delete()
+            target.notes = source.notes
+            target.save(update_fields=["notes"])
+        existing = {meal.name.lower(): meal for meal in target.meals.all()}
+        meal_for = {}
+        for meal in meals:
+            into = _target_meal(target, meal.name, existing)
+            meal_for[meal.pk] = into
+            _copy_items(meal.copy_items, into)
+        last = target.supplement_doses.aggregate(last=Max("position"))["last"]
+        start = 0 if last is None else last + 1
+        SupplementDose.objects.bulk_create(
+            SupplementDose(
+                day=target,
+                product_id=dose.product_id,
+                quantity=dose.quantity,
+                meal=meal_for.get(dose.meal_id) if dose.meal_id else None,
+                taken_at=dose.taken_at,
+                position=start + offset,
+            )
+            for offset, dose in enumerate(doses)
+        )
+        _touch(target, editor=editor)
+        copies.append(target)
+    return copies
+
+
+@transaction.atomic
+def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
+    """Add a meal's items to the meal called `meal_name` on `on` (created when missing).
+
+    Supplements taken with the meal stay where they are: copying a meal copies food.
+    """
+    owner = meal.day.plan.owner
+    problem = day_date_error(profile=profile_for(user=owner), on=on)
+    if problem:
+        raise ValidationError({"date": problem})
+    name = " ".join(meal_name.split())
+    if not name:
+        raise ValidationError({"meal_name": "Name the meal to copy into."})
+    if on == meal.day.date and name.lower() == meal.name.lower():
+        raise ValidationError(
+            {"meal_name": "Pick another meal or another day: this is the same meal."}
+        )
+    items = list(meal.items.filter(deleted_at__isnull=True).order_by("position", "id"))
+    if not items:
+        raise ValidationError({"meal_name": f"{meal.name} has no food to copy."})
+    target_day = day_get_or_create(user=owner, on=on, editor=editor)
+    existing = {each.name.lower(): each for each in target_day.meals.all()}
+    if name.lower() not in existing and target_day.meals.count() >= MAX_MEALS_PER_DAY:
+        raise ValidationError({"meal_name": f"A day holds at most {MAX_MEALS_PER_DAY} meals."})
+    into = _target_meal(target_day, name, existing)
+    _copy_items(items, into)
+    _touch(target_day, editor=editor)
+    return into
+
+
+MAX_TEMPLATE_NAME_CHARS = 120
+
+
+@transaction.atomic
+def meal_template_create(*, meal: Meal, name: str, owner: User) -> MealTemplate:
+    """Save the meal's food (not its supplements) under a name, to insert into other meals."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Give the template a name."})
+    if len(name) > MAX_TEMPLATE_NAME_CHARS:
+        raise ValidationError({"name": f"At most {MAX_TEMPLATE_NAME_CHARS} characters."})
+    if MealTemplate.objects.filter(owner=owner, name__iexact=name).exists():
+        raise ValidationError({"name": f"You already have a template called “{name}”."})
+    items = list(meal.items.filter(deleted_at__isnull=True).order_by("position", "id"))
+    if not items:
+        raise ValidationError({"name": f"{meal.name} has no food to save."})
+    template = MealTemplate(owner=owner, name=name)
+    template.full_clean()
+    template.save()
+    MealTemplateItem.objects.bulk_create(
+        MealTemplateItem(
+            template=template,
+            food_id=item.food_id,
+            grams=item.grams,
+            portion_id=item.portion_id,
+            portion_quantity=item.portion_quantity,
+            preparation=item.preparation,
+            position=position,
+        )
+        for position, item in enumerate(items)
+    )
+    return template
+
+
+@transaction.atomic
+def meal_template_insert(*, template: MealTemplate, meal: Meal, editor: User) -> list[MealItem]:
+    """Add the template's foods to the end of the meal."""
+    if template.owner_id != meal.day.plan.owner_id:
+        raise ValidationError({"template": "That template is not yours."})
+    items = list(template.items.order_by("position", "id"))
+    copies = _copy_items(items, meal)
+    _touch(meal.day, editor=editor)
+    return copies
+
+
+@transaction.atomic
+def meal_template_delete(*, template: MealTemplate) -> None:
+    template.delete()

@@ -2,3 +2,77 @@
 document.addEventListener("DOMContentLoaded", () => {
   document.documentElement.classList.add("js");
 });
+
+// ---- plans: add-food combobox and focus after a day-page swap ----
+(() => {
+  // Arrow keys move through the listbox the input controls (aria-activedescendant);
+  // Enter picks the active option by following its link (htmx loads the amount form).
+  const options = (input) => {
+    const list = document.getElementById(input.getAttribute("aria-controls"));
+    return list ? Array.from(list.querySelectorAll('[role="option"]')) : [];
+  };
+  const activate = (input, option) => {
+    options(input).forEach((o) => o.setAttribute("aria-selected", String(o === option)));
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  };
+  document.addEventListener("keydown", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.getAttribute("role") !== "combobox") return;
+    const all = options(input);
+    const current = all.findIndex((o) => o.id === input.getAttribute("aria-activedescendant"));
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!all.length) return;
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      activate(input, all[(current + step + all.length) % all.length]);
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      all[current].querySelector("a").click();
+    } else if (event.key === "Escape") {
+      activate(input, null);
+    }
+  });
+  // Clicking an option works too; keep the pointer and keyboard in step.
+  document.addEventListener("click", (event) => {
+    const option = event.target.closest && event.target.closest('[role="option"]');
+    if (option && !event.target.closest("a")) option.querySelector("a").click();
+  });
+
+  // After htmx swaps results, the listbox is new: tell the combobox whether it is open.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    if (target && target.id && target.id.startsWith("results-")) {
+      const input = document.getElementById("q-" + target.id.slice("results-".length));
+      const open = document.getElementById(input.getAttribute("aria-controls")) !== null;
+      input.setAttribute("aria-expanded", String(open));
+      input.removeAttribute("aria-activedescendant");
+    }
+  });
+
+  // A write replaces the day's meals: put focus where the form asked (data-focus), or
+  // on the amount field of a freshly loaded amount form, so keyboard users keep their place.
+  let focusAfter = null;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt.closest && event.detail.elt.closest("[data-focus]");
+    focusAfter = form ? form.dataset.focus : null;
+  });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const target = event.detail.target;
+    if (target && target.id && target.id.startsWith("add-") && !focusAfter) {
+      const grams = target.querySelector('input[type="number"]');
+      if (grams) grams.focus();
+      return;
+    }
+    if (focusAfter) {
+      const invalid = document.querySelector('#day-meals [aria-invalid="true"]');
+      const element = invalid || document.getElementById(focusAfter);
+      focusAfter = null;
+      if (element) element.focus();
+    }
+  });
+})();

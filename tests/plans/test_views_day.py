@@ -331,3 +331,41 @@ def test_the_day_page_runs_the_same_number_of_queries_for_5_and_50_items(client,
     assert response.content.decode().count('class="meal-item"') == 50
     assert len(small.captured_queries) == len(big.captured_queries)
     assert len(big.captured_queries) <= 14
+
+
+def test_picker_results_fragment_is_a_listbox_of_matching_foods(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    seeds = FoodFactory(description="Seeds, pumpkin and squash seed kernels, dried")
+    FoodFactory(description="Milk, whole")
+    response = client.get(reverse("plans:food_picker", args=[meal.pk]), {"q": "pumpkin"}, **HTMX)
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div id="results-{meal.pk}"')
+    assert f'role="listbox" id="listbox-{meal.pk}"' in html
+    assert f'id="option-{meal.pk}-{seeds.pk}"' in html
+    assert "Milk" not in html
+
+
+def test_picking_a_food_without_js_shows_its_measures_and_preparation(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    portion = PortionFactory(unit="cup", grams=64)
+    search = client.get(day_url(today), {"meal": meal.pk, "q": portion.food.description})
+    link = f"?meal={meal.pk}&amp;food={portion.food.pk}#add-{meal.pk}"
+    assert link in search.content.decode()
+    page = client.get(day_url(today), {"meal": meal.pk, "food": portion.food.pk}).content.decode()
+    assert f'name="add-{meal.pk}-food" value="{portion.food.pk}"' in page
+    assert "1 cup (64.0 g)" in page
+    assert f'id="add-{meal.pk}-preparation"' in page
+
+
+def test_amount_form_fragment_for_htmx(client, person, today):
+    open_day(client, today)
+    meal = first_meal(person, today)
+    food = FoodFactory()
+    response = client.get(
+        reverse("plans:food_amount_form", args=[meal.pk]), {"food": food.pk}, **HTMX
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div id="add-{meal.pk}"')
+    assert f'id="add-{meal.pk}-grams"' in html

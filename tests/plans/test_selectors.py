@@ -1,0 +1,180 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from plans import scoring, selectors
+from plans.services import day_get_or_create, meal_item_delete
+from plans.targets import Person
+from tests.factories import (
+    FoodFactory,
+    MealItemFactory,
+    PortionFactory,
+    ProfileFactory,
+    SupplementDoseFactory,
+    SupplementProductFactory,
+    UserFactory,
+)
+
+WOMAN_34 = Person(sex="female", age_years=34)
+
+
+def test_day_date_error_limits():
+    profile = ProfileFactory.build(date_of_birth=date(1990, 5, 1))
+    today = date(2026, 1, 1)
+    assert selectors.day_date_error(profile=profile, on=date(1990, 4, 30), today=today)
+    assert selectors.day_date_error(profile=profile, on=date(1990, 5, 1), today=today) is None
+    assert (
+        selectors.day_date_error(profile=profile, on=today + timedelta(days=730), today=today)
+        is None
+    )
+    assert selectors.day_date_error(profile=profile, on=today + timedelta(days=731), today=today)
+
+
+def test_engine_meal_names_are_made_unique():
+    assert selectors.engine_meal_names(["Lunch", "Lunch", "Tea"]) == ["Lunch", "Lunch (2)", "Tea"]
+
+
+@pytest.mark.django_db
+class TestDays:
+    @pytest.fixture
+    def person(self):
+        return ProfileFactory().user
+
+    @pytest.fixture
+    def day(self, person):
+        return day_get_or_create(user=person, on=timezone.localdate())
+
+    def test_plan_for_does_not_create(self, person):
+        assert selectors.plan_for(user=person) is None
+        day_get_or_create(user=person, on=timezone.localdate())
+        assert selectors.plan_for(user=person).owner == person
+
+    def test_day_get_for_is_five_queries_and_hides_deleted_items(self, person, day):
+        breakfast = day.meals.get(name="Breakfast")
+        food = FoodFactory()
+        PortionFactory.create_batch(3, food=food)
+        kept = MealItemFactory(meal=breakfast, food=food)
+        gone = MealItemFactory(meal=breakfast, food=food)
+        meal_item_delete(item=gone, editor=person)
+        SupplementDoseFactory(day=day)
+        with CaptureQueriesContext(connection) as queries:
+            fetched = selectors.day_get_for(user=person, on=day.date)
+            items = [item for meal in fetched.ordered_meals for item in meal.live_items]
+            portions = [p.label for item in items for p in item.food.portions.all()]
+            products = [dose.product.name for dose in fetched.live_doses]
+        assert items == [kept]
+        assert len(portions) == 3
+        assert len(products) == 1
+        assert len(queries.captured_queries) == 5
+
+    def test_another_persons_day_meal_and_item_are_not_found(self, person, day):
+        stranger = UserFactory()
+        item = MealItemFactory(meal=day.meals.first())
+        assert selectors.day_get_for(user=stranger, on=day.date) is None
+        with pytest.raises(Http404):
+            selectors.meal_get_for(user=stranger, pk=item.meal_id)
+        with pytest.raises(Http404):
+            selectors.meal_item_get_for(user=stranger, pk=item.pk)
+
+    def test_a_deleted_item_is_found_only_for_undo(self, person, day):
+        item = MealItemFactory(meal=day.meals.first())
+        meal_item_delete(item=item, editor=person)
+        with pytest.raises(Http404):
+            selectors.meal_item_get_for(user=person, pk=item.pk)
+        assert selectors.meal_item_get_for(user=person, pk=item.pk, include_deleted=True) == item
+
+    def test_day_to_engine_items_and_supplements(self, person, day):
+        breakfast = day.meals.get(name="Breakfast")
+        seeds = FoodFactory(
+            description="Pumpkin seeds", magnesium_mg_per_100g=592, phytate_mg_per_100g=1900
+        )
+        item = MealItemFactory(meal=breakfast, food=seeds, grams=28, preparation="soaked")
+        citrate = SupplementProductFactory(
+            owner=person, form="citrate", amount_mg=500, amount_basis="compound", name="Citrate"
+        )
+        calcium = SupplementProductFactory(
+            owner=person, kind="calcium", form="", amount_mg=None, calcium_mg=500, name="Calcium"
+        )
+        vitamin_d = SupplementProductFactory(
+            owner=person, kind="vitamin_d", form="", amount_mg=None, vitamin_d_iu=1000, name="D3"
+        )
+        with_meal = SupplementDoseFactory(
+            day=day, product=citrate, quantity=Decimal(2), meal=breakfast
+        )
+        SupplementDoseFactory(day=day, product=calcium, quantity=Decimal(1))
+        SupplementDoseFactory(day=day, product=vitamin_d)
+        engine_day = selectors.day_to_engine(
+            selectors.day_get_for(user=person, on=day.date), WOMAN_34
+        )
+
+        assert [meal.name for meal in engine_day.meals] == [
+            "Breakfast",
+            "Lunch",
+            "Dinner",
+            "Snacks",
+        ]
+        (engine_item,) = engine_day.meals[0].items
+        assert engine_item == scoring.Item(
+            name="Pumpkin seeds",
+            grams=28,
+            magnesium_mg_per_100g=592,
+            phytate_mg_per_100g=1900,
+            oxalate_mg_per_100g=0,
+            calcium_mg_per_100g=46,
+            kcal_per_100g=559,
+            preparation="soaked",
+            code=seeds.code,
+            key=f"item-{item.pk}",
+        )
+        magnesium, calcium_tablet = engine_day.supplements  # vitamin D is not in the model
+        assert magnesium.with_meal == "Breakfast"
+        assert magnesium.key == f"dose-{with_meal.pk}"
+        # 2 x 500 mg trimagnesium dicitrate = 2 x 80.8 mg elemental (spec table: 16.2 %).
+        assert magnesium.elemental_mg == pytest.approx(161.6, abs=0.5)
+        assert (calcium_tablet.elemental_mg, calcium_tablet.calcium_mg) == (0, 500)
+        assert calcium_tablet.with_meal is None
+        score = scoring.score_day(engine_day)
+        assert score.calcium_mg == pytest.approx(500 + 0.28 * 46)
+
+    def test_week_summary_scores_planned_days_only(self, person):
+        monday = selectors.monday_of(timezone.localdate())
+        day = day_get_or_create(user=person, on=monday + timedelta(days=1))
+        MealItemFactory(
+            meal=day.meals.first(),
+            grams=100,
+            food=FoodFactory(magnesium_mg_per_100g=160, phytate_mg_per_100g=0),
+        )
+        day_get_or_create(user=person, on=monday + timedelta(days=2))  # planned, still empty
+        with CaptureQueriesContext(connection) as queries:
+            week = selectors.week_summary(user=person, week_start=monday)
+        assert len(queries.captured_queries) <= 6
+        assert [d.planned for d in week.days] == [False, True, True, False, False, False, False]
+        tuesday = week.days[1]
+        assert tuesday.item_count == 1
+        expected = scoring.score_day(
+            selectors.day_to_engine(selectors.day_get_for(user=person, on=day.date), WOMAN_34)
+        )
+        assert tuesday.effective_mg == pytest.approx(expected.effective_mg)
+        assert tuesday.status == expected.status == "low"
+        assert week.planned_days == 1
+        assert week.average_percent == pytest.approx(tuesday.percent_of_target)
+
+    def test_picker_puts_the_persons_foods_first_and_includes_custom_foods(self, person, day):
+        meal = day.meals.first()
+        almonds = FoodFactory(description="Nuts, almonds")
+        mine = FoodFactory(description="Nuts, my granola mix", source="custom", owner=person)
+        FoodFactory(description="Nuts, theirs", source="custom", owner=UserFactory())
+        for _ in range(3):
+            MealItemFactory(meal=meal, food=almonds)
+        entries = selectors.foods_for_picker(user=person, query="nuts")
+        foods = [entry["food"] for entry in entries]
+        assert foods[0] == almonds
+        assert entries[0]["why"] in ("recent", "frequent")
+        assert mine in foods
+        assert all(food.description != "Nuts, theirs" for food in foods)
+        assert [e["food"] for e in selectors.foods_for_picker(user=person)] == [almonds]

@@ -1,0 +1,78 @@
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from plans.selectors import monday_of
+from plans.services import day_get_or_create
+from tests.factories import FoodFactory, MealItemFactory, ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(client):
+    profile = ProfileFactory()
+    client.force_login(profile.user)
+    return profile.user
+
+
+def week_url(on):
+    return reverse("plans:week", args=[on.isoformat()])
+
+
+def test_plan_redirects_to_this_weeks_monday(client, person):
+    response = client.get(reverse("plans:home"))
+    assert response.status_code == 302
+    assert response["Location"] == week_url(monday_of(timezone.localdate()))
+
+
+def test_a_mid_week_date_redirects_to_its_monday(client, person):
+    response = client.get(week_url(date(2026, 3, 12)))  # a Thursday
+    assert response["Location"] == week_url(date(2026, 3, 9))
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(week_url(date(2026, 3, 9)))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_week_shows_seven_days_with_score_status_and_average(client, person):
+    monday = monday_of(timezone.localdate())
+    # 100 g of a food with 106.7 mg Mg and nothing else: one meal a third of a 320 mg
+    # target meets the dose reference, so the day scores 33 % ("low").
+    food = FoodFactory(magnesium_mg_per_100g=320 / 3, phytate_mg_per_100g=0, calcium_mg_per_100g=0)
+    for offset in (0, 2):
+        day = day_get_or_create(user=person, on=monday + timedelta(days=offset))
+        MealItemFactory(meal=day.meals.first(), food=food, grams=100 if offset == 0 else 300)
+    html = client.get(week_url(monday)).content.decode()
+    assert html.count('class="week-day ') == 7
+    assert html.count("Nothing planned") == 5
+    assert "33 %" in html
+    assert "Below target" in html  # the status in words, not colour alone
+    assert "Week average:" in html
+    assert "over the 2 planned" in html
+    assert week_url(monday - timedelta(days=7)) in html
+    assert week_url(monday + timedelta(days=7)) in html
+    assert reverse("plans:day", args=[timezone.localdate().isoformat()]) in html
+
+
+def test_week_shows_only_the_persons_own_days(client, person):
+    other = ProfileFactory().user
+    monday = monday_of(timezone.localdate())
+    theirs = day_get_or_create(user=other, on=monday)
+    MealItemFactory(meal=theirs.meals.first())
+    html = client.get(week_url(monday)).content.decode()
+    assert html.count("Nothing planned") == 7
+
+
+def test_week_htmx_returns_the_body_block(client, person):
+    monday = monday_of(timezone.localdate())
+    html = client.get(week_url(monday), HTTP_HX_REQUEST="true").content.decode()
+    assert html.lstrip().startswith('<div id="week-body">')
+
+
+def test_malformed_week_is_404(client, person):
+    assert client.get("/plan/week/2026-13-01/").status_code == 404
