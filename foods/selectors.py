@@ -5,8 +5,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, OuterRef, QuerySet, Subquery, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.expressions import RawSQL
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from foods import search, search_index
 from foods.models import Food, FoodSource, Portion
@@ -106,8 +118,16 @@ def _matching(foods: QuerySet[Food], prefixes: list[str]) -> QuerySet[Food]:
     return foods
 
 
+def _portions() -> Prefetch:
+    # Portion's default ordering is ("food", "seq"), and "food" orders by the food's
+    # description through a join: 4 ms on PostgreSQL for a page, against 0.2 ms without.
+    return Prefetch("portions", queryset=Portion.objects.order_by("food_id", "seq"))
+
+
 def _with_portions(pks: list[int]) -> list[Food]:
-    by_pk = {food.pk: food for food in Food.objects.filter(pk__in=pks).prefetch_related("portions")}
+    by_pk = {
+        food.pk: food for food in Food.objects.filter(pk__in=pks).prefetch_related(_portions())
+    }
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
@@ -186,3 +206,28 @@ def food_groups() -> list[str]:
         .values_list("food_group", flat=True)
         .distinct()
     )
+
+
+# ---- one food ----
+
+
+def food_get_for(*, user: object, pk: int) -> Food:
+    """A food `user` may see, with its portions; 404 for someone else's custom food, so its
+    existence is not revealed."""
+    return get_object_or_404(Food.objects.visible_to(user).prefetch_related(_portions()), pk=pk)
+
+
+def custom_food_get_for(*, user: object, pk: int) -> Food:
+    """One of `user`'s own custom foods, to change or delete; 404 for any other food."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such food.")
+    return get_object_or_404(
+        Food.objects.filter(owner=user, source=FoodSource.CUSTOM).prefetch_related(_portions()),
+        pk=pk,
+    )
+
+
+def custom_foods_of(*, user: object) -> QuerySet[Food]:
+    if not getattr(user, "is_authenticated", False):
+        return Food.objects.none()
+    return Food.objects.filter(owner=user, source=FoodSource.CUSTOM).prefetch_related(_portions())
