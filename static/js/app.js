@@ -32,17 +32,12 @@ document.addEventListener("DOMContentLoaded", () => {
       activate(input, all[(current + step + all.length) % all.length]);
     } else if (event.key === "Enter" && current >= 0) {
       event.preventDefault();
-      all[current].querySelector("a").click();
+      // Each option is the food's link (htmx loads the amount form; without JS, a page).
+      all[current].click();
     } else if (event.key === "Escape") {
       activate(input, null);
     }
   });
-  // Clicking an option works too; keep the pointer and keyboard in step.
-  document.addEventListener("click", (event) => {
-    const option = event.target.closest && event.target.closest('[role="option"]');
-    if (option && !event.target.closest("a")) option.querySelector("a").click();
-  });
-
   // After htmx swaps results, the listbox is new: tell the combobox whether it is open.
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
@@ -64,7 +59,9 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("htmx:afterSettle", (event) => {
     const target = event.detail.target;
     if (target && target.id && target.id.startsWith("add-") && !focusAfter) {
-      const grams = target.querySelector('input[type="number"]');
+      // An outerHTML swap leaves `target` detached: look the new element up by its id.
+      const fresh = document.getElementById(target.id) || target;
+      const grams = fresh.querySelector('input[type="number"]');
       if (grams) grams.focus();
       return;
     }
