@@ -250,6 +250,19 @@ class DayScore:
         return tuple(sorted(warning.code for warning in self.warnings))
 
 
+# When each warning fires, for people (the /model/ page lists them); messages are built per day.
+WARNING_RULES = {
+    "supplement_above_ul": "The day's supplements carry more magnesium than the upper limit for "
+    "supplemental magnesium at the person's age.",
+    "split_dose": f"One eating occasion carries more than {SPLIT_DOSE_THRESHOLD_MG:.0f} mg of "
+    "supplemental magnesium.",
+    "ckd_supplement": "Chronic kidney disease stage 3 or above, and any magnesium supplement.",
+    "digoxin": "The person takes digoxin.",
+    "ppi": "The person takes a proton-pump inhibitor long term.",
+    "diuretic": "The person takes a loop or thiazide diuretic.",
+    "calcium_high": f"The day carries more than {CALCIUM_FREE_MG:,.0f} mg of calcium.",
+}
+
 STATUS_LABELS = {"meets": "Meets target", "near": "Near target", "low": "Below target"}
 
 # Float noise must not turn "exactly a third of the target three times" into "near".
