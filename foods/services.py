@@ -1,16 +1,18 @@
-"""Writes for foods: loading the shipped food file."""
+"""Writes for foods: loading the shipped food file; people's own custom foods."""
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from foods.food_file import FoodFileError, FoodRecord, parse_food_file
-from foods.models import Food, FoodDataLoad, FoodSource, Portion
+from foods.models import Basis, Food, FoodDataLoad, FoodSource, Portion
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "data" / "foods.jsonl"
 # Batches keep each INSERT/UPDATE under SQLite's bound-parameter limit and PostgreSQL's
@@ -169,3 +171,138 @@ def food_data_load(
         unchanged=unchanged,
         portions_replaced=len(replace_portions),
     )
+
+
+# ---- custom foods: a person's own foods, which only they see ----
+
+# The nutrient fields a person may enter for a custom food; magnesium is required by the form.
+CUSTOM_FOOD_FIELDS = [
+    "description",
+    "kcal_per_100g",
+    "protein_g_per_100g",
+    "fat_g_per_100g",
+    "carbohydrate_g_per_100g",
+    "fibre_g_per_100g",
+    "magnesium_mg_per_100g",
+    "calcium_mg_per_100g",
+    "potassium_mg_per_100g",
+    "sodium_mg_per_100g",
+    "phosphorus_mg_per_100g",
+    "zinc_mg_per_100g",
+    "iron_mg_per_100g",
+    "vitamin_d_ug_per_100g",
+]
+CUSTOM_FOOD_GROUP = "Custom foods"
+ENTERED_SOURCE = "entered by you"
+NOT_ENTERED_SOURCE = "not entered: counted as none"
+
+
+def _custom_food_apply(
+    food: Food,
+    *,
+    phytate_mg_per_100g: float | None,
+    oxalate_mg_per_100g: float | None,
+    values: dict[str, Any],
+) -> None:
+    for name in CUSTOM_FOOD_FIELDS:
+        if name in values:
+            setattr(food, name, values[name])
+    # What a person types is their estimate; a blank is scored as none, and the detail page
+    # says so rather than presenting a zero as a measurement.
+    for prefix, value in (("phytate", phytate_mg_per_100g), ("oxalate", oxalate_mg_per_100g)):
+        setattr(food, f"{prefix}_mg_per_100g", value or 0.0)
+        setattr(food, f"{prefix}_basis", Basis.ESTIMATE)
+        setattr(
+            food, f"{prefix}_source", ENTERED_SOURCE if value is not None else NOT_ENTERED_SOURCE
+        )
+
+
+def _custom_portion_set(food: Food, *, portion_unit: str, portion_grams: float | None) -> None:
+    """A custom food has at most one household portion, changed in place so meal items
+    that use it keep it; a blank weight removes it."""
+    portion = food.portions.order_by("seq").first()
+    if portion_grams is None:
+        if portion is not None:
+            portion.delete()
+        return
+    if portion is None:
+        portion = Portion(food=food, seq=1, amount=Decimal(1))
+    portion.unit = portion_unit or "portion"
+    portion.grams = portion_grams
+    portion.full_clean()
+    portion.save()
+
+
+@transaction.atomic
+def custom_food_create(
+    *,
+    user: Any,
+    phytate_mg_per_100g: float | None = None,
+    oxalate_mg_per_100g: float | None = None,
+    portion_unit: str = "",
+    portion_grams: float | None = None,
+    **values: Any,
+) -> Food:
+    """A new custom food owned by `user`; raises ValidationError on implausible values."""
+    unknown = set(values) - set(CUSTOM_FOOD_FIELDS)
+    if unknown:
+        raise TypeError(f"not a custom food field: {', '.join(sorted(unknown))}")
+    # A random code keeps (source, code) unique without a counter to race on.
+    food = Food(
+        source=FoodSource.CUSTOM,
+        code=f"u{uuid.uuid4().hex[:15]}",
+        owner=user,
+        food_group=CUSTOM_FOOD_GROUP,
+    )
+    _custom_food_apply(
+        food,
+        phytate_mg_per_100g=phytate_mg_per_100g,
+        oxalate_mg_per_100g=oxalate_mg_per_100g,
+        values=values,
+    )
+    food.full_clean()
+    food.save()
+    _custom_portion_set(food, portion_unit=portion_unit, portion_grams=portion_grams)
+    return food
+
+
+@transaction.atomic
+def custom_food_update(
+    *,
+    food: Food,
+    phytate_mg_per_100g: float | None = None,
+    oxalate_mg_per_100g: float | None = None,
+    portion_unit: str = "",
+    portion_grams: float | None = None,
+    **values: Any,
+) -> Food:
+    """Change a custom food; the caller fetched it with custom_food_get_for (owner only)."""
+    if food.owner_id is None:
+        raise ValueError("Database foods are changed by food editors in the admin.")
+    unknown = set(values) - set(CUSTOM_FOOD_FIELDS)
+    if unknown:
+        raise TypeError(f"not a custom food field: {', '.join(sorted(unknown))}")
+    _custom_food_apply(
+        food,
+        phytate_mg_per_100g=phytate_mg_per_100g,
+        oxalate_mg_per_100g=oxalate_mg_per_100g,
+        values=values,
+    )
+    food.full_clean()
+    food.save()
+    _custom_portion_set(food, portion_unit=portion_unit, portion_grams=portion_grams)
+    return food
+
+
+@transaction.atomic
+def custom_food_delete(*, food: Food) -> None:
+    """Delete a custom food and its portion; the caller fetched it as its owner."""
+    if food.owner_id is None:
+        raise ValueError("Database foods are deleted by food editors in the admin.")
+    try:
+        food.delete()
+    except ProtectedError:
+        # Meal items keep their food (PROTECT), so a plan's history never loses a row.
+        raise ValidationError(
+            "This food is in one of your meal plans. Remove it from them, then delete it."
+        ) from None

@@ -1,24 +1,211 @@
-from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+"""Food search, food detail, and people's own custom foods."""
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from foods.forms import CustomFoodForm, SearchForm
 from foods.models import Food
+from foods.selectors import (
+    SORTS,
+    custom_food_get_for,
+    custom_foods_of,
+    food_get_for,
+    food_groups,
+    food_search_page,
+)
+from foods.services import custom_food_create, custom_food_delete, custom_food_update
 from mgplanner.rendering import render_page
+
+PAGE_SIZE = 30
+
+# Nutrients of the detail table: (field, label, unit, decimals).
+NUTRIENTS = [
+    ("kcal_per_100g", "Energy", "kcal", 0),
+    ("magnesium_mg_per_100g", "Magnesium", "mg", 0),
+    ("calcium_mg_per_100g", "Calcium", "mg", 0),
+    ("protein_g_per_100g", "Protein", "g", 1),
+    ("fat_g_per_100g", "Fat", "g", 1),
+    ("carbohydrate_g_per_100g", "Carbohydrate", "g", 1),
+    ("fibre_g_per_100g", "Fibre", "g", 1),
+    ("potassium_mg_per_100g", "Potassium", "mg", 0),
+    ("sodium_mg_per_100g", "Sodium", "mg", 0),
+    ("phosphorus_mg_per_100g", "Phosphorus", "mg", 0),
+    ("zinc_mg_per_100g", "Zinc", "mg", 1),
+    ("iron_mg_per_100g", "Iron", "mg", 1),
+    ("vitamin_d_ug_per_100g", "Vitamin D", "µg", 1),
+    ("phytate_mg_per_100g", "Phytate", "mg", 0),
+    ("oxalate_mg_per_100g", "Oxalate", "mg", 0),
+]
+# Portions shown as columns of the detail table; the rest are listed below it.
+PORTION_COLUMNS = 4
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    foods = Food.objects.visible_to(request.user)
-    if query:
-        foods = foods.filter(description__icontains=query)
-    return render_page(
-        request, "foods/search.html", {"query": query, "foods": foods[:50]}, block="results"
+    form = SearchForm(request.GET or None, groups=food_groups())
+    query = form.value("q", "").strip()
+    group = form.value("group", "")
+    sort = form.value("sort", "relevance")
+    offset = form.value("offset", 0)
+    page = food_search_page(
+        user=request.user,
+        query=query,
+        group=group or None,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=offset,
     )
+    params = {k: v for k, v in {"q": query, "group": group, "sort": sort}.items() if v}
+    if params.get("sort") == "relevance":
+        del params["sort"]
+    more_url = (
+        f"{reverse('foods:search')}?{urlencode({**params, 'offset': page.next_offset})}"
+        if page.has_more
+        else None
+    )
+    context = {
+        "form": form,
+        "query": query,
+        "group": group,
+        "sort": sort,
+        "sort_label": SORTS[sort],
+        "page": page,
+        "more_url": more_url,
+        "show_more": request.htmx and request.htmx.target == "food-more",
+    }
+    # "More" appends the next rows only; every other request swaps the whole results region.
+    block = "more_rows" if context["show_more"] else "results"
+    return render_page(request, "foods/search.html", context, block=block)
+
+
+def _portion_rows(food: Food) -> list[dict[str, Any]]:
+    portions = list(food.portions.all())
+    columns = portions[:PORTION_COLUMNS]
+    rows = []
+    for name, label, unit, digits in NUTRIENTS:
+        value = getattr(food, name)
+        rows.append(
+            {
+                "label": label,
+                "unit": unit,
+                "digits": digits,
+                "per_100g": value,
+                "per_portion": [
+                    None if value is None else value * portion.grams / 100 for portion in columns
+                ],
+            }
+        )
+    return rows
 
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    food = Food.objects.visible_to(request.user).filter(pk=pk).first()
-    if food is None:
-        raise Http404("No such food.")
-    return render_page(request, "foods/detail.html", {"food": food})
+    food = food_get_for(user=request.user, pk=pk)
+    portions = list(food.portions.all())
+    first = portions[0] if portions else None
+    context = {
+        "food": food,
+        "portions": portions,
+        "columns": portions[:PORTION_COLUMNS],
+        "rows": _portion_rows(food),
+        "first_portion": first,
+        "is_owner": food.owner_id is not None and food.owner_id == request.user.pk,
+        "phytate_per_portion_mg": (
+            food.phytate_mg_per_100g * first.grams / 100 if first is not None else None
+        ),
+        "oxalate_per_portion_mg": (
+            food.oxalate_mg_per_100g * first.grams / 100 if first is not None else None
+        ),
+    }
+    return render_page(request, "foods/detail.html", context)
+
+
+@login_required
+@require_GET
+def custom_food_list(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request, "foods/custom_list.html", {"foods": custom_foods_of(user=request.user)}
+    )
+
+
+def _saved(request: HttpRequest, food: Food, message: str) -> HttpResponse:
+    messages.success(request, message)
+    url = reverse("foods:detail", args=[food.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _form_page(request: HttpRequest, form: CustomFoodForm, food: Food | None) -> HttpResponse:
+    status = 422 if form.is_bound and form.errors else 200
+    return render_page(
+        request,
+        "foods/custom_form.html",
+        {"form": form, "food": food},
+        block="food_form",
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def custom_food_new(request: HttpRequest) -> HttpResponse:
+    form = CustomFoodForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            food = custom_food_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _saved(request, food, f"Added “{food.description}” to your foods.")
+    return _form_page(request, form, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def custom_food_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    food = custom_food_get_for(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = CustomFoodForm(request.POST)
+        if form.is_valid():
+            try:
+                custom_food_update(food=food, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return _saved(request, food, f"Saved “{food.description}”.")
+    else:
+        form = CustomFoodForm(initial=CustomFoodForm.initial_for(food))
+    return _form_page(request, form, food)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def custom_food_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    food = custom_food_get_for(user=request.user, pk=pk)
+    error = None
+    if request.method == "POST":
+        description = food.description
+        try:
+            custom_food_delete(food=food)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, f"Deleted “{description}”.")
+            url = reverse("foods:custom_list")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    # 409: the food is in use; the page says where, and nothing was deleted.
+    return render_page(
+        request,
+        "foods/custom_delete.html",
+        {"food": food, "error": error},
+        block="delete_form",
+        status=409 if error else 200,
+    )

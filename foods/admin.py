@@ -1,0 +1,78 @@
+"""Admin for food editors: foods with portions, edit history with revert, CSV import/export."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from import_export.admin import ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from foods.models import Food, FoodDataLoad, Portion
+from foods.resources import FoodResource
+
+
+class PortionInline(admin.TabularInline):
+    model = Portion
+    extra = 0
+    fields = ("seq", "amount", "unit", "grams")
+
+
+@admin.register(Food)
+class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [FoodResource]
+    list_display = (
+        "description",
+        "code",
+        "food_group",
+        "magnesium_mg_per_100g",
+        "phytate_mg_per_100g",
+        "phytate_basis",
+        "oxalate_mg_per_100g",
+        "oxalate_basis",
+    )
+    list_filter = ("food_group", "phytate_basis", "oxalate_basis", "source")
+    search_fields = ("description", "code")
+    inlines = [PortionInline]
+    fieldsets = [
+        (None, {"fields": ("source", "code", "description", "food_group")}),
+        (
+            "Per 100 g",
+            {
+                "fields": (
+                    ("kcal_per_100g", "magnesium_mg_per_100g", "calcium_mg_per_100g"),
+                    ("protein_g_per_100g", "fat_g_per_100g", "carbohydrate_g_per_100g"),
+                    ("fibre_g_per_100g", "potassium_mg_per_100g", "sodium_mg_per_100g"),
+                    ("phosphorus_mg_per_100g", "zinc_mg_per_100g", "iron_mg_per_100g"),
+                    "vitamin_d_ug_per_100g",
+                )
+            },
+        ),
+        ("Phytate", {"fields": ("phytate_mg_per_100g", "phytate_basis", "phytate_source")}),
+        ("Oxalate", {"fields": ("oxalate_mg_per_100g", "oxalate_basis", "oxalate_source")}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
+        # Custom foods are private to the people who made them, editors included.
+        return super().get_queryset(request).filter(owner__isnull=True)
+
+    # Import writes foods, so it needs add and change; export only reads.
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def get_export_queryset(self, request: HttpRequest) -> Any:
+        return super().get_export_queryset(request).filter(owner__isnull=True)
+
+
+@admin.register(FoodDataLoad)
+class FoodDataLoadAdmin(admin.ModelAdmin):
+    list_display = ("file_name", "sha256", "foods", "portions", "loaded_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

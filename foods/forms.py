@@ -1,0 +1,127 @@
+"""Forms for food search and people's custom foods."""
+
+from typing import Any
+
+from django import forms
+
+from foods.models import MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G, Food
+from foods.selectors import SORTS
+from foods.services import CUSTOM_FOOD_FIELDS, NOT_ENTERED_SOURCE
+
+
+class SearchForm(forms.Form):
+    """The GET parameters of /foods/; anything invalid falls back to a default, never an error."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search foods")
+    group = forms.ChoiceField(required=False, label="Food group")
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()), label="Sort by")
+    offset = forms.IntegerField(required=False, min_value=0, max_value=100_000)
+
+    def __init__(self, *args: Any, groups: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", "All groups"), *((g, g) for g in groups)]
+
+    def value(self, name: str, default: Any) -> Any:
+        if not self.is_bound:
+            return default
+        self.is_valid()  # cleaned_data then holds only the fields that are valid
+        return self.cleaned_data.get(name) or default
+
+
+def _number(
+    label: str, unit: str, *, required: bool = False, help_text: str = ""
+) -> forms.FloatField:
+    return forms.FloatField(
+        label=f"{label} ({unit} per 100 g)",
+        required=required,
+        min_value=0,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+
+class CustomFoodForm(forms.Form):
+    """A custom food's values per 100 g, as on a food label, and one household portion."""
+
+    description = forms.CharField(
+        max_length=255,
+        label="Name",
+        help_text="As you will search for it, e.g. “Granola, homemade, with seeds”.",
+    )
+    magnesium_mg_per_100g = _number(
+        "Magnesium",
+        "mg",
+        required=True,
+        help_text=(
+            "From the label or a food table. No food has more than "
+            f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:,} mg per 100 g."
+        ),
+    )
+    kcal_per_100g = _number("Energy", "kcal")
+    protein_g_per_100g = _number("Protein", "g")
+    fat_g_per_100g = _number("Fat", "g")
+    carbohydrate_g_per_100g = _number("Carbohydrate", "g")
+    fibre_g_per_100g = _number("Fibre", "g")
+    calcium_mg_per_100g = _number("Calcium", "mg")
+    potassium_mg_per_100g = _number("Potassium", "mg")
+    sodium_mg_per_100g = _number("Sodium", "mg")
+    phosphorus_mg_per_100g = _number("Phosphorus", "mg")
+    zinc_mg_per_100g = _number("Zinc", "mg")
+    iron_mg_per_100g = _number("Iron", "mg")
+    vitamin_d_ug_per_100g = _number("Vitamin D", "µg")
+    phytate_mg_per_100g = _number(
+        "Phytate",
+        "mg",
+        help_text="If you know it. Left blank, the food is scored as having none.",
+    )
+    oxalate_mg_per_100g = _number(
+        "Oxalate",
+        "mg",
+        help_text="If you know it. Left blank, the food is scored as having none.",
+    )
+    portion_unit = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Household portion",
+        help_text="What you usually eat, e.g. “bowl” or “bar”.",
+    )
+    portion_grams = forms.FloatField(
+        required=False,
+        label="Portion weight (g)",
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+    def clean_magnesium_mg_per_100g(self) -> float:
+        mg: float = self.cleaned_data["magnesium_mg_per_100g"]
+        if mg > MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:
+            raise forms.ValidationError(
+                f"{mg:g} mg per 100 g is implausible: no food has more than "
+                f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:,}. Check the label's unit."
+            )
+        return mg
+
+    def clean_portion_grams(self) -> float | None:
+        grams: float | None = self.cleaned_data.get("portion_grams")
+        if grams is not None and grams <= 0:
+            raise forms.ValidationError("A portion must weigh more than 0 g.")
+        return grams
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("portion_unit") and cleaned.get("portion_grams") is None:
+            self.add_error("portion_grams", "Give the portion's weight, or leave both blank.")
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, food: Food) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(food, name) for name in CUSTOM_FOOD_FIELDS}
+        for prefix in ("phytate", "oxalate"):
+            entered = getattr(food, f"{prefix}_source") != NOT_ENTERED_SOURCE
+            initial[f"{prefix}_mg_per_100g"] = (
+                getattr(food, f"{prefix}_mg_per_100g") if entered else None
+            )
+        portion = next(iter(food.portions.all()), None)
+        if portion is not None:
+            initial["portion_unit"] = portion.unit
+            initial["portion_grams"] = portion.grams
+        return initial
