@@ -115,3 +115,209 @@ class DayNotesForm(forms.Form):
         label="Notes for this day",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# ---------------------------------------------------------------- supplements, copies, templates
+
+
+def _meal_choices(meals: list[Any]) -> list[tuple[str, str]]:
+    return [("", "On its own")] + [(str(meal.pk), f"With {meal.name}") for meal in meals]
+
+
+class SupplementDoseFields(forms.Form):
+    """How many units, and when: with one of the day's meals, or on its own at a time."""
+
+    quantity = forms.DecimalField(
+        min_value=Decimal("0.25"),
+        max_value=Decimal(20),
+        max_digits=6,
+        decimal_places=2,
+        initial=Decimal(1),
+        label="Tablets, capsules or scoops",
+        error_messages={
+            "min_value": "Enter at least a quarter of a tablet.",
+            "max_value": "At most 20 at a time; check the number.",
+            "invalid": "Enter a number, such as 1 or 0.5.",
+        },
+    )
+    meal = forms.ChoiceField(required=False, label="Taken", choices=[("", "On its own")])
+    taken_at = forms.TimeField(
+        required=False,
+        label="At",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages={"invalid": "Enter a time such as 21:30."},
+    )
+
+    def __init__(self, *args: Any, meals: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.meals = {meal.pk: meal for meal in meals or []}
+        self.fields["meal"].choices = _meal_choices(list(self.meals.values()))
+
+    def clean_meal(self) -> Any:
+        raw = self.cleaned_data.get("meal")
+        return self.meals.get(int(raw)) if raw else None
+
+
+class SupplementLogForm(SupplementDoseFields):
+    """A supplement as its label states it; saved to "my supplements" unless unticked."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            ("magnesium", "Magnesium"),
+            ("calcium", "Calcium tablet"),
+            ("vitamin_d", "Vitamin D"),
+        ],
+        initial="magnesium",
+        label="Supplement",
+        widget=forms.RadioSelect,
+    )
+    form = forms.ChoiceField(required=False, label="Magnesium form")
+    amount_mg = forms.FloatField(
+        required=False,
+        min_value=0.1,
+        max_value=5000,
+        label="Magnesium on the label (mg)",
+        error_messages={
+            "min_value": "Enter an amount above 0 mg.",
+            "max_value": "At most 5,000 mg per tablet; check the label.",
+            "invalid": "Enter the number printed on the label, such as 500.",
+        },
+    )
+    amount_basis = forms.ChoiceField(
+        choices=[
+            ("compound", "the compound (e.g. “500 mg magnesium citrate”)"),
+            ("elemental", "elemental magnesium (e.g. “magnesium (as citrate) 100 mg”)"),
+        ],
+        initial="compound",
+        label="The label's number is",
+        widget=forms.RadioSelect,
+    )
+    calcium_mg = forms.FloatField(
+        required=False,
+        min_value=0.1,
+        max_value=5000,
+        label="Calcium per tablet (mg)",
+        error_messages={"min_value": "Enter an amount above 0 mg."},
+    )
+    vitamin_d_iu = forms.FloatField(
+        required=False,
+        min_value=1,
+        max_value=100000,
+        label="Vitamin D per tablet (IU)",
+        error_messages={"min_value": "Enter at least 1 IU."},
+    )
+    name = forms.CharField(
+        required=False, max_length=120, label="Name on your list", help_text="Blank: named for you."
+    )
+    save_product = forms.BooleanField(
+        required=False, initial=True, label="Save to my supplements for other days"
+    )
+
+    field_order = [
+        "kind",
+        "form",
+        "amount_mg",
+        "amount_basis",
+        "calcium_mg",
+        "vitamin_d_iu",
+        "quantity",
+        "meal",
+        "taken_at",
+        "name",
+        "save_product",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from plans.supplements import FORMS
+
+        super().__init__(*args, **kwargs)
+        self.fields["form"].choices = [("", "Pick the form on the label")] + [
+            (key, spec.label) for key, spec in FORMS.items()
+        ]
+
+
+class DayCopyForm(forms.Form):
+    """Days ticked from the offered fortnight, and/or a range; append or replace."""
+
+    dates = forms.MultipleChoiceField(
+        required=False, label="Copy to these days", widget=forms.CheckboxSelectMultiple
+    )
+    range_from = forms.DateField(
+        required=False, label="Or every day from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    range_until = forms.DateField(
+        required=False, label="until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    mode = forms.ChoiceField(
+        choices=[
+            ("append", "Add to what those days already have"),
+            ("replace", "Replace those days (their meals, supplements and notes are removed)"),
+        ],
+        label="When a day already has food",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to add to those days or replace them."},
+    )
+
+    def __init__(self, *args: Any, offered: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dates"].choices = [
+            (on.isoformat(), on.strftime("%a %-d %b")) for on in offered
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        from datetime import date, timedelta
+
+        data = super().clean()
+        chosen = {date.fromisoformat(value) for value in data.get("dates") or []}
+        start, end = data.get("range_from"), data.get("range_until")
+        if (start is None) != (end is None):
+            self.add_error("range_until" if end is None else "range_from", "Give both ends.")
+        elif start is not None and end is not None:
+            if end < start:
+                self.add_error("range_until", "The range must end on or after its start.")
+            elif (end - start).days > 366:
+                self.add_error("range_until", "A range covers at most a year.")
+            else:
+                chosen |= {start + timedelta(days=n) for n in range((end - start).days + 1)}
+        data["targets"] = sorted(chosen)
+        return data
+
+
+class MealCopyForm(forms.Form):
+    date = forms.DateField(
+        label="Day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Pick the day to copy to.", "invalid": "Enter a date."},
+    )
+    meal_name = forms.CharField(
+        max_length=60,
+        label="Into the meal",
+        help_text="An existing meal of that day, or a new name.",
+        error_messages={"required": "Name the meal to copy into."},
+    )
+
+
+class MealTemplateSaveForm(forms.Form):
+    name = forms.CharField(
+        max_length=120,
+        label="Template name",
+        error_messages={"required": "Give the template a name."},
+    )
+
+
+class MealTemplateInsertForm(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=None,
+        label="Template",
+        empty_label="Pick a template",
+        error_messages={
+            "required": "Pick a template.",
+            "invalid_choice": "Pick one of your templates.",
+        },
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        from plans.models import MealTemplate
+
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = MealTemplate.objects.filter(owner=user).order_by("name")

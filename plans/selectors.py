@@ -16,7 +16,17 @@ from django.utils import timezone
 from accounts.models import Profile, User
 from foods.models import Food
 from foods.selectors import food_values
-from plans.models import Day, Meal, MealItem, Plan, SupplementDose, SupplementKind
+from plans.models import (
+    Day,
+    Meal,
+    MealItem,
+    MealTemplate,
+    MealTemplateItem,
+    Plan,
+    SupplementDose,
+    SupplementKind,
+    SupplementProduct,
+)
 
 if TYPE_CHECKING:
     from plans import scoring
@@ -286,3 +296,54 @@ def foods_for_picker(*, user: User, query: str = "", limit: int = 12) -> list[di
             if food.pk not in own:
                 entries.append({"food": food, "why": "search"})
     return entries[:limit]
+
+
+# ---------------------------------------------------------------- supplements and templates
+
+
+def supplement_products_for(*, user: User) -> QuerySet[SupplementProduct]:
+    """The person's saved products ("my supplements"), newest names first by name."""
+    return SupplementProduct.objects.filter(owner=user, archived=False).order_by("name", "id")
+
+
+def supplement_product_get_for(*, user: User, pk: int) -> SupplementProduct:
+    product = SupplementProduct.objects.filter(pk=pk, owner=user).first()
+    if product is None:
+        raise Http404("No such supplement.")
+    return product
+
+
+def supplement_dose_get_for(
+    *, user: User, pk: int, include_deleted: bool = False
+) -> SupplementDose:
+    doses = SupplementDose.objects.filter(pk=pk, day__plan__in=Plan.objects.visible_to(user))
+    if not include_deleted:
+        doses = doses.filter(deleted_at__isnull=True)
+    dose = doses.select_related("day", "day__plan", "product", "meal").first()
+    if dose is None:
+        raise Http404("No such supplement dose.")
+    return dose
+
+
+def meal_templates_for(*, user: User) -> QuerySet[MealTemplate]:
+    """The person's templates with their foods, in two queries."""
+    return (
+        MealTemplate.objects.filter(owner=user)
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=MealTemplateItem.objects.select_related("food", "portion").order_by(
+                    "position", "id"
+                ),
+                to_attr="ordered_items",
+            )
+        )
+        .order_by("name", "id")
+    )
+
+
+def meal_template_get_for(*, user: User, pk: int) -> MealTemplate:
+    template = MealTemplate.objects.filter(pk=pk, owner=user).first()
+    if template is None:
+        raise Http404("No such template.")
+    return template

@@ -21,4 +21,27 @@ urlpatterns = [
     path("items/<int:pk>/", views.meal_item_update, name="meal_item_update"),
     path("items/<int:pk>/delete/", views.meal_item_delete, name="meal_item_delete"),
     path("items/<int:pk>/restore/", views.meal_item_restore, name="meal_item_restore"),
+    # Supplements, copying a day or meal, meal templates.
+    path("day/<str:on>/supplements/", views.supplement_log, name="supplement_log"),
+    path(
+        "day/<str:on>/supplements/<int:pk>/",
+        views.supplement_dose_add,
+        name="supplement_dose_add",
+    ),
+    path("doses/<int:pk>/delete/", views.supplement_dose_delete, name="supplement_dose_delete"),
+    path("doses/<int:pk>/restore/", views.supplement_dose_restore, name="supplement_dose_restore"),
+    path("supplements/", views.supplement_products, name="supplements"),
+    path("supplements/convert/", views.supplement_conversion, name="supplement_conversion"),
+    path(
+        "supplements/<int:pk>/archive/",
+        views.supplement_product_archive,
+        name="supplement_product_archive",
+    ),
+    path("day/<str:on>/copy/", views.day_copy, name="day_copy"),
+    path("meals/<int:pk>/tools/", views.meal_tools, name="meal_tools"),
+    path("meals/<int:pk>/copy/", views.meal_copy, name="meal_copy"),
+    path("meals/<int:pk>/template/", views.meal_template_save, name="meal_template_save"),
+    path("meals/<int:pk>/insert/", views.meal_template_insert, name="meal_template_insert"),
+    path("templates/", views.meal_templates, name="templates"),
+    path("templates/<int:pk>/delete/", views.meal_template_delete, name="meal_template_delete"),
 ]

@@ -6,17 +6,21 @@ score updates with every change. Invalid input re-renders the meals block, the f
 form bound with its errors, with status 422: nothing already saved is lost.
 """
 
-from datetime import date
+import math
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from jinja2_fragments import render_blocks
 
 from accounts.decorators import profile_required
@@ -25,8 +29,30 @@ from accounts.selectors import person_on, profile_for
 from foods.models import Food
 from mgplanner.rendering import render_page
 from plans import charts_panel, scoring, services
-from plans.forms import AmountForm, DayNotesForm, MealItemAddForm, MealMoveForm, MealNameForm
-from plans.models import MAX_ITEM_GRAMS, Day, Meal, MealItem, Preparation
+from plans.forms import (
+    AmountForm,
+    DayCopyForm,
+    DayNotesForm,
+    MealCopyForm,
+    MealItemAddForm,
+    MealMoveForm,
+    MealNameForm,
+    MealTemplateInsertForm,
+    MealTemplateSaveForm,
+    SupplementDoseFields,
+    SupplementLogForm,
+)
+from plans.models import (
+    MAX_ITEM_GRAMS,
+    AmountBasis,
+    Day,
+    Meal,
+    MealItem,
+    Preparation,
+    SupplementDose,
+    SupplementKind,
+    SupplementProduct,
+)
 from plans.selectors import (
     day_date_error,
     day_get_for,
@@ -35,9 +61,16 @@ from plans.selectors import (
     foods_for_picker,
     meal_get_for,
     meal_item_get_for,
+    meal_template_get_for,
+    meal_templates_for,
     monday_of,
+    supplement_dose_get_for,
+    supplement_product_get_for,
+    supplement_products_for,
     week_summary,
 )
+from plans.supplements import FORMS as SUPPLEMENT_FORMS
+from plans.supplements import describe_amount
 from plans.targets import TargetError
 
 DAY_TEMPLATE = "plans/day.html"
@@ -192,6 +225,7 @@ def _day_context(
         **FORM_CONSTANTS,
     }
     context.update(_score_context(day, profile))
+    context.update(_supplements_context(request, day, context, forms=forms or {}, oob=oob))
     return context
 
 
@@ -236,7 +270,10 @@ def _render_day_blocks(
     for processor in engine.template_context_processors:
         full.update(processor(request))
     full.update(context)
-    html = render_blocks(engine.env, DAY_TEMPLATE, ["day_meals", "day_score"], **full)
+    # The supplement panel follows too: a renamed or deleted meal changes its doses' labels.
+    html = render_blocks(
+        engine.env, DAY_TEMPLATE, ["day_meals", "day_score", "day_supplements"], **full
+    )
     return HttpResponse(html, status=status)
 
 
@@ -494,3 +531,446 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
         },
         block="add_form",
     )
+
+
+# ---------------------------------------------------------------- supplements
+
+
+def _dose_text(product: SupplementProduct, quantity: Decimal | float = 1) -> str:
+    """What a dose holds, both ways for magnesium: "500 mg magnesium citrate = 81 mg elemental"."""
+    count = float(quantity)
+    if product.kind == SupplementKind.MAGNESIUM and product.amount_mg:
+        amount = float(product.amount_mg) * count
+        if product.amount_basis == AmountBasis.COMPOUND:
+            return describe_amount(product.form, compound_mg=amount)
+        return describe_amount(product.form, elemental_mg=amount)
+    if product.kind == SupplementKind.CALCIUM:
+        return f"{product.calcium_mg * count:,.0f} mg calcium, counted in the day's calcium"
+    return f"{product.vitamin_d_iu * count:,.0f} IU vitamin D"
+
+
+def _conversion_text(form: str, amount_mg: float | None, basis: str) -> str:
+    if form not in SUPPLEMENT_FORMS or not amount_mg or amount_mg <= 0:
+        return ""
+    if basis == AmountBasis.COMPOUND:
+        return describe_amount(form, compound_mg=amount_mg)
+    return describe_amount(form, elemental_mg=amount_mg)
+
+
+def _float_or_none(value: str | None) -> float | None:
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _supplements_context(
+    request: HttpRequest, day: Day, context: dict[str, Any], *, forms: dict[str, Any], oob: bool
+) -> dict[str, Any]:
+    """The day's supplement panel: doses, "my supplements", the log form and its notes."""
+    user = _user(request)
+    doses: list[SupplementDose] = day.live_doses  # type: ignore[attr-defined]
+    meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
+    form = forms.get("supplement") or SupplementLogForm(meals=meals, prefix="supplement")
+    undo_dose = None
+    undo_pk = _int(request.GET.get("undo_dose"))
+    if undo_pk is not None:
+        undo_dose = (
+            SupplementDose.objects.filter(pk=undo_pk, day=day, deleted_at__isnull=False)
+            .select_related("product")
+            .first()
+        )
+    score = context.get("score")
+    takes_vitamin_d = any(dose.product.kind == SupplementKind.VITAMIN_D for dose in doses)
+    data = form.data if form.is_bound else {}
+    return {
+        "supplement_doses": [(dose, _dose_text(dose.product, dose.quantity)) for dose in doses],
+        "my_products": [
+            (product, _dose_text(product)) for product in supplement_products_for(user=user)
+        ],
+        "supplement_form": form,
+        "supplement_conversion": _conversion_text(
+            data.get("supplement-form", ""),
+            _float_or_none(data.get("supplement-amount_mg")),
+            data.get("supplement-amount_basis", ""),
+        ),
+        "dose_meal_choices": [(meal.pk, meal.name) for meal in meals],
+        "undo_dose": undo_dose,
+        # Vitamin D is activated by magnesium-dependent enzymes (Uwitonze & Razzaque 2018),
+        # so a day short of magnesium is worth pointing out to someone taking it.
+        "vitamin_d_note": bool(
+            takes_vitamin_d and score is not None and score.effective_mg < score.target_mg
+        ),
+        "supplements_oob": oob,
+    }
+
+
+def _render_supplement_blocks(
+    request: HttpRequest, day_date: date, *, forms: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The supplement panel, with the meals (their per-meal mg include doses taken with
+    them) and the score panel swapped out of band."""
+    day = _load_day(request, day_date)
+    context = _day_context(request, day, forms=forms, oob=True)
+    context.update(supplements_oob=False, meals_oob=True)
+    engine = engines["jinja2"]
+    full: dict[str, Any] = {
+        "request": request,
+        "csrf_input": csrf_input_lazy(request),
+        "csrf_token": csrf_token_lazy(request),
+    }
+    for processor in engine.template_context_processors:
+        full.update(processor(request))
+    full.update(context)
+    html = render_blocks(
+        engine.env, DAY_TEMPLATE, ["day_supplements", "day_meals", "day_score"], **full
+    )
+    return HttpResponse(html, status=status)
+
+
+def _after_supplement_write(
+    request: HttpRequest, day_date: date, *, undo_dose: int | None = None
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        request.GET = request.GET.copy()  # type: ignore[assignment]
+        if undo_dose is not None:
+            request.GET["undo_dose"] = str(undo_dose)
+        return _render_supplement_blocks(request, day_date)
+    url = _day_url(day_date, undo_dose=undo_dose)
+    return HttpResponseRedirect(f"{url}#day-supplements")
+
+
+def _supplement_invalid(
+    request: HttpRequest, day_date: date, forms: dict[str, Any]
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_supplement_blocks(request, day_date, forms=forms, status=422)
+    day = _load_day(request, day_date)
+    return render_page(request, DAY_TEMPLATE, _day_context(request, day, forms=forms), status=422)
+
+
+def _writable_date(request: HttpRequest, on: str) -> tuple[date, str | None]:
+    the_date = _parse_date(on)
+    if the_date is None:
+        raise Http404("Not a date.")
+    return the_date, day_date_error(profile=profile_for(user=_user(request)), on=the_date)
+
+
+@profile_required
+@require_POST
+def supplement_log(request: HttpRequest, on: str) -> HttpResponse:
+    """Log a supplement as its label states it (saved to "my supplements" unless unticked)."""
+    user = _user(request)
+    the_date, problem = _writable_date(request, on)
+    if problem:
+        return _date_problem(request, problem)
+    day = _load_day(request, the_date)
+    form = SupplementLogForm(request.POST, meals=day.ordered_meals, prefix="supplement")  # type: ignore[attr-defined]
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.supplement_log(
+                day=day,
+                editor=user,
+                kind=data["kind"],
+                name=data["name"],
+                form=data["form"],
+                amount_mg=data["amount_mg"],
+                amount_basis=data["amount_basis"],
+                calcium_mg=data["calcium_mg"] or 0.0,
+                vitamin_d_iu=data["vitamin_d_iu"] or 0.0,
+                quantity=data["quantity"],
+                meal=data["meal"],
+                taken_at=data["taken_at"],
+                save_product=data["save_product"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _after_supplement_write(request, the_date)
+    return _supplement_invalid(request, the_date, {"supplement": form})
+
+
+@profile_required
+@require_POST
+def supplement_dose_add(request: HttpRequest, on: str, pk: int) -> HttpResponse:
+    """One click: a saved product onto the day, with a meal or on its own."""
+    user = _user(request)
+    product = supplement_product_get_for(user=user, pk=pk)
+    the_date, problem = _writable_date(request, on)
+    if problem:
+        return _date_problem(request, problem)
+    day = _load_day(request, the_date)
+    form = SupplementDoseFields(request.POST, meals=day.ordered_meals, prefix=f"product-{pk}")  # type: ignore[attr-defined]
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.supplement_dose_add(
+                day=day,
+                product=product,
+                editor=user,
+                quantity=data["quantity"],
+                meal=data["meal"],
+                taken_at=data["taken_at"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _after_supplement_write(request, the_date)
+    return _supplement_invalid(request, the_date, {"one_click": form})
+
+
+@profile_required
+@require_POST
+def supplement_dose_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    dose = supplement_dose_get_for(user=user, pk=pk)
+    services.supplement_dose_delete(dose=dose, editor=user)
+    return _after_supplement_write(request, dose.day.date, undo_dose=dose.pk)
+
+
+@profile_required
+@require_POST
+def supplement_dose_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    dose = supplement_dose_get_for(user=user, pk=pk, include_deleted=True)
+    services.supplement_dose_restore(dose=dose, editor=user)
+    return _after_supplement_write(request, dose.day.date)
+
+
+@profile_required
+@require_GET
+def supplement_conversion(request: HttpRequest) -> HttpResponse:
+    """Both weights of what the log form holds, as the person types (htmx)."""
+    text = _conversion_text(
+        request.GET.get("supplement-form", ""),
+        _float_or_none(request.GET.get("supplement-amount_mg")),
+        request.GET.get("supplement-amount_basis", ""),
+    )
+    return render_page(
+        request,
+        "plans/supplements.html",
+        {"supplement_conversion": text, "products": [], "standalone_conversion": True},
+        block="supplement_conversion",
+    )
+
+
+@profile_required
+@require_GET
+def supplement_products(request: HttpRequest) -> HttpResponse:
+    """My supplements: the saved products offered on every day."""
+    return _supplement_products_page(request)
+
+
+def _supplement_products_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    products = [(product, _dose_text(product)) for product in supplement_products_for(user=user)]
+    return render_page(
+        request,
+        "plans/supplements.html",
+        {"products": products, "today": timezone.localdate()},
+        block="supplement_products",
+    )
+
+
+@profile_required
+@require_POST
+def supplement_product_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    product = supplement_product_get_for(user=user, pk=pk)
+    services.supplement_product_archive(product=product)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _supplement_products_page(request)
+    flash.success(request, f"{product.name} is off your list; days that logged it keep it.")
+    return HttpResponseRedirect(reverse("plans:supplements"))
+
+
+# ---------------------------------------------------------------- copy a day
+
+
+def _offered_copy_days(source: date) -> list[date]:
+    """The days of the source's week and the next, without the source itself."""
+    start = monday_of(source)
+    return [start + timedelta(days=n) for n in range(14) if start + timedelta(days=n) != source]
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def day_copy(request: HttpRequest, on: str) -> HttpResponse:
+    user = _user(request)
+    the_date = _date_or_404(on)
+    if day_date_error(profile=profile_for(user=user), on=the_date):
+        raise Http404("That day is outside your plan.")
+    day = _load_day(request, the_date)
+    offered = _offered_copy_days(the_date)
+    form = DayCopyForm(request.POST or None, offered=offered, initial={"mode": "append"})
+    if form.is_bound and form.is_valid():
+        try:
+            copies = services.day_copy(
+                source=day,
+                dates=form.cleaned_data["targets"],
+                mode=form.cleaned_data["mode"],
+                editor=user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            verb = "Replaced" if form.cleaned_data["mode"] == "replace" else "Copied onto"
+            names = ", ".join(copy.date.strftime("%a %-d %b") for copy in copies)
+            flash.success(
+                request, f"{verb} {names}: the food and supplements of {the_date:%a %-d %b}."
+            )
+            first = copies[0].date
+            return HttpResponseRedirect(reverse("plans:week", args=[monday_of(first).isoformat()]))
+    item_count = sum(len(meal.live_items) for meal in day.ordered_meals)  # type: ignore[attr-defined]
+    return render_page(
+        request,
+        "plans/copy_day.html",
+        {
+            "day": day,
+            "form": form,
+            "item_count": item_count,
+            "dose_count": len(day.live_doses),  # type: ignore[attr-defined]
+            "week_start": monday_of(the_date),
+        },
+        block="copy_form",
+        status=422 if form.errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- a meal: copy, templates
+
+
+def _meal_tools_page(
+    request: HttpRequest, meal: Meal, *, forms: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    forms = forms or {}
+    items = list(
+        meal.items.filter(deleted_at__isnull=True)
+        .select_related("food", "portion")
+        .order_by("position", "id")
+    )
+    return render_page(
+        request,
+        "plans/templates.html",
+        {
+            "meal": meal,
+            "day": meal.day,
+            "items": items,
+            "copy_form": forms.get("copy")
+            or MealCopyForm(
+                initial={"date": meal.day.date + timedelta(days=1), "meal_name": meal.name}
+            ),
+            "save_form": forms.get("save") or MealTemplateSaveForm(initial={"name": meal.name}),
+            "insert_form": forms.get("insert") or MealTemplateInsertForm(user=user),
+            "templates": meal_templates_for(user=user),
+        },
+        block="meal_tools",
+        status=status,
+    )
+
+
+@profile_required
+@require_GET
+def meal_tools(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy a meal to another day, save it as a template, or insert a template into it."""
+    return _meal_tools_page(request, meal_get_for(user=_user(request), pk=pk))
+
+
+def _meal_done(request: HttpRequest, meal: Meal, message: str) -> HttpResponse:
+    flash.success(request, message)
+    url = f"{_day_url(meal.day.date)}#meal-{meal.pk}"
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
+
+
+@profile_required
+@require_POST
+def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    meal = meal_get_for(user=user, pk=pk)
+    form = MealCopyForm(request.POST)
+    if form.is_valid():
+        try:
+            into = services.meal_copy(
+                meal=meal,
+                on=form.cleaned_data["date"],
+                meal_name=form.cleaned_data["meal_name"],
+                editor=user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            into = meal_get_for(user=user, pk=into.pk)
+            return _meal_done(
+                request, into, f"Copied {meal.name} of {meal.day.date:%a %-d %b} into this meal."
+            )
+    return _meal_tools_page(request, meal, forms={"copy": form}, status=422)
+
+
+@profile_required
+@require_POST
+def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    meal = meal_get_for(user=user, pk=pk)
+    form = MealTemplateSaveForm(request.POST)
+    if form.is_valid():
+        try:
+            template = services.meal_template_create(
+                meal=meal, name=form.cleaned_data["name"], owner=user
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _meal_done(
+                request, meal, f"Saved {meal.name} as the template “{template.name}”."
+            )
+    return _meal_tools_page(request, meal, forms={"save": form}, status=422)
+
+
+@profile_required
+@require_POST
+def meal_template_insert(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    meal = meal_get_for(user=user, pk=pk)
+    form = MealTemplateInsertForm(request.POST, user=user)
+    if form.is_valid():
+        template = form.cleaned_data["template"]
+        try:
+            services.meal_template_insert(template=template, meal=meal, editor=user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _meal_done(request, meal, f"Added “{template.name}” to {meal.name}.")
+    return _meal_tools_page(request, meal, forms={"insert": form}, status=422)
+
+
+@profile_required
+@require_GET
+def meal_templates(request: HttpRequest) -> HttpResponse:
+    return _templates_page(request)
+
+
+def _templates_page(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "plans/templates.html",
+        {"templates": meal_templates_for(user=_user(request)), "meal": None},
+        block="template_list",
+    )
+
+
+@profile_required
+@require_POST
+def meal_template_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    template = meal_template_get_for(user=user, pk=pk)
+    name = template.name
+    services.meal_template_delete(template=template)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _templates_page(request)
+    flash.success(request, f"Deleted the template “{name}”; meals made from it keep their food.")
+    return HttpResponseRedirect(reverse("plans:templates"))

@@ -1,0 +1,211 @@
+"""The demo: four accounts and a planned week, written by `manage.py seed_demo`.
+
+The week is data (below) so a reader can check it against SR28: every item names a real
+NDB number and a weight taken from a USDA household measure where one fits ("1 oz" of
+almonds = 28.35 g, a slice of whole-wheat bread = 32 g).
+"""
+
+from dataclasses import dataclass
+
+# Documented demo-only values; `DEMO_PASSWORD` overrides them. Never use them anywhere real.
+DEFAULT_DEMO_PASSWORD = "magnesium-demo-only"  # noqa: S105 - a documented demo value
+FOOD_EDITORS_GROUP = "Food editors"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    key: str
+    email: str
+    display_name: str
+    role: str
+    is_superuser: bool = False
+    is_staff: bool = False
+    is_dietitian: bool = False
+    in_food_editors: bool = False
+    # A finished profile, so logging in goes straight to planning rather than the wizard.
+    born: tuple[int, int, int] = (1990, 5, 14)
+    sex: str = "female"
+    diet: str = "omnivore"
+
+
+ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(
+        key="admin",
+        email="admin@example.org",
+        display_name="Demo admin",
+        role="admin (superuser): /admin/",
+        is_superuser=True,
+        is_staff=True,
+        born=(1978, 2, 3),
+        sex="male",
+    ),
+    DemoAccount(
+        key="person",
+        email="ana@example.org",
+        display_name="Ana",
+        role="person with a planned week",
+        born=(1990, 5, 14),
+        sex="female",
+    ),
+    DemoAccount(
+        key="dietitian",
+        email="dietitian@example.org",
+        display_name="Dr Demo, dietitian",
+        role="dietitian",
+        is_dietitian=True,
+        born=(1982, 9, 21),
+        sex="female",
+    ),
+    DemoAccount(
+        key="editor",
+        email="editor@example.org",
+        display_name="Food editor",
+        role="food editor (Food editors group, admin site)",
+        is_staff=True,
+        in_food_editors=True,
+        born=(1985, 11, 30),
+        sex="male",
+        diet="vegetarian",
+    ),
+)
+PERSON_KEY = "person"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoItem:
+    code: str  # SR28 NDB number
+    grams: float
+    preparation: str = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSupplement:
+    form: str  # a key of plans.supplements.FORMS
+    compound_mg: float  # the label's number, as the compound weight
+    with_meal: str | None  # a meal name, or None for its own occasion
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDay:
+    meals: dict[str, tuple[DemoItem, ...]]
+    supplements: tuple[DemoSupplement, ...] = ()
+    notes: str = ""
+
+
+# SR28 codes used below, with what they are (for the reader and the error message).
+FOODS: dict[str, str] = {
+    "08120": "Oats, regular and quick, dry",
+    "01077": "Milk, whole, 3.25 %",
+    "09040": "Bananas, raw",
+    "12014": "Pumpkin seed kernels, dried",
+    "18075": "Bread, whole-wheat",
+    "15121": "Tuna, light, canned in water",
+    "11457": "Spinach, raw",
+    "15236": "Salmon, Atlantic, farmed, raw",
+    "20037": "Rice, brown, long-grain, cooked",
+    "20445": "Rice, white, long-grain, cooked",
+    "11090": "Broccoli, raw",
+    "12061": "Almonds",
+    "19904": "Chocolate, dark, 70–85 % cacao",
+    "16015": "Black beans, boiled",
+    "01256": "Yogurt, Greek, plain, nonfat",
+    "09050": "Blueberries, raw",
+    "01123": "Egg, whole, raw",
+    "16070": "Lentils, boiled",
+    "05064": "Chicken breast, roasted",
+    "11357": "Potato, baked, flesh and skin",
+    "20137": "Quinoa, cooked",
+    "09037": "Avocado, raw",
+    "12087": "Cashew nuts, raw",
+    "16098": "Peanut butter, smooth",
+    "11124": "Carrots, raw",
+}
+
+
+def _items(*pairs: tuple[str, float] | tuple[str, float, str]) -> tuple[DemoItem, ...]:
+    return tuple(DemoItem(*pair) for pair in pairs)
+
+
+CITRATE_WITH_DINNER = DemoSupplement(
+    form="citrate", compound_mg=500, with_meal="Dinner", name="Magnesium citrate 500 mg"
+)
+
+# Monday first, as the week view shows it. The days differ on purpose: some meet the
+# target, some fall short, so the week view shows every status colour.
+WEEK: tuple[DemoDay, ...] = (
+    DemoDay(  # Monday: porridge with pumpkin seeds, salmon dinner, citrate with dinner
+        meals={
+            "Breakfast": _items(("08120", 40), ("01077", 244), ("09040", 118), ("12014", 9)),
+            "Lunch": _items(("18075", 64), ("15121", 85), ("11457", 30)),
+            "Dinner": _items(("15236", 150), ("20037", 202), ("11090", 91)),
+            "Snacks": _items(("12061", 28.35), ("19904", 20)),
+        },
+        supplements=(CITRATE_WITH_DINNER,),
+        notes="Batch-cooked brown rice for two days.",
+    ),
+    DemoDay(  # Tuesday: a light day that falls short
+        meals={
+            "Breakfast": _items(("01256", 170), ("09050", 74)),
+            "Lunch": _items(("18075", 32), ("01123", 100)),
+            "Dinner": _items(("05064", 140), ("20445", 158), ("11124", 61)),
+            "Snacks": _items(
+                ("09040", 118),
+            ),
+        },
+    ),
+    DemoDay(  # Wednesday: soaked black beans and a spinach salad (oxalate)
+        meals={
+            "Breakfast": _items(("08120", 40), ("01077", 244), ("09050", 74)),
+            "Lunch": _items(("16015", 172, "soaked"), ("20037", 150), ("09037", 75)),
+            "Dinner": _items(("15236", 120), ("11457", 90), ("11357", 173)),
+            "Snacks": _items(
+                ("19904", 28.35),
+            ),
+        },
+        supplements=(CITRATE_WITH_DINNER,),
+    ),
+    DemoDay(  # Thursday: lentils and quinoa, vegetarian
+        meals={
+            "Breakfast": _items(("18075", 64), ("16098", 32), ("09040", 118)),
+            "Lunch": _items(("16070", 198), ("11124", 61), ("18075", 32)),
+            "Dinner": _items(("20137", 185), ("11090", 91), ("01123", 100)),
+            "Snacks": _items(("12087", 28.35), ("01256", 170)),
+        },
+    ),
+    DemoDay(  # Friday: pumpkin seeds at breakfast, citrate with dinner
+        meals={
+            "Breakfast": _items(("08120", 40), ("01077", 244), ("12014", 28.35)),
+            "Lunch": _items(("15121", 85), ("18075", 64), ("09037", 75)),
+            "Dinner": _items(("05064", 140), ("20037", 202), ("11457", 30)),
+            "Snacks": _items(("12061", 28.35), ("09050", 74)),
+        },
+        supplements=(CITRATE_WITH_DINNER,),
+    ),
+    DemoDay(  # Saturday: brunch and a late dinner
+        meals={
+            "Breakfast": _items(("01123", 100), ("18075", 64), ("09037", 75)),
+            "Lunch": _items(("01256", 170), ("09050", 74), ("12061", 14)),
+            "Dinner": _items(("15236", 150), ("11357", 173), ("11090", 91)),
+            "Snacks": _items(
+                ("19904", 20),
+            ),
+        },
+        notes="Eating out at lunch: a rough guess.",
+    ),
+    DemoDay(  # Sunday: beans and rice, nothing from the pill box
+        meals={
+            "Breakfast": _items(("08120", 40), ("01077", 244), ("09040", 118)),
+            "Lunch": _items(("16015", 172, "soaked"), ("20445", 158), ("11124", 61)),
+            "Dinner": _items(("16070", 198), ("20137", 185), ("11457", 30)),
+            "Snacks": _items(
+                ("12087", 28.35),
+            ),
+        },
+    ),
+)
+
+
+def demo_codes() -> set[str]:
+    """Every SR28 code the demo week uses."""
+    return {item.code for day in WEEK for items in day.meals.values() for item in items}
