@@ -369,3 +369,16 @@ def test_amount_form_fragment_for_htmx(client, person, today):
     html = response.content.decode()
     assert html.lstrip().startswith(f'<div id="add-{meal.pk}"')
     assert f'id="add-{meal.pk}-grams"' in html
+
+
+def test_notes_with_htmx_return_the_notes_block_and_422_when_too_long(client, person, today):
+    open_day(client, today)
+    url = reverse("plans:day_notes", args=[today.isoformat()])
+    ok = client.post(url, {"notes": "Magnesium with dinner"}, **HTMX)
+    assert ok.status_code == 200
+    assert ok.content.decode().lstrip().startswith('<form id="day-notes"')
+    assert "Saved." in ok.content.decode()
+    too_long = client.post(url, {"notes": "x" * 4001}, **HTMX)
+    assert too_long.status_code == 422
+    assert "at most 4000 characters" in too_long.content.decode()
+    assert day_get_for(user=person, on=today).notes == "Magnesium with dinner"
