@@ -1,0 +1,228 @@
+"""The planner in a real browser: the whole first-use flow, keyboard-only use, a phone-sized
+screen, the day page without JavaScript, and axe-core on the planning pages."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from plans import services
+from plans.models import MealItem
+from tests.browser.axe import blocking_violations
+from tests.browser.test_accounts import finish_wizard, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PUMPKIN = "Seeds, pumpkin and squash seed kernels, dried"
+
+
+def effective_mg(page) -> float:
+    """The headline figure of the score panel ("123 mg effective of your 320 mg target")."""
+    text = page.locator("#gauge-text strong").first.inner_text()
+    return float(re.sub(r"[^\d.]", "", text))
+
+
+def plan_day(person, on: date, items: list[tuple[str, object, float]]) -> None:
+    """Put (meal name, food, grams) items on the person's day through the services."""
+    day = services.day_get_or_create(user=person, on=on)
+    meals = {meal.name: meal for meal in day.meals.all()}
+    for meal_name, food, grams in items:
+        services.meal_item_add(meal=meals[meal_name], food=food, editor=person, grams=grams)
+
+
+def add_with_keyboard(page, meal: str, query: str, option_text: str) -> None:
+    """Type in the meal's add-food box, arrow down to the option, Enter to pick it."""
+    search = page.get_by_role("combobox", name=f"Add food to {meal}")
+    search.click()
+    search.press_sequentially(query, delay=20)
+    listbox = page.get_by_role("listbox", name=f"Foods for {meal}")
+    # Results for the typed text, not those the box showed on focus.
+    expect(listbox.get_by_role("option", name=re.compile(re.escape(option_text)))).to_be_visible()
+    options = listbox.get_by_role("option")
+    for _ in range(options.count()):
+        search.press("ArrowDown")
+        active = page.locator('[role="option"][aria-selected="true"]')
+        if option_text in active.inner_text():
+            break
+    else:
+        raise AssertionError(f"no option reads {option_text!r}")
+    search.press("Enter")
+
+
+def test_sign_up_plan_a_day_and_see_the_week(page, browser_foods):
+    sign_up(page)
+    finish_wizard(page)
+
+    page.goto("/plan/")
+    expect(page.get_by_role("heading", name=re.compile(r"^Week of"))).to_be_visible()
+    page.get_by_role("link", name="Today", exact=True).click()
+    today = timezone.localdate()
+    expect(page).to_have_url(re.compile(rf"/plan/day/{today.isoformat()}/$"))
+    before = effective_mg(page)
+
+    add_with_keyboard(page, "Breakfast", "pumpkin", PUMPKIN)
+    page.get_by_label("or a measure").select_option(label="1 oz (28.4 g)")
+    page.get_by_label("How many").fill("1")
+    page.get_by_role("button", name="Add to Breakfast").click()
+
+    breakfast = page.locator("section.meal", has=page.get_by_role("heading", name="Breakfast"))
+    expect(breakfast.locator(".meal-item")).to_contain_text(PUMPKIN)
+    expect(breakfast.locator(".meal-item")).to_contain_text("1 × 1 oz (28 g)")
+    expect(page.locator("#gauge-text")).not_to_contain_text(f"{before:.0f} mg effective")
+    after = effective_mg(page)
+    assert after > before
+
+    # The week shows the day with its score.
+    monday = today - timedelta(days=today.weekday())
+    page.goto(f"/plan/week/{monday.isoformat()}/")
+    entry = page.locator("li.week-day", has=page.locator(f'a[href$="/plan/day/{today}/"]'))
+    expect(entry.locator(".week-day-percent")).to_have_text(re.compile(r"^\d+ %$"))
+    expect(entry).to_contain_text(f"{after:.0f} of 320 mg")
+
+
+def test_add_food_by_keyboard_only(person_page, person, browser_foods):
+    page = person_page
+    today = timezone.localdate()
+    plan_day(person, today, [("Lunch", browser_foods["20037"], 195)])
+    page.goto(f"/plan/day/{today.isoformat()}/")
+
+    # Tab from the top of the page to Breakfast's search box; no mouse from here on.
+    target = page.get_by_role("combobox", name="Add food to Breakfast")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError("Tab never reached the Breakfast add-food box")
+    page.keyboard.type("pumpkin", delay=20)
+    listbox = page.get_by_role("listbox", name="Foods for Breakfast")
+    expect(listbox.get_by_role("option").first).to_contain_text(PUMPKIN)
+    expect(target).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    active_id = target.get_attribute("aria-activedescendant")
+    assert active_id
+    expect(page.locator(f"#{active_id}")).to_contain_text(PUMPKIN)
+    page.keyboard.press("Enter")
+
+    grams = page.locator("#day-meals .add-form input.input-grams")
+    expect(grams).to_be_focused()
+    page.keyboard.type("30")
+    page.keyboard.press("Enter")
+
+    breakfast = page.locator("section.meal", has=page.get_by_role("heading", name="Breakfast"))
+    expect(breakfast.locator(".meal-item")).to_contain_text("30 g")
+    # Focus goes back to the search box, ready for the next food.
+    expect(page.get_by_role("combobox", name="Add food to Breakfast")).to_be_focused()
+    assert MealItem.objects.filter(meal__name="Breakfast", grams=30).count() == 1
+
+
+def test_day_page_fits_a_375_px_screen(browser, live_server, person, browser_foods):
+    from tests.browser.conftest import log_in
+
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 812}, is_mobile=True
+    )
+    try:
+        log_in(context, person, live_server.url)
+        page = context.new_page()
+        today = timezone.localdate()
+        plan_day(
+            person,
+            today,
+            [
+                ("Breakfast", browser_foods["08120"], 40),
+                ("Breakfast", browser_foods["12014"], 28.35),
+                ("Lunch", browser_foods["16015"], 172),
+                ("Dinner", browser_foods["09040"], 118),
+            ],
+        )
+        page.goto(f"/plan/day/{today.isoformat()}/")
+        expect(page.locator("#day-score")).to_be_visible()
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], f"horizontal scroll: content {widths[0]} px in {widths[1]}"
+        page.get_by_role("combobox", name="Add food to Breakfast").fill("pumpkin")
+        expect(page.get_by_role("listbox", name="Foods for Breakfast")).to_be_visible()
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll_width <= 375
+    finally:
+        context.close()
+
+
+def test_add_and_delete_without_javascript(browser, live_server, person, browser_foods):
+    from tests.browser.conftest import log_in
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        log_in(context, person, live_server.url)
+        page = context.new_page()
+        today = timezone.localdate()
+        page.goto(f"/plan/day/{today.isoformat()}/")
+        before = effective_mg(page)
+
+        breakfast = page.locator("section.meal", has=page.get_by_role("heading", name="Breakfast"))
+        breakfast.get_by_role("combobox", name="Add food to Breakfast").fill("pumpkin")
+        breakfast.get_by_role("button", name="Search").click()
+        breakfast.get_by_role("option", name=re.compile(re.escape(PUMPKIN))).click()
+        breakfast.get_by_label("Grams").fill("30")
+        breakfast.get_by_role("button", name="Add to Breakfast").click()
+
+        expect(breakfast.locator(".meal-item")).to_contain_text(PUMPKIN)
+        assert effective_mg(page) > before
+        item = MealItem.objects.get(meal__day__plan__owner=person, deleted_at__isnull=True)
+        assert item.grams == 30
+
+        breakfast.get_by_role("button", name=f"Delete {PUMPKIN}").click()
+        expect(page.get_by_role("status").filter(has_text="Deleted")).to_be_visible()
+        expect(breakfast.locator(".meal-item")).to_have_count(0)
+        assert effective_mg(page) == before
+        item.refresh_from_db()
+        assert item.deleted_at is not None
+
+        page.get_by_role("button", name="Undo").click()
+        expect(breakfast.locator(".meal-item")).to_contain_text(PUMPKIN)
+    finally:
+        context.close()
+
+
+def test_planning_and_food_pages_have_no_serious_axe_violations(person_page, person, browser_foods):
+    page = person_page
+    today = timezone.localdate()
+    plan_day(
+        person,
+        today,
+        [
+            ("Breakfast", browser_foods["08120"], 40),
+            ("Breakfast", browser_foods["01077"], 244),
+            ("Lunch", browser_foods["11457"], 60),
+            ("Snacks", browser_foods["12061"], 28.35),
+        ],
+    )
+    monday = today - timedelta(days=today.weekday())
+    problems: dict[str, list[str]] = {}
+
+    page.goto(f"/plan/week/{monday.isoformat()}/")
+    problems["week"] = blocking_violations(page)
+
+    page.goto(f"/plan/day/{today.isoformat()}/")
+    problems["day"] = blocking_violations(page)
+    # The picker open with results, then the amount form of a picked food.
+    page.get_by_role("combobox", name="Add food to Breakfast").fill("pumpkin")
+    expect(page.get_by_role("listbox", name="Foods for Breakfast")).to_be_visible()
+    problems["day, food results open"] = blocking_violations(page)
+    page.get_by_role("option", name=re.compile(re.escape(PUMPKIN))).click()
+    expect(page.get_by_role("button", name="Add to Breakfast")).to_be_visible()
+    problems["day, amount form open"] = blocking_violations(page)
+
+    page.goto("/foods/?q=pumpkin")
+    problems["food search"] = blocking_violations(page)
+    page.goto(f"/foods/{browser_foods['12014'].pk}/")
+    problems["food detail"] = blocking_violations(page)
+
+    page.goto("/accounts/profile/")
+    problems["profile"] = blocking_violations(page)
+
+    assert {name: found for name, found in problems.items() if found} == {}
