@@ -1,6 +1,6 @@
 """The magnesium scoring engine: effective mg of a day (pure, no Django).
 
-Implements /work/shared/docs/scoring-model.md (kept in the README): per eating occasion,
+Implements the specification scoring-model.md (summarised in the README): per eating occasion,
 `effective = M x dose x form x phytate x oxalate x calcium`; the day's loss is split among
 the five factors in proportion to -ln(factor) so the breakdown adds up exactly.
 
@@ -88,10 +88,6 @@ def _piecewise(points: tuple[tuple[float, float], ...], x: float) -> float:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
         x0, y0 = x1, y1
     return y0
-
-
-PHYTATE_FLOOR = PHYTATE_POINTS[-1][1]
-OXALATE_FLOOR = OXALATE_POINTS[-1][1]
 
 
 def phytate_factor(phytic_acid_mg: float) -> float:

@@ -6,6 +6,7 @@ Dietary Supplements magnesium fact sheet (scoring-model.md section 1).
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol, TypeVar
 
 SEXES = ("female", "male")
 MEDICATIONS = ("digoxin", "ppi", "loop_diuretic", "thiazide_diuretic")
@@ -122,7 +123,14 @@ def age_on(date_of_birth: date, day: date) -> int:
     return day.year - date_of_birth.year - int(before_birthday)
 
 
-def _band(bands: tuple, age_years: int):  # type: ignore[no-untyped-def]
+class _AgeBand(Protocol):
+    def holds(self, age_years: int) -> bool: ...
+
+
+BandT = TypeVar("BandT", bound=_AgeBand)
+
+
+def _band(bands: tuple[BandT, ...], age_years: int) -> BandT | None:
     for band in bands:
         if band.holds(age_years):
             return band
@@ -197,7 +205,9 @@ def target_for(person: Person) -> Target:
                 supplement_ul_mg=ul_mg,
                 label=f"RDA while breastfeeding, ages {stage.ages_label}: {_fmt_mg(stage.rda_mg)}",
             )
-    band: Band = _band(RDA_BANDS, age)
+    band = _band(RDA_BANDS, age)
+    if band is None:  # unreachable for age >= 1: the last band has no upper end
+        raise TargetError(f"No RDA for age {age}.")
     rda_mg = band.rda_female_mg if female else band.rda_male_mg
     ear_mg = band.ear_female_mg if female else band.ear_male_mg
     return Target(
