@@ -5,3 +5,11 @@ from django.test import Client
 @pytest.fixture
 def client() -> Client:
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # Argon2 is deliberately slow; tests that create users would spend most of their time
+    # hashing. Production keeps Argon2 (settings.PASSWORD_HASHERS); tests of hashing itself
+    # set it back explicitly.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

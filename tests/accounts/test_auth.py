@@ -13,6 +13,14 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "plum orchard lantern 42"
 
 
+@pytest.fixture(autouse=True)
+def _production_hashing(settings) -> None:
+    """These tests check how passwords are stored, so they use the real hashers."""
+    from mgplanner import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+
+
 def sign_up(client, email="ana@example.org", password=NEW_PASSWORD, again=None, name="Ana"):
     return client.post(
         "/accounts/signup/",
