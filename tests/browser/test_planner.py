@@ -51,7 +51,7 @@ def add_with_keyboard(page, meal: str, query: str, option_text: str) -> None:
     search.press("Enter")
 
 
-def test_sign_up_plan_a_day_and_see_the_week(page, browser_foods):
+def test_sign_up_plan_a_day_copy_it_and_see_the_week(page, browser_foods):
     sign_up(page)
     finish_wizard(page)
 
@@ -74,12 +74,21 @@ def test_sign_up_plan_a_day_and_see_the_week(page, browser_foods):
     after = effective_mg(page)
     assert after > before
 
-    # The week shows the day with its score.
+    # Copy the day to another day of the same week; the copy lands on that week's page,
+    # which shows both days with the same score.
+    other = today + timedelta(days=1 if today.weekday() < 6 else -1)
+    page.get_by_role("link", name="Copy this day").click()
+    page.get_by_label(other.strftime("%a %-d %b")).check()
+    page.get_by_role("button", name="Copy the day").click()
+
     monday = today - timedelta(days=today.weekday())
-    page.goto(f"/plan/week/{monday.isoformat()}/")
-    entry = page.locator("li.week-day", has=page.locator(f'a[href$="/plan/day/{today}/"]'))
-    expect(entry.locator(".week-day-percent")).to_have_text(re.compile(r"^\d+ %$"))
-    expect(entry).to_contain_text(f"{after:.0f} of 320 mg")
+    expect(page).to_have_url(re.compile(rf"/plan/week/{monday.isoformat()}/$"))
+    expect(page.get_by_role("status").filter(has_text="Copied onto")).to_be_visible()
+    for day in (today, other):
+        entry = page.locator("li.week-day", has=page.locator(f'a[href$="/plan/day/{day}/"]'))
+        expect(entry.locator(".week-day-percent")).to_have_text(re.compile(r"^\d+ %$"))
+        expect(entry).to_contain_text(f"{after:.0f} of 320 mg")
+    expect(page.locator(".week-average")).to_contain_text("over the 2 planned")
 
 
 def test_add_food_by_keyboard_only(person_page, person, browser_foods):
@@ -216,6 +225,14 @@ def test_planning_and_food_pages_have_no_serious_axe_violations(person_page, per
     page.get_by_role("option", name=re.compile(re.escape(PUMPKIN))).click()
     expect(page.get_by_role("button", name="Add to Breakfast")).to_be_visible()
     problems["day, amount form open"] = blocking_violations(page)
+
+    # The planning pages one step away from the day (the supplement form is on the day page).
+    page.goto(f"/plan/day/{today.isoformat()}/copy/")
+    problems["copy day"] = blocking_violations(page)
+    page.goto("/plan/supplements/")
+    problems["my supplements"] = blocking_violations(page)
+    page.goto("/plan/templates/")
+    problems["meal templates"] = blocking_violations(page)
 
     page.goto("/foods/?q=pumpkin")
     problems["food search"] = blocking_violations(page)
