@@ -1,0 +1,247 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from plans import services
+from plans.models import Day, Meal, MealItem, SupplementDose
+from plans.selectors import monday_of, week_summary
+from tests.factories import (
+    FoodFactory,
+    MealItemFactory,
+    PortionFactory,
+    ProfileFactory,
+    SupplementProductFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(client):
+    profile = ProfileFactory()
+    client.force_login(profile.user)
+    return profile.user
+
+
+@pytest.fixture
+def monday():
+    return monday_of(timezone.localdate())
+
+
+@pytest.fixture
+def source(person, monday):
+    """Monday: 30 g seeds (as 1 oz measure) soaked at breakfast, oats at a custom meal,
+    citrate with breakfast and a deleted item that must not travel."""
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    breakfast = day.meals.get(name="Breakfast")
+    seeds = FoodFactory(description="Pumpkin seeds")
+    portion = PortionFactory(food=seeds, grams=28.35)
+    MealItemFactory(
+        meal=breakfast,
+        food=seeds,
+        grams=28.35,
+        portion=portion,
+        portion_quantity=Decimal(1),
+        preparation="soaked",
+    )
+    MealItemFactory(meal=breakfast, food=FoodFactory(), deleted_at=timezone.now())
+    brunch = services.meal_add(day=day, name="Brunch", editor=person)
+    MealItemFactory(meal=brunch, food=FoodFactory(description="Oats"), grams=40)
+    services.supplement_dose_add(
+        day=day, product=SupplementProductFactory(owner=person), editor=person, meal=breakfast
+    )
+    day.notes = "Monday notes"
+    day.save()
+    return day
+
+
+def live_items(day):
+    return list(
+        MealItem.objects.filter(meal__day=day, deleted_at__isnull=True)
+        .order_by("meal__position", "position")
+        .values_list("meal__name", "food__description", "grams", "preparation", "portion_id")
+    )
+
+
+# ---- day_copy ----
+
+
+def test_copy_to_a_new_day_brings_meals_items_doses(person, source, monday):
+    wednesday = monday + timedelta(days=2)
+    [copy] = services.day_copy(source=source, dates=[wednesday], mode="append", editor=person)
+
+    assert copy.date == wednesday
+    assert live_items(copy) == live_items(source)
+    assert list(copy.meals.values_list("name", flat=True)) == [
+        "Breakfast",
+        "Lunch",
+        "Dinner",
+        "Snacks",
+        "Brunch",
+    ]
+    dose = SupplementDose.objects.get(day=copy)
+    # The dose follows its meal: with the copy's Breakfast, not the source's.
+    assert dose.meal == copy.meals.get(name="Breakfast")
+    assert copy.notes == ""
+
+
+def test_append_keeps_what_the_target_had(person, source, monday):
+    tuesday = services.day_get_or_create(user=person, on=monday + timedelta(days=1), editor=person)
+    MealItemFactory(meal=tuesday.meals.get(name="Breakfast"), food=FoodFactory(description="Egg"))
+
+    services.day_copy(source=source, dates=[tuesday.date], mode="append", editor=person)
+
+    names = [row[1] for row in live_items(tuesday) if row[0] == "Breakfast"]
+    assert names == ["Egg", "Pumpkin seeds"]
+    assert Meal.objects.filter(day=tuesday, name="Breakfast").count() == 1
+
+
+def test_replace_empties_the_target_first(person, source, monday):
+    tuesday = services.day_get_or_create(user=person, on=monday + timedelta(days=1), editor=person)
+    MealItemFactory(meal=tuesday.meals.get(name="Breakfast"), food=FoodFactory(description="Egg"))
+    services.meal_add(day=tuesday, name="Late snack", editor=person)
+    SupplementProductFactory(owner=person)
+    services.supplement_dose_add(
+        day=tuesday, product=SupplementProductFactory(owner=person), editor=person
+    )
+
+    services.day_copy(source=source, dates=[tuesday.date], mode="replace", editor=person)
+
+    tuesday.refresh_from_db()
+    assert live_items(tuesday) == live_items(source)
+    assert not tuesday.meals.filter(name="Late snack").exists()
+    assert tuesday.supplement_doses.count() == 1
+    assert tuesday.notes == "Monday notes"
+
+
+@pytest.mark.parametrize(
+    ("dates", "mode", "field"),
+    [
+        ([], "append", "dates"),
+        (["source"], "append", "dates"),
+        (["tomorrow"], "merge", "mode"),
+        (["far"], "append", "dates"),
+    ],
+)
+def test_bad_copies_write_nothing(person, source, monday, dates, mode, field):
+    mapping = {
+        "source": source.date,
+        "tomorrow": source.date + timedelta(days=1),
+        "far": source.date + timedelta(days=3000),
+    }
+    before = Day.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.day_copy(
+            source=source, dates=[mapping[d] for d in dates], mode=mode, editor=person
+        )
+    assert field in error.value.message_dict
+    assert Day.objects.count() == before
+
+
+# ---- the copy page ----
+
+
+def test_copy_page_without_js_then_week_shows_both_days(client, person, source, monday):
+    url = reverse("plans:day_copy", args=[monday.isoformat()])
+    page = client.get(url).content.decode()
+    thursday = monday + timedelta(days=3)
+    assert f'value="{thursday.isoformat()}"' in page
+    assert f'value="{monday.isoformat()}"' not in page
+
+    response = client.post(url, {"dates": [thursday.isoformat()], "mode": "append"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("plans:week", args=[monday.isoformat()])
+    week = week_summary(user=person, week_start=monday)
+    scored = {summary.date: summary.effective_mg for summary in week.days if summary.item_count}
+    assert set(scored) == {monday, thursday}
+    assert scored[monday] == pytest.approx(scored[thursday])
+    week_page = client.get(response["Location"]).content.decode()
+    assert "Copied onto" in week_page
+
+
+def test_copy_page_range_of_next_week(client, person, source, monday):
+    url = reverse("plans:day_copy", args=[monday.isoformat()])
+    start = monday + timedelta(days=7)
+    response = client.post(
+        url,
+        {
+            "range_from": start.isoformat(),
+            "range_until": (start + timedelta(days=2)).isoformat(),
+            "mode": "replace",
+        },
+    )
+    assert response.status_code == 302
+    copied = Day.objects.filter(plan__owner=person, date__gt=monday).values_list("date", flat=True)
+    assert sorted(copied) == [start, start + timedelta(days=1), start + timedelta(days=2)]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"mode": "append"}, "Choose at least one day to copy to."),
+        ({"dates": ["not-a-date"], "mode": "append"}, "Select a valid choice."),
+        ({"range_from": "2026-01-05", "mode": "append"}, "Give both ends."),
+        ({"dates": ["__tomorrow__"]}, "Choose whether to add to those days or replace them."),
+    ],
+)
+def test_copy_page_bad_input_is_422(client, person, source, monday, data, message):
+    tomorrow = (monday + timedelta(days=1)).isoformat()
+    data = {
+        k: [tomorrow if v == "__tomorrow__" else v for v in v] if isinstance(v, list) else v
+        for k, v in data.items()
+    }
+    before = Day.objects.count()
+
+    response = client.post(reverse("plans:day_copy", args=[monday.isoformat()]), data)
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert Day.objects.count() == before
+
+
+# ---- copy a meal ----
+
+
+def test_copy_a_meal_into_a_new_meal_of_another_day(client, person, source, monday):
+    breakfast = source.meals.get(name="Breakfast")
+    friday = monday + timedelta(days=4)
+
+    response = client.post(
+        reverse("plans:meal_copy", args=[breakfast.pk]),
+        {"date": friday.isoformat(), "meal_name": "Second breakfast"},
+    )
+
+    assert response.status_code == 302
+    target = Meal.objects.get(day__date=friday, name="Second breakfast")
+    assert response["Location"].endswith(f"#meal-{target.pk}")
+    assert list(target.items.values_list("food__description", "preparation")) == [
+        ("Pumpkin seeds", "soaked")
+    ]
+    # Copying a meal copies food; the citrate stays on Monday.
+    assert not SupplementDose.objects.filter(day__date=friday).exists()
+
+
+def test_copy_a_meal_onto_itself_is_422(client, person, source):
+    breakfast = source.meals.get(name="Breakfast")
+    response = client.post(
+        reverse("plans:meal_copy", args=[breakfast.pk]),
+        {"date": source.date.isoformat(), "meal_name": "breakfast"},
+    )
+    assert response.status_code == 422
+    assert "this is the same meal" in response.content.decode()
+    assert breakfast.items.filter(deleted_at__isnull=True).count() == 1
+
+
+def test_copy_someone_elses_meal_is_404(client, person):
+    other = ProfileFactory().user
+    day = services.day_get_or_create(user=other, on=timezone.localdate(), editor=other)
+    response = client.post(
+        reverse("plans:meal_copy", args=[day.meals.first().pk]),
+        {"date": day.date.isoformat(), "meal_name": "Lunch"},
+    )
+    assert response.status_code == 404
