@@ -5,7 +5,16 @@ NDB number and a weight taken from a USDA household measure where one fits ("1 o
 almonds = 28.35 g, a slice of whole-wheat bread = 32 g).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import User
+from accounts.services import profile_update
+from foods.models import Food, FoodSource
 
 # Documented demo-only values; `DEMO_PASSWORD` overrides them. Never use them anywhere real.
 DEFAULT_DEMO_PASSWORD = "magnesium-demo-only"  # noqa: S105 - a documented demo value
@@ -209,3 +218,146 @@ WEEK: tuple[DemoDay, ...] = (
 def demo_codes() -> set[str]:
     """Every SR28 code the demo week uses."""
     return {item.code for day in WEEK for items in day.meals.values() for item in items}
+
+
+class DemoError(Exception):
+    """The demo cannot be seeded (foods not loaded); the message is one line for stderr."""
+
+
+@dataclass
+class SeedReport:
+    week_start: date
+    lines: list[str] = field(default_factory=list)
+    changed: bool = False
+    # Accounts that existed before with another password: their password was left alone.
+    kept_passwords: list[str] = field(default_factory=list)
+
+    def note(self, line: str, *, changed: bool = True) -> None:
+        self.lines.append(line)
+        self.changed = self.changed or changed
+
+
+def demo_foods() -> dict[str, Food]:
+    """The SR28 foods of the demo week by code; DemoError when any is missing."""
+    foods = {
+        food.code: food
+        for food in Food.objects.filter(
+            source=FoodSource.USDA_SR28, owner__isnull=True, code__in=demo_codes()
+        )
+    }
+    missing = sorted(demo_codes() - set(foods))
+    if not foods:
+        raise DemoError("no foods in the database: run load_foods first")
+    if missing:
+        names = ", ".join(f"{code} ({FOODS.get(code, '?')})" for code in missing)
+        raise DemoError(f"foods missing from the database: {names}; run load_foods first")
+    return foods
+
+
+def _account(spec: DemoAccount, *, password: str, report: SeedReport) -> User:
+    user = User.objects.filter(email__iexact=spec.email).first()
+    if user is not None:
+        if not user.check_password(password):
+            report.kept_passwords.append(spec.email)
+        report.note(f"{spec.key}: {spec.email} already exists, left as it is", changed=False)
+        return user
+    make = User.objects.create_superuser if spec.is_superuser else User.objects.create_user
+    user = make(
+        email=spec.email,
+        password=password,
+        display_name=spec.display_name,
+        is_staff=spec.is_staff,
+        is_dietitian=spec.is_dietitian,
+    )
+    year, month, day = spec.born
+    profile_update(
+        user=user,
+        finish_onboarding=True,
+        date_of_birth=date(year, month, day),
+        sex=spec.sex,
+        diet=spec.diet,
+    )
+    if spec.in_food_editors:
+        # The foods data migration gives the group its permissions; by name only here, so a
+        # database migrated before that migration existed still gets a working editor later.
+        group, _ = Group.objects.get_or_create(name=FOOD_EDITORS_GROUP)
+        user.groups.add(group)
+    report.note(f"{spec.key}: created {spec.email}")
+    return user
+
+
+def _plan_day(
+    *, person: User, on: date, plan: DemoDay, foods: dict[str, Food], report: SeedReport
+) -> None:
+    from plans import services
+    from plans.models import Day, SupplementProduct
+    from plans.selectors import day_get_for
+
+    existing = day_get_for(user=person, on=on)
+    if existing is not None and (
+        any(meal.live_items for meal in existing.ordered_meals) or existing.live_doses
+    ):
+        report.note(f"{on:%a %-d %b}: already planned, left as it is", changed=False)
+        return
+    day = services.day_get_or_create(user=person, on=on, editor=person)
+    meals = {meal.name: meal for meal in day.meals.all()}
+    for name, items in plan.meals.items():
+        meal = meals.get(name) or services.meal_add(day=day, name=name, editor=person)
+        meals[name] = meal
+        for item in items:
+            services.meal_item_add(
+                meal=meal,
+                food=foods[item.code],
+                editor=person,
+                grams=item.grams,
+                preparation=item.preparation,
+            )
+    for supplement in plan.supplements:
+        product = SupplementProduct.objects.filter(owner=person, name=supplement.name).first()
+        if product is None:
+            product = services.supplement_product_create(
+                owner=person,
+                kind="magnesium",
+                name=supplement.name,
+                form=supplement.form,
+                amount_mg=supplement.compound_mg,
+                amount_basis="compound",
+            )
+        services.supplement_dose_add(
+            day=day,
+            product=product,
+            editor=person,
+            quantity=Decimal(1),
+            meal=meals.get(supplement.with_meal) if supplement.with_meal else None,
+        )
+    if plan.notes:
+        # A fresh row: the writes above bumped the day's version.
+        services.day_notes_update(day=Day.objects.get(pk=day.pk), notes=plan.notes, editor=person)
+    count = sum(len(items) for items in plan.meals.values())
+    doses = len(plan.supplements)
+    report.note(
+        f"{on:%a %-d %b}: planned {count} foods"
+        + (f" and {doses} supplement{'' if doses == 1 else 's'}" if doses else "")
+    )
+
+
+@transaction.atomic
+def seed_demo(*, password: str, today: date) -> SeedReport:
+    """Create what is missing of the demo: the accounts and the person's current week.
+
+    Idempotent: an existing account or an already planned day is left as it is, so a
+    second run changes nothing. Raises DemoError before writing when foods are missing.
+    """
+    foods = demo_foods()
+    week_start = today - timedelta(days=today.weekday())
+    report = SeedReport(week_start=week_start)
+    users = {spec.key: _account(spec, password=password, report=report) for spec in ACCOUNTS}
+    for offset, plan in enumerate(WEEK):
+        _plan_day(
+            person=users[PERSON_KEY],
+            on=week_start + timedelta(days=offset),
+            plan=plan,
+            foods=foods,
+            report=report,
+        )
+    return report

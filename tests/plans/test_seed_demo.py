@@ -1,0 +1,115 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import User
+from plans.demo import ACCOUNTS, DEFAULT_DEMO_PASSWORD, FOODS, WEEK, demo_codes
+from plans.models import Day, MealItem, SupplementDose
+from plans.selectors import monday_of
+from tests.factories import FoodFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run() -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("seed_demo", stdout=out, stderr=err)
+    except SystemExit as exit_:
+        return int(exit_.code), out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def demo_foods():
+    return [FoodFactory(code=code, description=name) for code, name in FOODS.items()]
+
+
+def snapshot() -> tuple:
+    return (
+        sorted(User.objects.values_list("email", "password", "is_superuser", "is_dietitian")),
+        sorted(Day.objects.values_list("date", "version", "notes")),
+        MealItem.objects.count(),
+        SupplementDose.objects.count(),
+    )
+
+
+def test_the_demo_uses_real_sr28_codes_for_every_item():
+    assert demo_codes() == set(FOODS)
+    # Pumpkin seed kernels, whole-wheat bread, dark chocolate and the rest are SR28 numbers.
+    assert {"12014", "18075", "19904", "08120", "16015", "12061"} <= demo_codes()
+    assert len(WEEK) == 7
+
+
+def test_without_foods_it_exits_2_and_writes_nothing():
+    code, _, err = run()
+    assert code == 2
+    assert err.strip() == "seed_demo: no foods in the database: run load_foods first"
+    assert not User.objects.exists()
+
+
+def test_a_missing_code_is_named(demo_foods):
+    demo_foods[0].delete()
+    code, _, err = run()
+    assert code == 2
+    assert f"{demo_foods[0].code} ({FOODS[demo_foods[0].code]})" in err
+    assert "run load_foods first" in err
+    assert not User.objects.exists()
+
+
+def test_first_run_creates_accounts_and_the_current_week(demo_foods):
+    code, out, _ = run()
+
+    assert code == 0
+    assert "Demo data created." in out
+    for spec in ACCOUNTS:
+        assert spec.email in out
+        assert User.objects.get(email=spec.email).check_password(DEFAULT_DEMO_PASSWORD)
+    assert User.objects.get(email="admin@example.org").is_superuser
+    assert User.objects.get(email="dietitian@example.org").is_dietitian
+    editor = User.objects.get(email="editor@example.org")
+    assert editor.is_staff
+    assert list(editor.groups.values_list("name", flat=True)) == ["Food editors"]
+
+    person = User.objects.get(email="ana@example.org")
+    assert person.profile.onboarded_at is not None
+    assert person.profile.date_of_birth.year == 1990
+    monday = monday_of(timezone.localdate())
+    days = Day.objects.filter(plan__owner=person).order_by("date")
+    assert [day.date.toordinal() - monday.toordinal() for day in days] == list(range(7))
+    expected_items = sum(len(items) for day in WEEK for items in day.meals.values())
+    assert MealItem.objects.filter(meal__day__plan__owner=person).count() == expected_items
+    citrate_days = sorted(
+        SupplementDose.objects.filter(meal__name="Dinner").values_list("day__date", flat=True)
+    )
+    assert [d.weekday() for d in citrate_days] == [0, 2, 4]
+    assert f"/plan/week/{monday.isoformat()}/" in out
+
+
+def test_second_run_changes_nothing_and_says_so(demo_foods):
+    run()
+    before = snapshot()
+
+    code, out, _ = run()
+
+    assert code == 0
+    assert "Nothing changed: the demo data was already there." in out
+    assert snapshot() == before
+
+
+def test_demo_password_from_the_environment(demo_foods, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "another demo secret")
+    _, out, _ = run()
+    assert "another demo secret" in out
+    client = Client()
+    assert client.login(email="ana@example.org", password="another demo secret")
+    page = client.get(f"/plan/day/{monday_of(timezone.localdate()).isoformat()}/")
+    assert page.status_code == 200
+    assert "Magnesium citrate 500 mg" in page.content.decode()
+
+    monkeypatch.setenv("DEMO_PASSWORD", "changed again")
+    _, out, _ = run()
+    assert "(password unchanged: set before this run)" in out
