@@ -20,24 +20,44 @@ document.addEventListener("DOMContentLoaded", () => {
       input.removeAttribute("aria-activedescendant");
     }
   };
+  // Results answer the query they carry (data-query). A key pressed while they still answer
+  // an older query (the request is debounced or in flight) waits for the fresh results, so
+  // a quick "type, arrow down, Enter" never picks a food from the previous list.
+  const pending = new Map();
+  const resultsOf = (input) => document.getElementById("results-" + input.id.slice("q-".length));
+  const isFresh = (input) => {
+    const results = resultsOf(input);
+    return !results || (results.dataset.query || "") === input.value.trim().slice(0, 100);
+  };
+  const navigationKeys = ["ArrowDown", "ArrowUp", "Enter"];
   document.addEventListener("keydown", (event) => {
     const input = event.target;
     if (!(input instanceof HTMLInputElement) || input.getAttribute("role") !== "combobox") return;
+    if (navigationKeys.includes(event.key) && !isFresh(input)) {
+      event.preventDefault();
+      pending.set(input.id, [...(pending.get(input.id) || []), event.key]);
+      return;
+    }
+    handleKey(input, event.key, event);
+  });
+  const handleKey = (input, key, event) => {
     const all = options(input);
     const current = all.findIndex((o) => o.id === input.getAttribute("aria-activedescendant"));
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    if (key === "ArrowDown" || key === "ArrowUp") {
       if (!all.length) return;
-      event.preventDefault();
-      const step = event.key === "ArrowDown" ? 1 : -1;
+      if (event) event.preventDefault();
+      const step = key === "ArrowDown" ? 1 : -1;
       activate(input, all[(current + step + all.length) % all.length]);
-    } else if (event.key === "Enter" && current >= 0) {
-      event.preventDefault();
+    } else if (key === "Enter" && current >= 0) {
+      if (event) event.preventDefault();
       // Each option is the food's link (htmx loads the amount form; without JS, a page).
       all[current].click();
-    } else if (event.key === "Escape") {
+    } else if (key === "Enter" && event && pending.has(input.id)) {
+      event.preventDefault();
+    } else if (key === "Escape") {
       activate(input, null);
     }
-  });
+  };
   // After htmx swaps results, the listbox is new: tell the combobox whether it is open.
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
@@ -46,6 +66,11 @@ document.addEventListener("DOMContentLoaded", () => {
       const open = document.getElementById(input.getAttribute("aria-controls")) !== null;
       input.setAttribute("aria-expanded", String(open));
       input.removeAttribute("aria-activedescendant");
+      if (isFresh(input)) {
+        const keys = pending.get(input.id) || [];
+        pending.delete(input.id);
+        keys.forEach((key) => handleKey(input, key, null));
+      }
     }
   });
 
