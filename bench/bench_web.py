@@ -122,7 +122,7 @@ def seed(env: dict[str, str]) -> dict[str, object]:
     import django
 
     django.setup()
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.test import Client
     from django.utils import timezone
 
@@ -176,6 +176,9 @@ def seed(env: dict[str, str]) -> dict[str, object]:
                 for position, (meal_name, code, grams) in enumerate(SEED_DAY)
             ]
         )
+    # Fresh planner statistics, as autovacuum would gather soon after a bulk load in production.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     client = Client()
     client.force_login(user)
     return {
