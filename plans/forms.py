@@ -243,10 +243,14 @@ class DayCopyForm(forms.Form):
         required=False, label="Copy to these days", widget=forms.CheckboxSelectMultiple
     )
     range_from = forms.DateField(
-        required=False, label="Or every day from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     range_until = forms.DateField(
-        required=False, label="until", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     mode = forms.ChoiceField(
         choices=[
@@ -286,7 +290,7 @@ class DayCopyForm(forms.Form):
 class MealCopyForm(forms.Form):
     date = forms.DateField(
         label="Day",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Pick the day to copy to.", "invalid": "Enter a date."},
     )
     meal_name = forms.CharField(

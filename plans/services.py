@@ -304,6 +304,8 @@ def supplement_product_create(
 ) -> SupplementProduct:
     """A product as its label states it; `saved=False` logs it once without listing it
     under "my supplements" (the dose still needs a product row to point at).
+
+    The same label entered again returns the product already made, so the list shows it once.
     """
     calcium_mg = calcium_mg or 0.0
     vitamin_d_iu = vitamin_d_iu or 0.0
@@ -329,17 +331,26 @@ def supplement_product_create(
         calcium_mg=calcium_mg,
         iu=vitamin_d_iu,
     )
-    product = SupplementProduct(
-        owner=owner,
-        name=name,
-        kind=kind,
-        form=form,
-        amount_mg=amount_mg,
-        amount_basis=amount_basis,
-        calcium_mg=calcium_mg,
-        vitamin_d_iu=vitamin_d_iu,
-        archived=not saved,
+    values = {
+        "name": name,
+        "kind": kind,
+        "form": form,
+        "amount_mg": amount_mg,
+        "amount_basis": amount_basis,
+        "calcium_mg": calcium_mg,
+        "vitamin_d_iu": vitamin_d_iu,
+    }
+    same = (
+        SupplementProduct.objects.filter(owner=owner, bioavailability__isnull=True, **values)
+        .order_by("archived", "id")
+        .first()
     )
+    if same is not None:
+        if saved and same.archived:
+            same.archived = False
+            same.save(update_fields=["archived"])
+        return same
+    product = SupplementProduct(owner=owner, archived=not saved, **values)
     product.full_clean()
     product.save()
     return product

@@ -821,8 +821,10 @@ def day_copy(request: HttpRequest, on: str) -> HttpResponse:
             flash.success(
                 request, f"{verb} {names}: the food and supplements of {the_date:%a %-d %b}."
             )
-            first = copies[0].date
-            return HttpResponseRedirect(reverse("plans:week", args=[monday_of(first).isoformat()]))
+            # The source's week when a copy landed in it, so the week shows both days.
+            weeks = [monday_of(copy.date) for copy in copies]
+            week = monday_of(the_date) if monday_of(the_date) in weeks else weeks[0]
+            return HttpResponseRedirect(reverse("plans:week", args=[week.isoformat()]))
     item_count = sum(len(meal.live_items) for meal in day.ordered_meals)  # type: ignore[attr-defined]
     return render_page(
         request,

@@ -149,10 +149,13 @@ def test_copy_page_without_js_then_week_shows_both_days(client, person, source, 
     url = reverse("plans:day_copy", args=[monday.isoformat()])
     page = client.get(url).content.decode()
     thursday = monday + timedelta(days=3)
+    next_monday = monday + timedelta(days=7)
     assert f'value="{thursday.isoformat()}"' in page
     assert f'value="{monday.isoformat()}"' not in page
 
-    response = client.post(url, {"dates": [thursday.isoformat()], "mode": "append"})
+    response = client.post(
+        url, {"dates": [next_monday.isoformat(), thursday.isoformat()], "mode": "append"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("plans:week", args=[monday.isoformat()])
@@ -176,6 +179,8 @@ def test_copy_page_range_of_next_week(client, person, source, monday):
         },
     )
     assert response.status_code == 302
+    # Nothing landed in the source's week: the week shown is the copies'.
+    assert response["Location"] == reverse("plans:week", args=[start.isoformat()])
     copied = Day.objects.filter(plan__owner=person, date__gt=monday).values_list("date", flat=True)
     assert sorted(copied) == [start, start + timedelta(days=1), start + timedelta(days=2)]
 
@@ -245,3 +250,11 @@ def test_copy_someone_elses_meal_is_404(client, person):
         {"date": day.date.isoformat(), "meal_name": "Lunch"},
     )
     assert response.status_code == 404
+
+
+def test_the_meal_copy_form_offers_the_next_day(client, person, source):
+    breakfast = source.meals.get(name="Breakfast")
+    page = client.get(reverse("plans:meal_tools", args=[breakfast.pk])).content.decode()
+    # An ISO value, or a browser's date input shows it empty.
+    assert f'value="{(source.date + timedelta(days=1)).isoformat()}"' in page
+    assert "Pumpkin seeds, 1 × 1 oz (28 g)" in page

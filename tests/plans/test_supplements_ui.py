@@ -276,3 +276,42 @@ def test_my_supplements_page_lists_and_archives(client, person):
     after = client.get(reverse("plans:supplements")).content.decode()
     assert "Mag citrate caps is off your list; days that logged it keep it." in after
     assert f'id="product-{product.pk}"' not in after
+
+
+def test_the_same_label_twice_is_one_product(day, person):
+    label = {"kind": "magnesium", "form": "citrate", "amount_mg": 500, "amount_basis": "compound"}
+    first = services.supplement_log(day=day, editor=person, save_product=False, **label)
+    assert first.product.archived  # logged once, not listed
+    second = services.supplement_log(day=day, editor=person, **label)
+
+    assert second.product == first.product
+    assert not SupplementProduct.objects.get().archived
+    assert SupplementDose.objects.filter(day=day).count() == 2
+
+
+def test_one_click_with_a_bad_meal_is_422_with_the_error(client, person, day):
+    product = SupplementProductFactory(owner=person)
+    url = reverse("plans:supplement_dose_add", args=[day.date.isoformat(), product.pk])
+    response = client.post(
+        url, {f"product-{product.pk}-quantity": "1", f"product-{product.pk}-meal": "999999"}, **HTMX
+    )
+    assert response.status_code == 422
+    assert "That supplement was not added" in response.content.decode()
+    assert not SupplementDose.objects.exists()
+
+
+def test_a_meal_write_refreshes_the_supplement_panel_too(client, person, day):
+    dinner = day.meals.get(name="Dinner")
+    services.supplement_dose_add(
+        day=day, product=SupplementProductFactory(owner=person), editor=person, meal=dinner
+    )
+
+    response = client.post(
+        reverse("plans:meal_rename", args=[dinner.pk]), {f"meal-{dinner.pk}-name": "Supper"}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert '<section id="day-supplements" class="card supplements"' in html
+    panel = html[html.index('<section id="day-supplements"') :]
+    assert 'hx-swap-oob="outerHTML"' in panel.split(">")[0]
+    assert "with Supper" in panel
