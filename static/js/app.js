@@ -59,10 +59,19 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   };
   // After htmx swaps results, the listbox is new: tell the combobox whether it is open.
+  // Without JavaScript each option is a plain link reached with Tab; with it, focus stays in
+  // the search box and the arrow keys move through the options instead.
+  const leaveTabOrder = (root) => {
+    root.querySelectorAll('[role="listbox"] [role="option"]').forEach((option) => {
+      option.setAttribute("tabindex", "-1");
+    });
+  };
+  document.addEventListener("DOMContentLoaded", () => leaveTabOrder(document));
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target && target.id && target.id.startsWith("results-")) {
       const input = document.getElementById("q-" + target.id.slice("results-".length));
+      leaveTabOrder(document.getElementById(target.id) || document);
       const open = document.getElementById(input.getAttribute("aria-controls")) !== null;
       input.setAttribute("aria-expanded", String(open));
       input.removeAttribute("aria-activedescendant");
