@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Profile, User
-from foods.models import Food
+from foods.models import Food, Portion
 from foods.selectors import food_values
 from plans.models import (
     Day,
@@ -55,7 +55,9 @@ def live_items() -> QuerySet[MealItem]:
     return (
         MealItem.objects.filter(deleted_at__isnull=True)
         .select_related("food", "portion")
-        .prefetch_related("food__portions")
+        # Portion.Meta.ordering is ("food", "seq"): inherited here it would make PostgreSQL
+        # join and sort the whole food table for every day page.
+        .prefetch_related(Prefetch("food__portions", queryset=Portion.objects.order_by("seq")))
         .order_by("position", "id")
     )
 
