@@ -304,7 +304,7 @@ def foods_for_picker(*, user: User, query: str = "", limit: int = 12) -> list[di
 
 
 def supplement_products_for(*, user: User) -> QuerySet[SupplementProduct]:
-    """The person's saved products ("my supplements"), newest names first by name."""
+    """The person's saved products ("my supplements"), by name."""
     return SupplementProduct.objects.filter(owner=user, archived=False).order_by("name", "id")
 
 
