@@ -30,9 +30,17 @@ DEFAULT_MEAL_NAMES = ("Breakfast", "Lunch", "Dinner", "Snacks")
 
 class PlanQuerySet(models.QuerySet["Plan"]):
     def visible_to(self, user: Any) -> "PlanQuerySet":
-        """Only the owner's plan for now; a dietitian's access comes with the client link."""
+        """The user's own plan, and the plans of the clients actively linked to them.
+
+        Every pk-addressed planner object is fetched through this, so revoking a link ends
+        the dietitian's access on their next request.
+        """
+        from accounts.selectors import clients_of
+
         if not getattr(user, "is_authenticated", False):
             return self.none()
+        if getattr(user, "is_dietitian", False):
+            return self.filter(Q(owner=user) | Q(owner__in=clients_of(user)))
         return self.filter(owner=user)
 
 
@@ -288,3 +296,96 @@ class MealTemplateItem(AmountFields):
 
     def __str__(self) -> str:
         return f"{self.grams:g} g {self.food}"
+
+
+# ---------------------------------------------------------------- dietitian notes and templates
+
+
+class NoteVisibility(models.TextChoices):
+    PRIVATE = "private", "Private (only you)"
+    SHARED = "shared", "Shared with the client"
+
+
+MAX_DAY_NOTE_CHARS = 2000
+
+
+class DayNote(models.Model):
+    """A dietitian's note on a client's day: private ones are read by their author alone."""
+
+    day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="dietitian_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="day_notes"
+    )
+    visibility = models.CharField(
+        max_length=7, choices=NoteVisibility.choices, default=NoteVisibility.PRIVATE
+    )
+    text = models.TextField(max_length=MAX_DAY_NOTE_CHARS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_visibility_display()} note on {self.day}"
+
+
+class WeekTemplate(models.Model):
+    """Seven days (some may be empty) saved by a dietitian, laid onto a client's plan from a date."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="week_templates"
+    )
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DayTemplate(models.Model):
+    """A day's meals and foods saved by a dietitian; a week template's days are these too."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="day_templates"
+    )
+    name = models.CharField(max_length=120)
+    # Set for the days of a week template: which day of it (0 = the first), so it is not
+    # listed on its own.
+    week = models.ForeignKey(
+        WeekTemplate, null=True, blank=True, on_delete=models.CASCADE, related_name="days"
+    )
+    offset = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "offset"],
+                condition=Q(week__isnull=False),
+                name="day_template_unique_week_offset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DayTemplateItem(AmountFields):
+    template = models.ForeignKey(DayTemplate, on_delete=models.CASCADE, related_name="items")
+    meal_name = models.CharField(max_length=60)
+    meal_position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "meal_position", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grams__gt=0), name="day_template_item_grams_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meal_name}: {self.grams:g} g {self.food}"
