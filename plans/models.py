@@ -330,7 +330,7 @@ class DayNote(models.Model):
 
 
 class WeekTemplate(models.Model):
-    """Seven days (some may be empty) saved by a dietitian, laid onto a client's plan from a date."""
+    """Seven days (some may be empty) saved by a dietitian, laid onto a plan from a date."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="week_templates"
@@ -389,3 +389,124 @@ class DayTemplateItem(AmountFields):
 
     def __str__(self) -> str:
         return f"{self.meal_name}: {self.grams:g} g {self.food}"
+
+
+# ---------------------------------------------------------------- recipes and shopping
+
+MAX_RECIPE_SERVINGS = 100
+MAX_RECIPE_INGREDIENTS = 60
+MAX_RECIPE_STEPS_CHARS = 10000
+# A whole pot of soup for a crowd; more than this in one recipe is a typo.
+MAX_RECIPE_GRAMS = 20000
+
+
+class RecipeQuerySet(models.QuerySet["Recipe"]):
+    def visible_to(self, user: Any) -> "RecipeQuerySet":
+        """The user's own recipes, and the shared recipes of people actively linked to them
+        (their dietitian's, or a dietitian's clients'); the rest do not exist for them.
+        """
+        from accounts.models import DietitianLink
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        links = DietitianLink.objects.active()
+        linked = Q(owner__in=links.filter(client=user).values("dietitian")) | Q(
+            owner__in=links.filter(dietitian=user).values("client")
+        )
+        return self.filter(Q(owner=user) | (Q(shared=True) & linked))
+
+
+class Recipe(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recipes"
+    )
+    name = models.CharField(max_length=120)
+    servings = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(MAX_RECIPE_SERVINGS)]
+    )
+    # Weighed after cooking, so a portion can be entered in grams of the finished dish.
+    cooked_weight_grams = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RECIPE_GRAMS)],
+    )
+    steps = models.TextField(blank=True, max_length=MAX_RECIPE_STEPS_CHARS)
+    # Seen (read, use, duplicate) by the people linked to the owner; only the owner edits.
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RecipeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["owner", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecipeIngredient(AmountFields):
+    recipe = models.ForeignKey(Recipe, on_delete=models.CASCADE, related_name="ingredients")
+
+    class Meta:
+        ordering = ["recipe", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grams__gt=0), name="recipe_ingredient_grams_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grams:g} g {self.food}"
+
+
+class MealRecipe(models.Model):
+    """Servings of a recipe eaten in a meal; the engine sees its ingredients, scaled."""
+
+    meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="recipes")
+    # PROTECT: deleting a recipe that days still use would silently empty those meals.
+    recipe = models.ForeignKey(Recipe, on_delete=models.PROTECT, related_name="meal_uses")
+    servings = models.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_RECIPE_SERVINGS)],
+    )
+    # What the person typed when they entered grams of the finished dish (shown back).
+    grams = models.FloatField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meal", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(servings__gt=0), name="meal_recipe_servings_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.servings.normalize():f} × {self.recipe}"
+
+
+class ShoppingTick(models.Model):
+    """A food ticked off the shopping list of a range of days; ticks persist per range."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shopping_ticks"
+    )
+    food = models.ForeignKey(Food, on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+    end = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner", "start", "end", "food"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "food", "start", "end"], name="shopping_tick_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.food} ({self.start}–{self.end})"
