@@ -124,3 +124,128 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+class DietitianLinkQuerySet(models.QuerySet["DietitianLink"]):
+    def active(self) -> "DietitianLinkQuerySet":
+        """Accepted and not revoked: the only links that open a client's data."""
+        return self.filter(accepted_at__isnull=False, revoked_at__isnull=True)
+
+
+class DietitianLink(models.Model):
+    """A person's consent for a dietitian to see (and, as granted, change) their plan.
+
+    A link is made only by accepting an invitation; revoking ends it for good (a new
+    invitation makes a new link), so the rows are the history of who had access when.
+    """
+
+    dietitian = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_links")
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dietitian_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    can_edit_plans = models.BooleanField(default=True)
+    can_set_target = models.BooleanField(default=True)
+
+    objects = DietitianLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one live link per pair: accepting twice must not double the access.
+            models.UniqueConstraint(
+                fields=["dietitian", "client"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="dietitian_link_one_live_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(dietitian=models.F("client")),
+                name="dietitian_link_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dietitian} → {self.client}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.accepted_at is not None and self.revoked_at is None
+
+
+class InvitationDirection(models.TextChoices):
+    DIETITIAN_INVITES_CLIENT = "dietitian_invites_client", "A dietitian invites a person"
+    CLIENT_INVITES_DIETITIAN = "client_invites_dietitian", "A person invites a dietitian"
+
+
+# One week to answer; an older link is refused even if it was never used.
+INVITATION_VALID_DAYS = 7
+
+
+class Invitation(models.Model):
+    """A one-time offer to link, bound to the addressee's email.
+
+    Only the SHA-256 of the URL token is stored, so a database leak does not hand out
+    working links; the short code is for reading aloud or typing, and is equally bound
+    to the addressee.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    code = models.CharField(max_length=8, unique=True)
+    sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations_sent")
+    addressee_email = models.EmailField()
+    direction = models.CharField(max_length=24, choices=InvitationDirection.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    declined = models.BooleanField(default=False)
+    accepted_link = models.ForeignKey(
+        DietitianLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()}: {self.sender} → {self.addressee_email}"
+
+
+class DietitianRequest(models.Model):
+    """A person asks to become a dietitian; an admin approves (sets is_dietitian) or refuses."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dietitian_requests")
+    message = models.TextField(max_length=2000, help_text="Qualifications and registration number.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Dietitian request of {self.user}"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    EDIT = "edit", "Edited"
+    REPORT = "report", "Made a report"
+
+
+class AccessLog(models.Model):
+    """One view or edit of a client's data by a dietitian, shown to the client."""
+
+    dietitian = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="client_accesses"
+    )
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_log")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=6, choices=AccessAction.choices)
+    path = models.CharField(max_length=500)
+    detail = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["client", "-at"], name="access_log_client_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dietitian} {self.action} {self.client} at {self.at:%Y-%m-%d %H:%M}"

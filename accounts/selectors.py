@@ -3,7 +3,10 @@
 from datetime import date
 from typing import TYPE_CHECKING
 
-from accounts.models import Profile, User
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import AccessLog, DietitianLink, Profile, User
 
 if TYPE_CHECKING:
     from plans.targets import Person, Target
@@ -71,3 +74,43 @@ def roles_of(user: User) -> list[str]:
     if user.is_staff or user.is_superuser:
         roles.append("admin")
     return roles
+
+
+# ---------------------------------------------------------------- dietitians and clients
+
+
+def clients_of(dietitian: User) -> QuerySet[User]:
+    """The people who have an active link to `dietitian` (none unless they are a dietitian)."""
+    if not getattr(dietitian, "is_authenticated", False) or not dietitian.is_dietitian:
+        return User.objects.none()
+    return User.objects.filter(
+        dietitian_links__in=DietitianLink.objects.active().filter(dietitian=dietitian)
+    ).distinct()
+
+
+def is_linked(dietitian: User, client: User) -> bool:
+    """True while `client` has an accepted, unrevoked link to `dietitian`."""
+    return clients_of(dietitian).filter(pk=client.pk).exists()
+
+
+def client_get_for(*, dietitian: User, pk: int) -> User:
+    """The client `pk` of `dietitian`; Http404 without an active link (existence not revealed)."""
+    client = clients_of(dietitian).select_related("profile").filter(pk=pk).first()
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+def link_get_for(*, dietitian: User, client: User) -> DietitianLink | None:
+    """The active link between them, or None: what the dietitian was granted."""
+    return DietitianLink.objects.active().filter(dietitian=dietitian, client=client).first()
+
+
+def dietitian_links_of(*, client: User) -> QuerySet[DietitianLink]:
+    """The person's active links, with their dietitians: the "Your dietitian" section."""
+    return DietitianLink.objects.active().filter(client=client).select_related("dietitian")
+
+
+def access_log_of(*, client: User, limit: int = 100) -> list[AccessLog]:
+    """Who looked at or changed the person's data, newest first."""
+    return list(AccessLog.objects.filter(client=client).select_related("dietitian")[:limit])

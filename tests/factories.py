@@ -151,3 +151,26 @@ class MealTemplateItemFactory(factory.django.DjangoModelFactory):
     food = factory.SubFactory(FoodFactory)
     grams = 30.0
     position = factory.Sequence(lambda n: n)
+
+
+# ---- dietitian links (issue 7) ----
+
+
+class DietitianFactory(UserFactory):
+    """A dietitian (granted by an admin) with a finished profile of her own."""
+
+    is_dietitian = True
+    email = factory.Sequence(lambda n: f"dietitian{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Dietitian {n}")
+    profile = factory.RelatedFactory(ProfileFactory, factory_related_name="user")
+
+
+class DietitianLinkFactory(factory.django.DjangoModelFactory):
+    """An accepted, active link; pass revoked_at to make a revoked one."""
+
+    class Meta:
+        model = "accounts.DietitianLink"
+
+    dietitian = factory.SubFactory(DietitianFactory)
+    client = factory.LazyFunction(lambda: ProfileFactory().user)
+    accepted_at = factory.LazyFunction(timezone.now)
