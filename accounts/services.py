@@ -205,3 +205,75 @@ def profile_update(
             profile.onboarded_at = timezone.now()
         profile.save()
     return profile
+
+
+# ---------------------------------------------------------------- custom target (dietitian)
+
+# A custom target outside this range is a typo: the lowest RDA (children 1-3) is 80 mg and
+# 1000 mg is over twice the highest adult RDA (IOM 1997).
+CUSTOM_TARGET_MIN_MG = 50
+CUSTOM_TARGET_MAX_MG = 1000
+CUSTOM_TARGET_REASON_MAX_CHARS = 255
+
+
+def _target_link_problem(dietitian: User, client: User) -> str | None:
+    from accounts.selectors import link_get_for
+
+    link = link_get_for(dietitian=dietitian, client=client) if dietitian.is_dietitian else None
+    if link is None:
+        return "Only a linked dietitian sets this person's target."
+    if not link.can_set_target:
+        return "This client has not allowed you to set their target."
+    return None
+
+
+def custom_target_set(*, dietitian: User, client: User, target_mg: Any, reason: str) -> Profile:
+    """Replace the client's RDA with `target_mg`, recording why and who set it.
+
+    Raises ValidationError keyed by `target_mg` / `reason` (or `__all__` without a link).
+    """
+    problems: dict[str, list[str]] = {}
+    link_problem = _target_link_problem(dietitian, client)
+    if link_problem:
+        raise ValidationError(link_problem)
+    try:
+        target = int(str(target_mg).strip())
+    except (TypeError, ValueError):
+        target = None
+    if target is None or not CUSTOM_TARGET_MIN_MG <= target <= CUSTOM_TARGET_MAX_MG:
+        problems["target_mg"] = [
+            f"Enter a whole number of mg from {CUSTOM_TARGET_MIN_MG} to {CUSTOM_TARGET_MAX_MG}."
+        ]
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        problems["reason"] = ["Say why: the client sees this reason beside their target."]
+    elif len(reason) > CUSTOM_TARGET_REASON_MAX_CHARS:
+        problems["reason"] = [f"At most {CUSTOM_TARGET_REASON_MAX_CHARS} characters."]
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        profile, _ = Profile.objects.select_for_update().get_or_create(user=client)
+        profile.custom_target_mg = target
+        profile.custom_target_reason = reason
+        profile.custom_target_set_by = dietitian
+        profile.full_clean()
+        profile.save(
+            update_fields=["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
+        )
+    return profile
+
+
+def custom_target_clear(*, dietitian: User, client: User) -> Profile:
+    """Back to the RDA for the client's age, sex, pregnancy and lactation."""
+    link_problem = _target_link_problem(dietitian, client)
+    if link_problem:
+        raise ValidationError(link_problem)
+    with transaction.atomic():
+        profile, _ = Profile.objects.select_for_update().get_or_create(user=client)
+        profile.custom_target_mg = None
+        profile.custom_target_reason = ""
+        profile.custom_target_set_by = None
+        profile.save(
+            update_fields=["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
+        )
+    return profile

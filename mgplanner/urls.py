@@ -3,12 +3,17 @@ from django.urls import include, path
 
 from mgplanner import views
 
+handler500 = "mgplanner.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("health/ready/", views.health_ready, name="health_ready"),
     path("model/", views.model, name="model"),
     path("admin/", admin.site.urls),
     path("foods/", include("foods.urls")),
     path("accounts/", include("accounts.urls")),
     path("plan/", include("plans.urls")),
+    # The dietitian's tools under /clients/ and a person's own report under /plan/report/.
+    path("", include("plans.report_urls")),
 ]

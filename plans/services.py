@@ -5,7 +5,7 @@ dietitian and their client editing the same day can tell what changed.
 """
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -19,19 +19,25 @@ from accounts.selectors import profile_for
 from foods.models import Food, Portion
 from plans.models import (
     DEFAULT_MEAL_NAMES,
+    MAX_DAY_NOTE_CHARS,
     MAX_ITEM_GRAMS,
     AmountBasis,
     AmountFields,
     Day,
+    DayNote,
+    DayTemplate,
+    DayTemplateItem,
     Meal,
     MealItem,
     MealTemplate,
     MealTemplateItem,
+    NoteVisibility,
     Plan,
     Preparation,
     SupplementDose,
     SupplementKind,
     SupplementProduct,
+    WeekTemplate,
 )
 from plans.selectors import day_date_error
 from plans.supplements import FORMS as SUPPLEMENT_FORMS
@@ -640,4 +646,206 @@ def meal_template_insert(*, template: MealTemplate, meal: Meal, editor: User) ->
 
 @transaction.atomic
 def meal_template_delete(*, template: MealTemplate) -> None:
+    template.delete()
+
+
+# ---------------------------------------------------------------- dietitian notes
+
+
+def _linked_dietitian_problem(dietitian: User, client: User) -> str | None:
+    from accounts.selectors import is_linked
+
+    if not dietitian.is_dietitian or not is_linked(dietitian, client):
+        return "Only a linked dietitian leaves notes on this plan."
+    return None
+
+
+@transaction.atomic
+def day_note_add(*, day: Day, author: User, visibility: str, text: str) -> DayNote:
+    """A dietitian's note on a client's day; `shared` ones are shown to the client.
+
+    Raises ValidationError keyed by `text` / `visibility`, or without a key when the
+    author is not linked to the day's owner.
+    """
+    problem = _linked_dietitian_problem(author, day.plan.owner)
+    if problem:
+        raise ValidationError(problem)
+    text = text.strip()
+    problems: dict[str, list[str]] = {}
+    if not text:
+        problems["text"] = ["Write the note."]
+    elif len(text) > MAX_DAY_NOTE_CHARS:
+        problems["text"] = [f"At most {MAX_DAY_NOTE_CHARS} characters ({len(text)} now)."]
+    if visibility not in NoteVisibility.values:
+        problems["visibility"] = ["Choose private or shared with the client."]
+    if problems:
+        raise ValidationError(problems)
+    note = DayNote(day=day, author=author, visibility=visibility, text=text)
+    note.full_clean()
+    note.save()
+    return note
+
+
+@transaction.atomic
+def day_note_delete(*, note: DayNote, author: User) -> None:
+    """Only the note's author deletes it (a shared note is theirs, not the client's)."""
+    if note.author_id != author.pk:
+        raise ValidationError("Only the note's author deletes it.")
+    note.delete()
+
+
+# ---------------------------------------------------------------- day and week templates
+
+ASSIGN_MODES: tuple[str, ...] = COPY_MODES
+WEEK_TEMPLATE_DAYS = 7
+
+
+def _template_name(name: str, owner: User) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Give the template a name."})
+    if len(name) > MAX_TEMPLATE_NAME_CHARS:
+        raise ValidationError({"name": f"At most {MAX_TEMPLATE_NAME_CHARS} characters."})
+    taken = DayTemplate.objects.filter(owner=owner, week__isnull=True, name__iexact=name).exists()
+    if taken or WeekTemplate.objects.filter(owner=owner, name__iexact=name).exists():
+        raise ValidationError({"name": f"You already have a template called “{name}”."})
+    return name
+
+
+def _save_day_items(source: Day, template: DayTemplate) -> int:
+    meals = list(
+        source.meals.order_by("position", "id").prefetch_related(
+            Prefetch(
+                "items",
+                queryset=MealItem.objects.filter(deleted_at__isnull=True).order_by(
+                    "position", "id"
+                ),
+                to_attr="copy_items",
+            )
+        )
+    )
+    rows = [
+        DayTemplateItem(
+            template=template,
+            meal_name=meal.name,
+            meal_position=meal_position,
+            food_id=item.food_id,
+            grams=item.grams,
+            portion_id=item.portion_id,
+            portion_quantity=item.portion_quantity,
+            preparation=item.preparation,
+            position=position,
+        )
+        for meal_position, meal in enumerate(meals)
+        for position, item in enumerate(meal.copy_items)
+    ]
+    DayTemplateItem.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def day_template_save(*, source: Day, name: str, owner: User) -> DayTemplate:
+    """Save a day's meals and foods (not its supplements: products belong to one person)."""
+    name = _template_name(name, owner)
+    template = DayTemplate(owner=owner, name=name)
+    template.full_clean()
+    template.save()
+    if not _save_day_items(source, template):
+        raise ValidationError({"name": f"{source.date:%a %-d %b} has no food to save."})
+    return template
+
+
+@transaction.atomic
+def week_template_save(*, plan: Plan, week_start: date, name: str, owner: User) -> WeekTemplate:
+    """Save seven days from `week_start` of `plan`; days without food stay empty in it."""
+    name = _template_name(name, owner)
+    week = WeekTemplate(owner=owner, name=name)
+    week.full_clean()
+    week.save()
+    by_date = {
+        day.date: day
+        for day in plan.days.filter(
+            date__range=(week_start, week_start + timedelta(days=WEEK_TEMPLATE_DAYS - 1))
+        )
+    }
+    saved = 0
+    for offset in range(WEEK_TEMPLATE_DAYS):
+        on = week_start + timedelta(days=offset)
+        day_template = DayTemplate.objects.create(
+            owner=owner, name=f"{name}, day {offset + 1}", week=week, offset=offset
+        )
+        if on in by_date:
+            saved += _save_day_items(by_date[on], day_template)
+    if not saved:
+        raise ValidationError({"name": f"The week of {week_start:%-d %b} has no food to save."})
+    return week
+
+
+def _lay_day(template: DayTemplate, *, owner: User, on: date, mode: str, editor: User) -> Day:
+    target = day_get_or_create(user=owner, on=on, editor=editor)
+    target = Day.objects.select_for_update().get(pk=target.pk)
+    if mode == "replace":
+        target.supplement_doses.all().delete()
+        target.meals.all().delete()
+    existing = {meal.name.lower(): meal for meal in target.meals.all()}
+    items = list(template.items.order_by("meal_position", "position", "id"))
+    by_meal: dict[str, list[DayTemplateItem]] = {}
+    for item in items:
+        by_meal.setdefault(item.meal_name, []).append(item)
+    for meal_name, meal_items in by_meal.items():
+        _copy_items(meal_items, _target_meal(target, meal_name, existing))
+    _touch(target, editor=editor)
+    return target
+
+
+@transaction.atomic
+def template_assign(
+    *,
+    template: DayTemplate | WeekTemplate,
+    client: User,
+    start: date,
+    mode: str,
+    editor: User,
+) -> list[Day]:
+    """Copy a day template onto `start`, or a week template onto the seven days from it.
+
+    `append` adds into the meals of the same name; `replace` empties each day first.
+    The days record `editor` (the dietitian) as their last editor. Raises ValidationError
+    keyed by `start` / `mode`, or without a key when `editor` may not edit `client`'s plan.
+    """
+    from accounts.selectors import link_get_for
+
+    if editor.pk != client.pk:
+        link = link_get_for(dietitian=editor, client=client) if editor.is_dietitian else None
+        if link is None or not link.can_edit_plans:
+            raise ValidationError("Only a linked dietitian who may edit plans assigns templates.")
+    if template.owner_id != editor.pk:
+        raise ValidationError("That template is not yours.")
+    problems: dict[str, list[str]] = {}
+    if mode not in ASSIGN_MODES:
+        problems["mode"] = ["Choose whether the template replaces the days or adds to them."]
+    if isinstance(template, WeekTemplate):
+        # An empty day of the week template leaves the client's day as it is.
+        days = {day.offset: day for day in template.days.filter(items__isnull=False).distinct()}
+        plan = [(start + timedelta(days=offset), days.get(offset)) for offset in range(7)]
+    else:
+        plan = [(start, template)]
+    profile = profile_for(user=client)
+    for on, _ in plan:
+        problem = day_date_error(profile=profile, on=on)
+        if problem:
+            problems.setdefault("start", []).append(f"{on:%a %-d %b %Y}: {problem}")
+    if problems:
+        raise ValidationError(problems)
+    return [
+        _lay_day(day_template, owner=client, on=on, mode=mode, editor=editor)
+        for on, day_template in plan
+        if day_template is not None
+    ]
+
+
+@transaction.atomic
+def day_template_delete(*, template: DayTemplate | WeekTemplate, owner: User) -> None:
+    if template.owner_id != owner.pk:
+        raise ValidationError("That template is not yours.")
     template.delete()

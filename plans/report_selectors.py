@@ -1,0 +1,188 @@
+"""Reads for the dietitian's tools: notes a user may read, their templates, and a client's
+report (scored days, items, shared notes) over a date range.
+
+Whoever calls these has already resolved the plan's owner through an access check
+(`accounts.selectors.client_get_for`, or the user themself).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Profile, User
+from accounts.selectors import person_on, profile_for
+from foods.selectors import food_values
+from plans.models import (
+    Day,
+    DayNote,
+    DayTemplate,
+    DayTemplateItem,
+    NoteVisibility,
+    WeekTemplate,
+)
+from plans.reports import Report, ReportDayInput, build_report
+from plans.scoring import score_day
+from plans.selectors import _days_prefetched, _doses_of, _meals_of, day_to_engine
+from plans.targets import TargetError
+
+
+def notes_visible_to(*, user: User, days: list[Day]) -> QuerySet[DayNote]:
+    """Shared notes, and the user's own private ones: a private note has one reader, its author."""
+    return (
+        DayNote.objects.filter(day__in=days)
+        .filter(Q(visibility=NoteVisibility.SHARED) | Q(author=user))
+        .select_related("author")
+        .order_by("day__date", "created_at", "id")
+    )
+
+
+def day_note_get_for(*, user: User, pk: int) -> DayNote:
+    """A note its author may delete; anyone else gets a 404, whatever its visibility."""
+    note = DayNote.objects.filter(pk=pk, author=user).select_related("day", "day__plan").first()
+    if note is None:
+        raise Http404("No such note.")
+    return note
+
+
+def day_templates_for(*, user: User) -> QuerySet[DayTemplate]:
+    """The user's day templates (not the days inside week templates) with their item counts."""
+    return (
+        DayTemplate.objects.filter(owner=user, week__isnull=True)
+        .annotate(item_count=Count("items"))
+        .order_by("name", "id")
+    )
+
+
+def week_templates_for(*, user: User) -> QuerySet[WeekTemplate]:
+    return (
+        WeekTemplate.objects.filter(owner=user)
+        .annotate(item_count=Count("days__items"))
+        .order_by("name", "id")
+    )
+
+
+def template_get_for(*, user: User, kind: str, pk: int) -> DayTemplate | WeekTemplate:
+    """A day (`kind="day"`) or week template of the user's; 404 for anyone else's."""
+    template: DayTemplate | WeekTemplate | None
+    if kind == "day":
+        template = DayTemplate.objects.filter(pk=pk, owner=user, week__isnull=True).first()
+    elif kind == "week":
+        template = WeekTemplate.objects.filter(pk=pk, owner=user).first()
+    else:
+        template = None
+    if template is None:
+        raise Http404("No such template.")
+    return template
+
+
+def template_items(template: DayTemplate) -> QuerySet[DayTemplateItem]:
+    return template.items.select_related("food", "portion").order_by(
+        "meal_position", "position", "id"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One food or supplement dose of a day, for the CSV export."""
+
+    date: date
+    meal: str
+    kind: str  # "food" | "supplement"
+    code: str
+    name: str
+    amount: str
+    grams: float | None
+    preparation: str
+    magnesium_mg: float
+    effective_mg: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    report: Report
+    profile: Profile
+    days: list[Day]
+    shared_notes: list[DayNote]
+    items: list[ItemRow]
+
+
+def _range(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def report_data(*, owner: User, start: date, end: date) -> ReportData:
+    """Score every day of `owner`'s plan from `start` to `end` (inclusive) and aggregate.
+
+    A fixed number of queries whatever the range: the days with meals, items, foods'
+    portions and doses prefetched, then the shared notes.
+    """
+    profile = profile_for(user=owner)
+    days = list(
+        _days_prefetched(owner).filter(plan__owner=owner, date__range=(start, end)).order_by("date")
+    )
+    by_date = {day.date: day for day in days}
+    inputs: list[ReportDayInput] = []
+    rows: list[ItemRow] = []
+    for on in _range(start, end):
+        day = by_date.get(on)
+        if day is None:
+            inputs.append(ReportDayInput(on, 0, None))
+            continue
+        meals = _meals_of(day)
+        doses = _doses_of(day)
+        try:
+            score = score_day(day_to_engine(day, person_on(profile, on)))
+        except (TargetError, ValueError):
+            score = None
+        effective = (
+            {item.key: item.effective_mg for o in score.occasions for item in o.items}
+            if score
+            else {}
+        )
+        for meal in meals:
+            for item in meal.live_items:  # type: ignore[attr-defined]
+                values = food_values(item.food)
+                rows.append(
+                    ItemRow(
+                        date=on,
+                        meal=meal.name,
+                        kind="food",
+                        code=values.code or "",
+                        name=values.name,
+                        amount=item.amount_label,
+                        grams=item.grams,
+                        preparation=item.preparation,
+                        magnesium_mg=item.grams * values.magnesium_mg_per_100g / 100,
+                        effective_mg=effective.get(f"item-{item.pk}"),
+                    )
+                )
+        for dose in doses:
+            rows.append(
+                ItemRow(
+                    date=on,
+                    meal=dose.meal.name if dose.meal_id else "On its own",
+                    kind="supplement",
+                    code=dose.product.form,
+                    name=dose.product.name,
+                    amount=str(dose),
+                    grams=None,
+                    preparation="",
+                    magnesium_mg=dose.product.elemental_mg * float(dose.quantity),
+                    effective_mg=effective.get(f"dose-{dose.pk}"),
+                )
+            )
+        inputs.append(ReportDayInput(on, sum(len(m.live_items) for m in meals) + len(doses), score))  # type: ignore[attr-defined]
+    shared = list(
+        DayNote.objects.filter(day__in=days, visibility=NoteVisibility.SHARED)
+        .select_related("author", "day")
+        .order_by("day__date", "created_at", "id")
+    )
+    return ReportData(
+        report=build_report(start, end, inputs),
+        profile=profile,
+        days=days,
+        shared_notes=shared,
+        items=rows,
+    )

@@ -1,0 +1,507 @@
+"""The dietitian's tools around a client: custom target, notes on days, day and week
+templates, and the PDF and CSV reports (which a person may also make of their own plan).
+
+Every client is resolved through `client_get_for`, so an unlinked or revoked dietitian
+gets a 404 (existence not revealed); every view or edit of a client's data is logged.
+"""
+
+import csv
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template import engines
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import services as account_services
+from accounts.decorators import profile_required
+from accounts.models import AccessAction, AccessLog, User
+from accounts.selectors import client_get_for, link_get_for, profile_for, target_on
+from mgplanner.rendering import render_page
+from plans import report_selectors, services
+from plans.report_forms import (
+    CustomTargetForm,
+    DayNoteForm,
+    ReportRangeForm,
+    TemplateAssignForm,
+    TemplateSaveForm,
+)
+from plans.reports import LOSS_LABELS
+from plans.scoring import STATUS_LABELS
+from plans.selectors import plan_for
+
+CLIENT_TEMPLATE = "plans/client_tools.html"
+REPORT_TEMPLATE = "plans/report.html"
+OWN_REPORT_TEMPLATE = "plans/own_report.html"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _log(request: HttpRequest, client: User, action: str, detail: str = "") -> None:
+    """One access-log row: the client sees who looked at or changed their plan, and when."""
+    AccessLog.objects.create(
+        dietitian=_user(request),
+        client=client,
+        action=action,
+        path=request.get_full_path()[:500],
+        detail=detail[:255],
+    )
+
+
+def _client(request: HttpRequest, client_id: int) -> User:
+    return client_get_for(dietitian=_user(request), pk=client_id)
+
+
+def _plan_owner(request: HttpRequest, client_id: int) -> User:
+    """The dietitian's own plan when `client_id` is theirs, else a linked client's (or 404)."""
+    user = _user(request)
+    return user if client_id == user.pk else _client(request, client_id)
+
+
+def _copy_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _default_range() -> tuple[date, date]:
+    today = timezone.localdate()
+    return today - timedelta(days=6), today
+
+
+def _template_choices(user: User) -> list[tuple[str, str]]:
+    days = [
+        (f"day-{t.pk}", f"Day: {t.name}") for t in report_selectors.day_templates_for(user=user)
+    ]
+    weeks = [
+        (f"week-{t.pk}", f"Week: {t.name}") for t in report_selectors.week_templates_for(user=user)
+    ]
+    return days + weeks
+
+
+def _client_context(
+    request: HttpRequest, client: User, forms: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    user = _user(request)
+    forms = forms or {}
+    profile = profile_for(user=client)
+    start, end = _default_range()
+    today = timezone.localdate()
+    return {
+        "client": client,
+        "profile": profile,
+        "target": target_on(profile, today),
+        "link": link_get_for(dietitian=user, client=client),
+        "target_form": forms.get("target")
+        or CustomTargetForm(
+            initial={"target_mg": profile.custom_target_mg, "reason": profile.custom_target_reason}
+        ),
+        "report_form": forms.get("report") or ReportRangeForm(initial={"start": start, "end": end}),
+        "save_form": forms.get("save") or TemplateSaveForm(initial={"on": today, "span": "day"}),
+        "assign_form": forms.get("assign")
+        or TemplateAssignForm(choices=_template_choices(user), initial={"start": today}),
+    }
+
+
+@profile_required
+@require_GET
+def client_tools(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _client(request, client_id)
+    _log(request, client, AccessAction.VIEW, "target, templates and reports")
+    return render_page(request, CLIENT_TEMPLATE, _client_context(request, client))
+
+
+def _tools_done(request: HttpRequest, client: User, anchor: str) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return render_page(request, CLIENT_TEMPLATE, _client_context(request, client), block=anchor)
+    url = reverse("reports:client_tools", args=[client.pk])
+    return HttpResponseRedirect(f"{url}#{anchor.replace('_', '-')}")
+
+
+def _tools_invalid(
+    request: HttpRequest, client: User, forms: dict[str, Any], block: str
+) -> HttpResponse:
+    return render_page(
+        request, CLIENT_TEMPLATE, _client_context(request, client, forms), block=block, status=422
+    )
+
+
+@profile_required
+@require_POST
+def client_target(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _client(request, client_id)
+    if request.POST.get("action") == "clear":
+        try:
+            account_services.custom_target_clear(dietitian=_user(request), client=client)
+        except ValidationError as error:
+            form = CustomTargetForm()
+            _copy_errors(form, error)
+            return _tools_invalid(request, client, {"target": form}, "target_panel")
+        _log(request, client, AccessAction.EDIT, "cleared the custom target")
+        return _tools_done(request, client, "target_panel")
+    form = CustomTargetForm(request.POST)
+    if form.is_valid():
+        try:
+            account_services.custom_target_set(
+                dietitian=_user(request),
+                client=client,
+                target_mg=form.cleaned_data["target_mg"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            _log(
+                request,
+                client,
+                AccessAction.EDIT,
+                f"set the target to {form.cleaned_data['target_mg']} mg",
+            )
+            return _tools_done(request, client, "target_panel")
+    return _tools_invalid(request, client, {"target": form}, "target_panel")
+
+
+# ---------------------------------------------------------------- notes
+
+
+def _client_day_url(client: User, on: date) -> str:
+    """The client's day in the workspace (the clients engineer's URL), or the tools page."""
+    try:
+        return reverse("clients:day", args=[client.pk, on.isoformat()])
+    except NoReverseMatch:
+        return reverse("reports:client_tools", args=[client.pk])
+
+
+def notes_context(
+    request: HttpRequest, day: Any, *, form: DayNoteForm | None = None
+) -> dict[str, Any]:
+    """What the day page's notes block needs: the notes the viewer may read, and a form
+    when the viewer is a dietitian linked to the day's owner.
+    """
+    user = _user(request)
+    owner = day.plan.owner
+    can_write = user.pk != owner.pk and link_get_for(dietitian=user, client=owner) is not None
+    return {
+        "dietitian_notes": list(report_selectors.notes_visible_to(user=user, days=[day])),
+        "note_form": (form or DayNoteForm()) if can_write else None,
+        "note_client": owner if can_write else None,
+    }
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise Http404("No such day.") from error
+
+
+def _notes_response(
+    request: HttpRequest,
+    client: User,
+    on: date,
+    *,
+    form: DayNoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    day = services.day_get_or_create(user=client, on=on, editor=_user(request))
+    context = {"day": day, **notes_context(request, day, form=form)}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render_page(
+            request, "plans/_notes.html", context, block="day_notes_panel", status=status
+        )
+    if status != 200:
+        return render_page(request, "plans/day_notes_page.html", context, status=status)
+    return HttpResponseRedirect(f"{_client_day_url(client, on)}#dietitian-notes")
+
+
+@profile_required
+@require_POST
+def note_add(request: HttpRequest, client_id: int, on: str) -> HttpResponse:
+    client = _client(request, client_id)
+    the_date = _parse_date(on)
+    form = DayNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            day = services.day_get_or_create(user=client, on=the_date, editor=_user(request))
+            services.day_note_add(
+                day=day,
+                author=_user(request),
+                visibility=form.cleaned_data["visibility"],
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            _log(request, client, AccessAction.EDIT, f"note on {the_date:%Y-%m-%d}")
+            return _notes_response(request, client, the_date)
+    return _notes_response(request, client, the_date, form=form, status=422)
+
+
+@profile_required
+@require_POST
+def note_delete(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
+    client = _client(request, client_id)
+    note = report_selectors.day_note_get_for(user=_user(request), pk=pk)
+    if note.day.plan.owner_id != client.pk:
+        raise Http404("No such note.")
+    on = note.day.date
+    services.day_note_delete(note=note, author=_user(request))
+    _log(request, client, AccessAction.EDIT, f"deleted a note on {on:%Y-%m-%d}")
+    return _notes_response(request, client, on)
+
+
+# ---------------------------------------------------------------- templates
+
+
+def _dietitian(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_dietitian:
+        raise Http404("Dietitians only.")
+    return user
+
+
+@profile_required
+@require_GET
+def templates_page(request: HttpRequest) -> HttpResponse:
+    user = _dietitian(request)
+    return render_page(
+        request,
+        "plans/dietitian_templates.html",
+        {
+            "day_templates": list(report_selectors.day_templates_for(user=user)),
+            "week_templates": list(report_selectors.week_templates_for(user=user)),
+            "save_form": TemplateSaveForm(initial={"on": timezone.localdate(), "span": "day"}),
+        },
+    )
+
+
+@profile_required
+@require_POST
+def template_save(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Save a day or week of the dietitian's own plan (client_id = their id) or a client's."""
+    user = _dietitian(request)
+    owner = _plan_owner(request, client_id)
+    form = TemplateSaveForm(request.POST)
+    if form.is_valid():
+        on, name = form.cleaned_data["on"], form.cleaned_data["name"]
+        plan = plan_for(user=owner)
+        try:
+            if plan is None:
+                raise ValidationError({"on": "Nothing is planned yet."})
+            if form.cleaned_data["span"] == "week":
+                services.week_template_save(plan=plan, week_start=on, name=name, owner=user)
+            else:
+                day = plan.days.filter(date=on).first()
+                if day is None:
+                    raise ValidationError({"on": f"{on:%a %-d %b %Y} is not planned."})
+                services.day_template_save(source=day, name=name, owner=user)
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            if owner.pk != user.pk:
+                _log(request, owner, AccessAction.VIEW, f"saved “{name}” as a template")
+            return HttpResponseRedirect(reverse("reports:templates"))
+    if owner.pk == user.pk:
+        return render_page(
+            request,
+            "plans/dietitian_templates.html",
+            {
+                "day_templates": list(report_selectors.day_templates_for(user=user)),
+                "week_templates": list(report_selectors.week_templates_for(user=user)),
+                "save_form": form,
+            },
+            status=422,
+        )
+    return _tools_invalid(request, owner, {"save": form}, "templates_panel")
+
+
+@profile_required
+@require_POST
+def template_assign(request: HttpRequest, client_id: int) -> HttpResponse:
+    user = _dietitian(request)
+    client = _client(request, client_id)
+    form = TemplateAssignForm(request.POST, choices=_template_choices(user))
+    if form.is_valid():
+        kind, _, pk = form.cleaned_data["template"].partition("-")
+        template = report_selectors.template_get_for(user=user, kind=kind, pk=int(pk))
+        try:
+            days = services.template_assign(
+                template=template,
+                client=client,
+                start=form.cleaned_data["start"],
+                mode=form.cleaned_data["mode"],
+                editor=user,
+            )
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            _log(
+                request,
+                client,
+                AccessAction.EDIT,
+                f"template “{template.name}” from {form.cleaned_data['start']:%Y-%m-%d}"
+                f" ({len(days)} days)",
+            )
+            return _tools_done(request, client, "templates_panel")
+    return _tools_invalid(request, client, {"assign": form}, "templates_panel")
+
+
+@profile_required
+@require_POST
+def template_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    user = _dietitian(request)
+    template = report_selectors.template_get_for(user=user, kind=kind, pk=pk)
+    services.day_template_delete(template=template, owner=user)
+    return HttpResponseRedirect(reverse("reports:templates"))
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _range_or_none(request: HttpRequest) -> tuple[ReportRangeForm, date | None, date | None]:
+    form = ReportRangeForm(request.GET)
+    if not form.is_valid():
+        return form, None, None
+    return form, form.cleaned_data["start"], form.cleaned_data["end"]
+
+
+def _report_context(owner: User, start: date, end: date) -> dict[str, Any]:
+    data = report_selectors.report_data(owner=owner, start=start, end=end)
+    return {
+        "person": owner,
+        "data": data,
+        "report": data.report,
+        "target": target_on(data.profile, end),
+        "status_labels": STATUS_LABELS,
+        "loss_labels": LOSS_LABELS,
+        "generated_at": timezone.localtime(),
+    }
+
+
+def _pdf_response(request: HttpRequest, owner: User, start: date, end: date) -> HttpResponse:
+    from weasyprint import HTML  # heavy import: only when a PDF is asked for
+
+    html = (
+        engines["jinja2"]
+        .get_template(REPORT_TEMPLATE)
+        .render(_report_context(owner, start, end), request)
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"magnesium-report-{owner.pk}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+DAY_COLUMNS = (
+    "date",
+    "planned",
+    "total_mg",
+    "effective_mg",
+    "target_mg",
+    "ear_mg",
+    "percent_of_target",
+    "status",
+)
+ITEM_COLUMNS = (
+    "date",
+    "meal",
+    "kind",
+    "code",
+    "name",
+    "amount",
+    "grams",
+    "preparation",
+    "magnesium_mg",
+    "effective_mg",
+)
+
+
+def _figure(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _csv_response(owner: User, start: date, end: date, kind: str) -> HttpResponse:
+    data = report_selectors.report_data(owner=owner, start=start, end=end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"magnesium-{kind}-{owner.pk}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    if kind == "days":
+        writer.writerow(DAY_COLUMNS)
+        for day in data.report.days:
+            writer.writerow(
+                [
+                    day.date.isoformat(),
+                    "yes" if day.planned else "no",
+                    _figure(day.total_mg),
+                    _figure(day.effective_mg),
+                    _figure(day.target_mg),
+                    _figure(day.ear_mg),
+                    _figure(day.percent_of_target),
+                    day.status or "",
+                ]
+            )
+    else:
+        writer.writerow(ITEM_COLUMNS)
+        for row in data.items:
+            writer.writerow(
+                [
+                    row.date.isoformat(),
+                    row.meal,
+                    row.kind,
+                    row.code,
+                    row.name,
+                    row.amount,
+                    "" if row.grams is None else f"{row.grams:g}",
+                    row.preparation,
+                    _figure(row.magnesium_mg),
+                    _figure(row.effective_mg),
+                ]
+            )
+    return response
+
+
+def _report(request: HttpRequest, owner: User, kind: str, *, client: bool) -> HttpResponse:
+    if kind not in ("pdf", "days", "items"):
+        raise Http404("No such report.")
+    form, start, end = _range_or_none(request)
+    if start is None or end is None:
+        if client:
+            return _tools_invalid(request, owner, {"report": form}, "report_panel")
+        return render_page(request, OWN_REPORT_TEMPLATE, {"report_form": form}, status=422)
+    if client:
+        _log(request, owner, AccessAction.REPORT, f"{kind} {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+    if kind == "pdf":
+        return _pdf_response(request, owner, start, end)
+    return _csv_response(owner, start, end, kind)
+
+
+@profile_required
+@require_GET
+def client_report(request: HttpRequest, client_id: int, kind: str) -> HttpResponse:
+    return _report(request, _client(request, client_id), kind, client=True)
+
+
+@profile_required
+@require_http_methods(["GET"])
+def own_report_page(request: HttpRequest) -> HttpResponse:
+    start, end = _default_range()
+    return render_page(
+        request,
+        OWN_REPORT_TEMPLATE,
+        {"report_form": ReportRangeForm(initial={"start": start, "end": end})},
+    )
+
+
+@profile_required
+@require_GET
+def own_report(request: HttpRequest, kind: str) -> HttpResponse:
+    return _report(request, _user(request), kind, client=False)
