@@ -41,9 +41,13 @@ INSTALLED_APPS = [
     "accounts",
     "foods",
     "plans",
+    # For its management commands (backup_db, restore_db).
+    "mgplanner",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so its duration covers every other middleware.
+    "mgplanner.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Innermost: its process_exception sees a view's database error first.
+    "mgplanner.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "mgplanner.urls"
@@ -170,9 +176,42 @@ SECURE_PROXY_SSL_HEADER = (
 )
 X_FRAME_OPTIONS = "DENY"
 
+# Cache: Redis when REDIS_URL is set (shared by every app server), else per-process memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mgplanner",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Sessions live in the database unless DJANGO_SESSION_ENGINE says otherwise:
+# "cached_db" (read through the cache, written to both) or "cache" (Redis only).
+SESSION_ENGINE = "django.contrib.sessions.backends." + os.environ.get("DJANGO_SESSION_ENGINE", "db")
+
+# Structured logs: JSON lines on stdout, one per request and per warning or error.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "json": {"()": "mgplanner.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Our request lines replace runserver's own access log.
+        "django.server": {"level": "WARNING"},
+    },
 }
