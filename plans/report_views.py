@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import services as account_services
 from accounts.decorators import profile_required
-from accounts.models import AccessAction, AccessLog, User
+from accounts.link_services import access_record
+from accounts.models import AccessAction, User
 from accounts.selectors import client_get_for, link_get_for, profile_for, target_on
 from mgplanner.rendering import render_page
 from plans import report_selectors, services
@@ -44,12 +45,12 @@ def _user(request: HttpRequest) -> User:
 
 def _log(request: HttpRequest, client: User, action: str, detail: str = "") -> None:
     """One access-log row: the client sees who looked at or changed their plan, and when."""
-    AccessLog.objects.create(
+    access_record(
         dietitian=_user(request),
         client=client,
         action=action,
-        path=request.get_full_path()[:500],
-        detail=detail[:255],
+        path=request.get_full_path(),
+        detail=detail,
     )
 
 
@@ -186,12 +187,30 @@ def notes_context(
     when the viewer is a dietitian linked to the day's owner.
     """
     user = _user(request)
-    owner = day.plan.owner
-    can_write = user.pk != owner.pk and link_get_for(dietitian=user, client=owner) is not None
+    # The owner is fetched only for a dietitian: a person's own day page stays in its budget.
+    owner = day.plan.owner if day.plan.owner_id != user.pk else user
+    can_write = owner.pk != user.pk and link_get_for(dietitian=user, client=owner) is not None
     return {
-        "dietitian_notes": list(report_selectors.notes_visible_to(user=user, days=[day])),
+        "dietitian_notes": (
+            list(report_selectors.notes_visible_to(user=user, days=[day]))
+            if getattr(day, "has_dietitian_notes", True)
+            else []
+        ),
         "note_form": (form or DayNoteForm()) if can_write else None,
         "note_client": owner if can_write else None,
+    }
+
+
+def dietitian_day_context(request: HttpRequest, day: Any, profile: Any) -> dict[str, Any]:
+    """The day page's dietitian parts: notes, and who set a custom target and why."""
+    return {
+        **notes_context(request, day),
+        "custom_target_by": (
+            profile.custom_target_set_by.name
+            if profile.custom_target_mg and profile.custom_target_set_by
+            else None
+        ),
+        "custom_target_reason": profile.custom_target_reason if profile.custom_target_mg else "",
     }
 
 

@@ -53,6 +53,7 @@ from plans.models import (
     SupplementKind,
     SupplementProduct,
 )
+from plans.report_views import dietitian_day_context
 from plans.selectors import (
     day_date_error,
     day_get_for,
@@ -226,6 +227,8 @@ def _day_context(
     }
     context.update(_score_context(day, profile))
     context.update(_supplements_context(request, day, context, forms=forms or {}, oob=oob))
+    # Notes from a dietitian and who set a custom target (plans/report_views.py).
+    context.update(dietitian_day_context(request, day, profile))
     return context
 
 
