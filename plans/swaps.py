@@ -1,0 +1,862 @@
+"""Suggestions that raise a day's effective magnesium: add, replace, prepare, split (pure).
+
+Every suggestion is scored by the engine on the changed day: `gain_mg` is
+`score_day(changed).effective_mg - score_day(today).effective_mg`, never a rule of thumb, and a
+change whose day carries a warning today's day does not (supplement above the UL, any
+supplement under CKD stage 3 or more, very high calcium...) is never proposed.
+
+Ranking (documented in the README):
+- without a kcal goal: `rank = gain_mg - KCAL_PENALTY_MG_PER_100KCAL x max(kcal_delta, 0) / 100`,
+  a gentle penalty so that of two equal gains the one costing less energy comes first;
+- with a kcal goal: a change that takes the day over the goal (and adds energy) is not
+  proposed; within the goal, energy is what the goal allows, so the rank is the gain.
+"""
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from foods.diet import allowed
+from foods.values import FoodValues
+from plans import scoring
+from plans.scoring import PREPARATION_PHYTATE_FACTOR, Day, DayScore, Item, Meal, Supplement
+
+KINDS = ("add", "replace", "prepare", "split")
+JSON_KEYS = (
+    "kind",
+    "meal",
+    "food",
+    "grams",
+    "food_name",
+    "replaces",
+    "gain_mg",
+    "kcal_delta",
+    "why",
+)
+# mg of effective magnesium one added 100 kcal costs in the rank without a kcal goal.
+KCAL_PENALTY_MG_PER_100KCAL = 5.0
+# Below this a change is noise, not advice.
+MIN_GAIN_MG = 1.0
+# An item carrying at least this much phytic acid (mg) is worth soaking/sprouting/fermenting.
+PREPARE_MIN_PHYTATE_MG = 50.0
+# Replacements offered per replaced item, and automatic replacements kept per role.
+REPLACEMENTS_PER_ITEM = 2
+SAME_ROLE_PER_ROLE = 8
+# The meal that receives an add when the day has no meal yet.
+DEFAULT_MEAL = "Snack"
+
+# An automatic replacement may carry at most this times the replaced food's kcal per 100 g
+# (+ 50 kcal, so that very lean foods can still be replaced).
+REPLACE_KCAL_DENSITY_RATIO = 1.5
+
+# Which preparations make sense for a food, by its role (kitchen practice, not chemistry:
+# nobody sprouts bread; Gupta et al. 2015 for the reductions the engine applies).
+SENSIBLE_PREPARATIONS: dict[str, tuple[str, ...]] = {
+    "legume": ("sprouted", "soaked"),
+    "grain": ("soaked", "fermented"),
+    "breakfast-cereal": ("soaked",),
+    "bread": ("fermented",),
+    "nut-seed": ("soaked",),
+}
+PREPARATION_WORDS = {
+    "soaked": "Soaking",
+    "sprouted": "Sprouting",
+    "fermented": "Fermenting (sourdough)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A food that may be added, or swapped in."""
+
+    food: FoodValues
+    portion_grams: float
+    portion_label: str
+    tags: frozenset[str]
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class SwapPair:
+    """Curated: replace `from_code` by `to_code`, with the reason in words."""
+
+    from_code: str
+    to_code: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class CandidatePool:
+    adds: tuple[Candidate, ...]
+    by_code: Mapping[str, Candidate]
+    pairs: Mapping[str, tuple[SwapPair, ...]]
+    same_role: Mapping[str, tuple[Candidate, ...]]
+    # The role of every food in the database, for the items of a day (codes only).
+    roles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    kind: str  # "add" | "replace" | "prepare" | "split"
+    meal: str
+    food: str | None
+    food_name: str
+    grams: float | None
+    replaces: str | None
+    gain_mg: float
+    kcal_delta: float
+    why: str
+    target_key: str | None = None
+    preparation: str | None = None
+    portion_label: str | None = None
+
+    @property
+    def gain_per_100kcal(self) -> float | None:
+        """Effective mg per 100 added kcal; None when the change adds no energy."""
+        if self.kcal_delta <= 0.0:
+            return None
+        return 100.0 * self.gain_mg / self.kcal_delta
+
+
+# ---------------------------------------------------------------------------- roles
+
+
+def _has(text: str, *words: str) -> bool:
+    return any(word in text for word in words)
+
+
+def role_for(description: str, food_group: str = "") -> str:
+    """The food's role in a meal: what it can be swapped with (keywords, then the SR28 group)."""
+    text = description.lower()
+    group = food_group
+    if _has(text, "chocolate", "cocoa", "candies", "candy"):
+        return "snack-sweet"
+    if group == "Snacks" or _has(text, "chips", "crisps", "popcorn", "pretzel"):
+        return "snack-salty"
+    if text.startswith("peanut") or group == "Nut and Seed Products":
+        return "nut-seed"
+    if _has(text, "nuts,", "seeds,", "almond", "cashew", "walnut", "pumpkin seed"):
+        return "nut-seed"
+    if group == "Breakfast Cereals" or _has(text, "cornflakes", "corn flakes", "oatmeal", "muesli"):
+        return "breakfast-cereal"
+    if _has(text, "cracker"):
+        return "snack-salty"
+    if text.startswith(("bread", "rolls", "bagel", "english muffin", "pita")):
+        return "bread"
+    if _has(text, "pasta", "spaghetti", "macaroni", "noodle"):
+        return "pasta"
+    if _has(
+        text, "rice", "quinoa", "buckwheat", "millet", "barley", "bulgur", "couscous", "amaranth"
+    ) and group in ("Cereal Grains and Pasta", ""):
+        return "grain"
+    if group == "Legumes and Legume Products" or _has(
+        text, "beans", "lentil", "chickpea", "tofu", "edamame"
+    ):
+        return "legume"
+    if _has(
+        text,
+        "spinach",
+        "kale",
+        "chard",
+        "lettuce",
+        "collard",
+        "arugula",
+        "rocket",
+        "beet greens",
+        "mustard greens",
+        "turnip greens",
+        "cabbage",
+        "bok choy",
+        "watercress",
+    ):
+        return "green"
+    if _has(text, "potato") and group in ("Vegetables and Vegetable Products", ""):
+        return "starch-veg"
+    if group == "Fruits and Fruit Juices":
+        return "fruit-juice" if "juice" in text else "fruit"
+    if group == "Dairy and Egg Products":
+        if "cheese" in text:
+            return "cheese"
+        if text.startswith("egg"):
+            return "egg"
+        return "dairy"
+    if group:
+        return f"group:{group}"
+    return ""
+
+
+# ---------------------------------------------------------------------------- pool
+
+
+def effective_mg_alone(food: FoodValues, grams: float) -> float:
+    """Effective mg of a portion eaten with nothing else, on a reference (dose-neutral) day.
+
+    Used only to pick candidates, never to report a gain: phytate and oxalate of the portion
+    itself, no dose or calcium factor.
+    """
+    scale = grams / 100.0
+    return (
+        scale
+        * food.magnesium_mg_per_100g
+        * scoring.phytate_factor(scale * food.phytate_mg_per_100g)
+        * scoring.oxalate_factor(scale * food.oxalate_mg_per_100g)
+    )
+
+
+def effective_mg_per_kcal(food: FoodValues, grams: float) -> float:
+    kcal = grams * food.kcal_per_100g / 100.0
+    if kcal <= 0.0:
+        return 0.0
+    return effective_mg_alone(food, grams) / kcal
+
+
+@dataclass(frozen=True, slots=True)
+class PoolFood:
+    """One food of the database as the pool builder sees it."""
+
+    food: FoodValues
+    tags: frozenset[str]
+    portions: tuple[tuple[float, str], ...]  # (grams, label) in the source's order
+    role: str = ""
+
+
+# Auto candidates come from foods people eat as such, in household portions.
+AUTO_GROUPS = frozenset(
+    {
+        "Nut and Seed Products",
+        "Legumes and Legume Products",
+        "Cereal Grains and Pasta",
+        "Breakfast Cereals",
+        "Vegetables and Vegetable Products",
+        "Fruits and Fruit Juices",
+        "Sweets",
+        "Snacks",
+        "Baked Products",
+        "Dairy and Egg Products",
+        "Finfish and Shellfish Products",
+    }
+)
+AUTO_MIN_PORTION_GRAMS = 15.0
+AUTO_MAX_PORTION_GRAMS = 300.0
+AUTO_MIN_PORTION_MG = 25.0
+AUTO_ADDS_PER_GROUP = 2
+# Uncooked staples and ingredients nobody eats by the cup.
+_NOT_EATEN_AS_IS = (
+    "raw",
+    "dry",
+    "uncooked",
+    "flour",
+    "meal,",
+    "powder",
+    "dehydrated",
+    "mature seeds, raw",
+    "unprepared",
+    "concentrate",
+    "baby",
+    "formula",
+    "dried",
+    "crude",
+    "supplement",
+    "whey",
+)
+
+
+def household_portion(portions: Sequence[tuple[float, str]]) -> tuple[float, str] | None:
+    """The first source portion of a sensible size (the source lists the common one first)."""
+    for grams, label in portions:
+        if AUTO_MIN_PORTION_GRAMS <= grams <= AUTO_MAX_PORTION_GRAMS:
+            return grams, label
+    return None
+
+
+# Brand names are upper case in SR28 ("KELLOGG'S"); the database's generic foods are the ones
+# a suggestion can name without advertising.
+_BRAND = re.compile(r"\b[A-Z][A-Z'&]{3,}\b")
+
+
+def _eaten_as_is(food: FoodValues) -> bool:
+    if _BRAND.search(food.name):
+        return False
+    text = food.name.lower()
+    if food.food_group in ("Vegetables and Vegetable Products", "Fruits and Fruit Juices"):
+        return not _has(text, "dehydrated", "powder", "concentrate", "baby", "dry")
+    return not _has(text, *_NOT_EATEN_AS_IS)
+
+
+def build_pool(
+    foods: Iterable[PoolFood],
+    *,
+    pairs: Iterable[SwapPair],
+    adds: Iterable[tuple[str, float, str]],
+) -> CandidatePool:
+    """Curated pairs and adds (code, grams, label) plus automatic candidates from `foods`."""
+    every: dict[str, PoolFood] = {}
+    roles: dict[str, str] = {}
+    for pool_food in foods:
+        role = pool_food.role or role_for(pool_food.food.name, pool_food.food.food_group)
+        every[pool_food.food.code] = pool_food
+        roles[pool_food.food.code] = role
+
+    by_code: dict[str, Candidate] = {}
+
+    def candidate(code: str, portion: tuple[float, str] | None = None) -> Candidate | None:
+        pool_food = every.get(code)
+        if pool_food is None:
+            return None
+        if portion is None:
+            existing = by_code.get(code)
+            if existing is not None:
+                return existing
+            portion = household_portion(pool_food.portions) or (28.35, "1 oz")
+        made = Candidate(pool_food.food, portion[0], portion[1], pool_food.tags, roles[code])
+        by_code.setdefault(code, made)
+        return made
+
+    add_list: list[Candidate] = []
+    for code, grams, label in adds:
+        made = candidate(code, (grams, label))
+        if made is not None:
+            by_code[code] = made  # the curated portion wins over the source's first one
+            add_list.append(made)
+
+    pair_map: dict[str, list[SwapPair]] = {}
+    for pair in pairs:
+        if pair.from_code in every and candidate(pair.to_code) is not None:
+            pair_map.setdefault(pair.from_code, []).append(pair)
+
+    ranked_by_group: dict[str, list[tuple[float, Candidate]]] = {}
+    ranked_by_role: dict[str, list[tuple[float, Candidate]]] = {}
+    for code, pool_food in every.items():
+        food = pool_food.food
+        if food.food_group not in AUTO_GROUPS or food.kcal_per_100g <= 0.0:
+            continue
+        if not _eaten_as_is(food):
+            continue
+        portion = household_portion(pool_food.portions)
+        if portion is None:
+            continue
+        per_kcal = effective_mg_per_kcal(food, portion[0])
+        if per_kcal <= 0.0:
+            continue
+        made = Candidate(food, portion[0], portion[1], pool_food.tags, roles[code])
+        ranked_by_role.setdefault(made.role, []).append((per_kcal, made))
+        if effective_mg_alone(food, portion[0]) >= AUTO_MIN_PORTION_MG:
+            ranked_by_group.setdefault(food.food_group, []).append((per_kcal, made))
+
+    def best(entries: list[tuple[float, Candidate]], count: int) -> list[Candidate]:
+        entries.sort(key=lambda entry: (-entry[0], entry[1].food.code))
+        return [made for _, made in entries[:count]]
+
+    same_role: dict[str, tuple[Candidate, ...]] = {}
+    for role, entries in ranked_by_role.items():
+        chosen = best(entries, SAME_ROLE_PER_ROLE)
+        for made in chosen:
+            by_code.setdefault(made.food.code, made)
+        same_role[role] = tuple(chosen)
+    seen = {made.food.code for made in add_list}
+    for entries in ranked_by_group.values():
+        for made in best(entries, AUTO_ADDS_PER_GROUP):
+            if made.food.code not in seen:
+                seen.add(made.food.code)
+                by_code.setdefault(made.food.code, made)
+                add_list.append(made)
+
+    return CandidatePool(
+        adds=tuple(add_list),
+        by_code=by_code,
+        pairs={code: tuple(found) for code, found in pair_map.items()},
+        same_role=same_role,
+        roles=roles,
+    )
+
+
+# ---------------------------------------------------------------------------- changes
+
+
+def _item_for(candidate: Candidate, grams: float, key: str | None = None) -> Item:
+    food = candidate.food
+    return Item(
+        name=food.name,
+        grams=grams,
+        magnesium_mg_per_100g=food.magnesium_mg_per_100g,
+        phytate_mg_per_100g=food.phytate_mg_per_100g,
+        oxalate_mg_per_100g=food.oxalate_mg_per_100g,
+        calcium_mg_per_100g=food.calcium_mg_per_100g,
+        kcal_per_100g=food.kcal_per_100g,
+        code=food.code,
+        key=key,
+    )
+
+
+def _with_meal(day: Day, meal_name: str, change: Callable[[list[Item]], list[Item]]) -> Day:
+    meals = list(day.meals)
+    for index, meal in enumerate(meals):
+        if meal.name == meal_name:
+            meals[index] = Meal(meal.name, tuple(change(list(meal.items))))
+            return replace(day, meals=tuple(meals))
+    meals.append(Meal(meal_name, tuple(change([]))))
+    return replace(day, meals=tuple(meals))
+
+
+def _item_ref(item: Item) -> str:
+    return item.code or item.name
+
+
+def _matches(item: Item, s: Suggestion) -> bool:
+    if s.target_key is not None:
+        return item.key == s.target_key
+    return _item_ref(item) == s.replaces
+
+
+class SuggestionError(ValueError):
+    """The suggestion no longer fits the day (the item or meal it changes is gone)."""
+
+
+def apply_suggestion(day: Day, s: Suggestion, pool: CandidatePool) -> Day:
+    """The day with the suggestion applied (what `gain_mg` was scored on)."""
+    if s.kind == "add":
+        candidate = _candidate(pool, s.food)
+        return _with_meal(day, s.meal, lambda items: [*items, _item_for(candidate, s.grams or 0)])
+    if s.kind in ("replace", "prepare"):
+        meal = next((m for m in day.meals if m.name == s.meal), None)
+        if meal is None or not any(_matches(item, s) for item in meal.items):
+            raise SuggestionError(f"{s.meal!r} no longer holds {s.replaces!r}.")
+
+        def change(items: list[Item]) -> list[Item]:
+            done = False
+            result = []
+            for item in items:
+                if not done and _matches(item, s):
+                    done = True
+                    if s.kind == "replace":
+                        item = _item_for(_candidate(pool, s.food), s.grams or item.grams, item.key)
+                    else:
+                        item = replace(item, preparation=s.preparation or "none")
+                result.append(item)
+            return result
+
+        return _with_meal(day, s.meal, change)
+    if s.kind == "split":
+        return _split(day, s.meal)
+    raise SuggestionError(f"Unknown suggestion kind {s.kind!r}.")
+
+
+def _candidate(pool: CandidatePool, code: str | None) -> Candidate:
+    found = pool.by_code.get(code or "")
+    if found is None:
+        raise SuggestionError(f"Food {code!r} is not a candidate.")
+    return found
+
+
+def _occasion_supplements(day: Day, occasion: str) -> list[int]:
+    return [
+        index
+        for index, supplement in enumerate(day.supplements)
+        if supplement.occasion_name == occasion
+    ]
+
+
+def _second_half_name(day: Day, supplement: Supplement) -> str:
+    """A name whose standalone occasion clashes with no existing occasion."""
+    taken = {meal.name for meal in day.meals} | {s.occasion_name for s in day.supplements}
+    base = f"{supplement.name or scoring.FORMS[supplement.form].label}, second half"
+    name, number = base, 2
+    while f"supplement:{name}" in taken:
+        name, number = f"{base} {number}", number + 1
+    return name
+
+
+def _split(day: Day, occasion: str) -> Day:
+    """Half of each supplement of the occasion moves to an occasion of its own.
+
+    The engine's split semantics (scoring.split_gain_mg): the meal keeps its food and half
+    the supplement; the other half is taken at another time, away from this meal's phytate.
+    """
+    indexes = _occasion_supplements(day, occasion)
+    if not indexes:
+        raise SuggestionError(f"{occasion!r} holds no supplement to split.")
+    supplements = list(day.supplements)
+    moved: list[Supplement] = []
+    for index in indexes:
+        supplement = supplements[index]
+        half_mg = supplement.elemental_mg / 2
+        half_calcium = supplement.calcium_mg / 2
+        supplements[index] = replace(supplement, elemental_mg=half_mg, calcium_mg=half_calcium)
+        moved.append(
+            replace(
+                supplement,
+                elemental_mg=half_mg,
+                calcium_mg=half_calcium,
+                name=_second_half_name(day, supplement),
+                with_meal=None,
+                key=None,
+            )
+        )
+    if len(moved) > 1:
+        # Several supplements of one occasion move together, to one new occasion.
+        shared = moved[0].name
+        moved = [replace(m, name=shared) for m in moved]
+    return replace(day, supplements=(*supplements, *moved))
+
+
+# ---------------------------------------------------------------------------- suggest
+
+
+@dataclass(slots=True)
+class _Scored:
+    suggestion: Suggestion
+    rank: float
+
+
+class _Context:
+    __slots__ = ("base", "base_codes", "day", "diet", "exclusions", "kcal_goal", "scored")
+
+    def __init__(
+        self, day: Day, diet: str, exclusions: frozenset[str], kcal_goal: float | None
+    ) -> None:
+        self.day = day
+        self.base = scoring.score_day(day)
+        self.base_codes = set(self.base.warning_codes)
+        self.diet = diet
+        self.exclusions = exclusions
+        self.kcal_goal = kcal_goal
+        self.scored: list[_Scored] = []
+
+    def fits(self, candidate: Candidate) -> bool:
+        return allowed(candidate.tags, self.diet, self.exclusions)
+
+    def evaluate(self, changed: Day) -> DayScore | None:
+        """The changed day's score, or None when it raises a warning today's day has not."""
+        try:
+            score = scoring.score_day(changed)
+        except ValueError:
+            return None
+        if not set(score.warning_codes) <= self.base_codes:
+            return None
+        return score
+
+    def offer(
+        self, make: Callable[[float, float, DayScore], Suggestion], changed: Day
+    ) -> _Scored | None:
+        """The scored suggestion for a changed day, or None when it is not worth proposing."""
+        score = self.evaluate(changed)
+        if score is None:
+            return None
+        gain = score.effective_mg - self.base.effective_mg
+        kcal_delta = score.kcal - self.base.kcal
+        if gain < MIN_GAIN_MG:
+            return None
+        if self.kcal_goal is not None:
+            if kcal_delta > 0.0 and score.kcal > self.kcal_goal:
+                return None
+            rank = gain
+        else:
+            rank = gain - KCAL_PENALTY_MG_PER_100KCAL * max(kcal_delta, 0.0) / 100.0
+        return _Scored(make(gain, kcal_delta, score), rank)
+
+
+def _mg(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _share(score: DayScore, meal: str, key: str | None, code: str | None, name: str) -> float:
+    for occasion in score.occasions:
+        if occasion.name != meal:
+            continue
+        for item in occasion.items:
+            if (key is not None and item.key == key) or (
+                key is None and (item.code or item.name) == (code or name)
+            ):
+                return item.effective_mg
+    return 0.0
+
+
+def _ratio_words(new: float, old: float) -> str:
+    if old <= 0.0:
+        return "more"
+    ratio = new / old
+    if ratio >= 1.95:
+        return f"about {ratio:.1f} times as much"
+    return f"about {100 * (ratio - 1):.0f} % more"
+
+
+def _suggest_adds(ctx: _Context, pool: CandidatePool, meals: Sequence[str]) -> None:
+    for candidate in pool.adds:
+        if not ctx.fits(candidate):
+            continue
+        best: _Scored | None = None
+        for meal_name in meals:
+            meal = next((m for m in ctx.day.meals if m.name == meal_name), None)
+            if meal is not None and any(i.code == candidate.food.code for i in meal.items):
+                continue
+            item = _item_for(candidate, candidate.portion_grams)
+            changed = _with_meal(ctx.day, meal_name, lambda items, item=item: [*items, item])
+
+            def make(
+                gain: float,
+                kcal_delta: float,
+                score: DayScore,
+                meal_name: str = meal_name,
+                candidate: Candidate = candidate,
+            ) -> Suggestion:
+                food = candidate.food
+                plate_mg = candidate.portion_grams * food.magnesium_mg_per_100g / 100
+                return Suggestion(
+                    kind="add",
+                    meal=meal_name,
+                    food=food.code,
+                    food_name=food.name,
+                    grams=round(candidate.portion_grams, 1),
+                    replaces=None,
+                    gain_mg=gain,
+                    kcal_delta=kcal_delta,
+                    why=(
+                        f"{candidate.portion_label} of {food.name} brings {_mg(plate_mg)} mg "
+                        f"of magnesium, about {_mg(gain)} mg of it counted after absorption "
+                        f"at {meal_name}, for {_mg(kcal_delta)} kcal."
+                    ),
+                    portion_label=candidate.portion_label,
+                )
+
+            # Every meal is scored; the one where this food gains most is proposed.
+            offered = ctx.offer(make, changed)
+            if offered is not None and (best is None or offered.rank > best.rank):
+                best = offered
+        if best is not None:
+            ctx.scored.append(best)
+
+
+def _role_of(pool: CandidatePool, item: Item) -> str:
+    if item.code and item.code in pool.roles:
+        return pool.roles[item.code]
+    return role_for(item.name)
+
+
+def _suggest_replacements(ctx: _Context, pool: CandidatePool, meals: Sequence[str]) -> None:
+    for meal in ctx.day.meals:
+        if meal.name not in meals:
+            continue
+        for item in meal.items:
+            if item.grams <= 0.0:
+                continue
+            options: list[tuple[Candidate, str | None]] = []
+            for pair in pool.pairs.get(item.code or "", ()):
+                options.append((pool.by_code[pair.to_code], pair.why))
+            curated_codes = {candidate.food.code for candidate, _ in options}
+            role = _role_of(pool, item)
+            if role:
+                # Swapped gram for gram, so only foods of a like energy density: milk is not
+                # replaced by milk powder.
+                kcal_ceiling = REPLACE_KCAL_DENSITY_RATIO * item.kcal_per_100g + 50.0
+                options.extend(
+                    (candidate, None)
+                    for candidate in pool.same_role.get(role, ())
+                    if candidate.food.kcal_per_100g <= kcal_ceiling
+                )
+            tried: set[str] = {item.code or ""}
+            offered: list[_Scored] = []
+            for candidate, why in options:
+                code = candidate.food.code
+                if code in tried or not ctx.fits(candidate):
+                    continue
+                tried.add(code)
+                new_item = _item_for(candidate, item.grams, item.key)
+                changed = _with_meal(
+                    ctx.day,
+                    meal.name,
+                    lambda items, old=item, new=new_item: [new if i is old else i for i in items],
+                )
+
+                def make(
+                    gain: float,
+                    kcal_delta: float,
+                    score: DayScore,
+                    candidate: Candidate = candidate,
+                    why: str | None = why,
+                    meal: Meal = meal,
+                    item: Item = item,
+                ) -> Suggestion:
+                    food = candidate.food
+                    old = _share(ctx.base, meal.name, item.key, item.code, item.name)
+                    new = _share(score, meal.name, item.key, food.code, food.name)
+                    reason = (
+                        why
+                        or f"the most magnesium per kcal among foods like {item.name} in the "
+                        "food database"
+                    )
+                    return Suggestion(
+                        kind="replace",
+                        meal=meal.name,
+                        food=food.code,
+                        food_name=food.name,
+                        grams=round(item.grams, 1),
+                        replaces=_item_ref(item),
+                        gain_mg=gain,
+                        kcal_delta=kcal_delta,
+                        why=(
+                            f"{food.name}: {_ratio_words(new, old)} absorbable magnesium than "
+                            f"{item.name} (+{_mg(gain)} mg for the day, {kcal_delta:+,.0f} kcal); "
+                            f"{reason}."
+                        ),
+                        target_key=item.key,
+                        portion_label=f"{item.grams:g} g",
+                    )
+
+                scored = ctx.offer(make, changed)
+                if scored is not None:
+                    offered.append(scored)
+            # The best curated pair keeps its place: its reason was written by a person.
+            offered.sort(key=lambda entry: -entry.rank)
+            curated = [entry for entry in offered if entry.suggestion.food in curated_codes]
+            chosen = curated[:1]
+            chosen += [e for e in offered if e not in chosen][: REPLACEMENTS_PER_ITEM - len(chosen)]
+            ctx.scored.extend(chosen)
+
+
+def _suggest_preparations(ctx: _Context, pool: CandidatePool, meals: Sequence[str]) -> None:
+    for meal in ctx.day.meals:
+        if meal.name not in meals:
+            continue
+        for item in meal.items:
+            if item.preparation != "none":
+                continue
+            if item.grams * item.phytate_mg_per_100g / 100 < PREPARE_MIN_PHYTATE_MG:
+                continue
+            role = _role_of(pool, item)
+            best: _Scored | None = None
+            for preparation in SENSIBLE_PREPARATIONS.get(role, ()):
+                prepared = replace(item, preparation=preparation)
+                changed = _with_meal(
+                    ctx.day,
+                    meal.name,
+                    lambda items, old=item, new=prepared: [new if i is old else i for i in items],
+                )
+
+                def make(
+                    gain: float,
+                    kcal_delta: float,
+                    score: DayScore,
+                    preparation: str = preparation,
+                    meal: Meal = meal,
+                    item: Item = item,
+                ) -> Suggestion:
+                    cut = 100 * (1 - PREPARATION_PHYTATE_FACTOR[preparation])
+                    return Suggestion(
+                        kind="prepare",
+                        meal=meal.name,
+                        food=None,
+                        food_name=f"{item.name}, {preparation}",
+                        grams=None,
+                        replaces=_item_ref(item),
+                        gain_mg=gain,
+                        kcal_delta=kcal_delta,
+                        why=(
+                            f"{PREPARATION_WORDS[preparation]} {item.name} removes about "
+                            f"{cut:.0f} % of its phytate (an estimate from published ranges), "
+                            f"so {meal.name} yields about {_mg(gain)} mg more magnesium."
+                        ),
+                        target_key=item.key,
+                        preparation=preparation,
+                    )
+
+                entry = ctx.offer(make, changed)
+                if entry is not None and (best is None or entry.rank > best.rank):
+                    best = entry
+            if best is not None:
+                ctx.scored.append(best)
+
+
+def _suggest_splits(ctx: _Context, meals: Sequence[str] | None) -> None:
+    for occasion in ctx.base.occasions:
+        if occasion.supplement_elemental_mg <= scoring.SPLIT_DOSE_THRESHOLD_MG:
+            continue
+        if meals is not None and occasion.name not in meals:
+            continue
+        indexes = _occasion_supplements(ctx.day, occasion.name)
+        if not indexes:
+            continue
+        first = ctx.day.supplements[indexes[0]]
+        label = first.name or scoring.FORMS[first.form].label
+        changed = _split(ctx.day, occasion.name)
+
+        def make(
+            gain: float,
+            kcal_delta: float,
+            score: DayScore,
+            occasion: scoring.OccasionScore = occasion,
+            first: Supplement = first,
+            label: str = label,
+        ) -> Suggestion:
+            mg = occasion.supplement_elemental_mg
+            return Suggestion(
+                kind="split",
+                meal=occasion.name,
+                food=None,
+                food_name=f"{label}: half now, half at another time",
+                grams=None,
+                replaces=label,
+                gain_mg=gain,
+                kcal_delta=kcal_delta,
+                why=(
+                    f"Taking {_mg(mg / 2)} mg of the {_mg(mg)} mg {label} at another time of "
+                    f"day adds about {_mg(gain)} mg absorbed: the gut takes up a smaller share "
+                    "of a large single dose."
+                ),
+                target_key=first.key,
+            )
+
+        entry = ctx.offer(make, changed)
+        if entry is not None:
+            ctx.scored.append(entry)
+
+
+def suggest(
+    day: Day,
+    pool: CandidatePool,
+    *,
+    diet: str = "omnivore",
+    exclusions: frozenset[str] = frozenset(),
+    kcal_goal: float | None = None,
+    meal: str | None = None,
+    limit: int = 10,
+) -> list[Suggestion]:
+    """The best changes to the day, best first (see the module docstring for the rank)."""
+    ctx = _Context(day, diet, frozenset(exclusions), kcal_goal)
+    if meal is not None:
+        meals: tuple[str, ...] = (meal,)
+    else:
+        meals = tuple(m.name for m in day.meals) or (DEFAULT_MEAL,)
+    _suggest_adds(ctx, pool, meals)
+    _suggest_replacements(ctx, pool, meals)
+    _suggest_preparations(ctx, pool, meals)
+    _suggest_splits(ctx, None if meal is None else meals)
+    ctx.scored.sort(
+        key=lambda entry: (
+            -entry.rank,
+            KINDS.index(entry.suggestion.kind),
+            entry.suggestion.meal,
+            entry.suggestion.food or "",
+        )
+    )
+    return [entry.suggestion for entry in ctx.scored[: max(limit, 0)]]
+
+
+def _round(value: float) -> float:
+    rounded = round(value, 1) + 0.0
+    return 0.0 if math.isclose(rounded, 0.0, abs_tol=1e-9) else rounded
+
+
+def suggestion_to_json(s: Suggestion) -> dict:
+    """The `manage.py suggest` contract: exactly these keys, mg and kcal to 1 decimal."""
+    return {
+        "kind": s.kind,
+        "meal": s.meal,
+        "food": s.food,
+        "grams": None if s.grams is None else _round(s.grams),
+        "food_name": s.food_name,
+        "replaces": s.replaces,
+        "gain_mg": _round(s.gain_mg),
+        "kcal_delta": _round(s.kcal_delta),
+        "why": s.why,
+    }
