@@ -1,0 +1,282 @@
+"""Fill my day: whole household portions to add so a day reaches its magnesium target (pure).
+
+The choice is a mixed-integer program solved by HiGHS (`scipy.optimize.milp`): one integer
+variable per (food, meal), the number of portions of that food added to that meal, at most
+`max_portions_per_food` portions of any one food over the day. It minimises the energy
+added (plus one kcal per portion, so that of two equal-energy answers the one with fewer
+portions wins) subject to the estimated effective magnesium reaching the target, and, when
+the person has a kcal goal, to the day staying within it.
+
+Effective magnesium is not linear in what a meal holds: the dose factor saturates and a
+food's own phytate and oxalate bind part of the meal's magnesium. So each variable's
+coefficient is the engine's own gain for one portion added to that meal of the current day
+(a linear estimate around today), the answer is re-scored with the engine, and when the
+engine finds it short, the requirement is raised by the shortfall (scaled by how much the
+estimate over-promised) and the program solved again, until the engine says the day holds
+or the iterations run out. When no answer within the limits can reach the target, the one
+reaching the most is proposed and the shortfall is reported.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from foods.values import FoodValues
+from plans import scoring
+
+DEFAULT_MAX_PORTIONS_PER_FOOD = 2
+DEFAULT_MAX_ITERATIONS = 8
+# One kcal per portion: a tie-break towards fewer portions, and a cost for foods with no energy.
+PORTION_COST_KCAL = 1.0
+# The engine's "meets" tolerance; below this the day counts as reaching its target.
+_TOLERANCE_MG = 1e-6
+# HiGHS is exact on problems this size in milliseconds; the cap only guards pathological input.
+_TIME_LIMIT_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FillOption:
+    """A food that may be added, one household portion at a time."""
+
+    food: FoodValues
+    portion_grams: float
+    portion_label: str  # "1 oz", "1 cup", "30 g"
+    frequent: bool = False  # one of the person's usual foods
+    # The caller's ids (food and portion rows), carried through untouched.
+    food_ref: int | None = None
+    portion_ref: int | None = None
+
+    @property
+    def kcal_per_portion(self) -> float:
+        return self.portion_grams * self.food.kcal_per_100g / 100.0
+
+    @property
+    def magnesium_mg_per_portion(self) -> float:
+        return self.portion_grams * self.food.magnesium_mg_per_100g / 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class FillAddition:
+    meal: str  # the engine name of the meal the portions join
+    option: FillOption
+    portions: int
+
+    @property
+    def grams(self) -> float:
+        return self.option.portion_grams * self.portions
+
+    @property
+    def kcal(self) -> float:
+        return self.option.kcal_per_portion * self.portions
+
+
+@dataclass(frozen=True, slots=True)
+class FillProposal:
+    additions: tuple[FillAddition, ...]
+    reached: bool  # the engine says the changed day meets its target
+    target_mg: float
+    before_effective_mg: float
+    after_effective_mg: float
+    kcal_added: float
+    iterations: int  # programs solved
+    limited_by: str | None  # why the target is out of reach: "kcal_goal" | "portions" | "no_meal"
+
+    @property
+    def before_percent(self) -> float:
+        return 100.0 * self.before_effective_mg / self.target_mg
+
+    @property
+    def after_percent(self) -> float:
+        return 100.0 * self.after_effective_mg / self.target_mg
+
+    @property
+    def gain_mg(self) -> float:
+        return self.after_effective_mg - self.before_effective_mg
+
+    @property
+    def shortfall_mg(self) -> float:
+        return max(0.0, self.target_mg - self.after_effective_mg)
+
+
+def _item(option: FillOption, portions: int, index: int) -> scoring.Item:
+    food = option.food
+    return scoring.Item(
+        name=food.name,
+        grams=option.portion_grams * portions,
+        magnesium_mg_per_100g=food.magnesium_mg_per_100g,
+        phytate_mg_per_100g=food.phytate_mg_per_100g,
+        oxalate_mg_per_100g=food.oxalate_mg_per_100g,
+        calcium_mg_per_100g=food.calcium_mg_per_100g,
+        kcal_per_100g=food.kcal_per_100g,
+        code=food.code,
+        key=f"fill-{index}",
+    )
+
+
+def with_additions(day: scoring.Day, additions: Sequence[FillAddition]) -> scoring.Day:
+    """The day with the additions appended to their meals (as eaten, as is)."""
+    extra: dict[str, list[scoring.Item]] = {}
+    for index, addition in enumerate(additions):
+        extra.setdefault(addition.meal, []).append(_item(addition.option, addition.portions, index))
+    meals = tuple(
+        replace(meal, items=meal.items + tuple(extra[meal.name])) if meal.name in extra else meal
+        for meal in day.meals
+    )
+    return replace(day, meals=meals)
+
+
+def _solve(
+    gains: np.ndarray,
+    kcal: np.ndarray,
+    per_food: np.ndarray,
+    *,
+    required_mg: float | None,
+    kcal_budget: float | None,
+    max_portions: int,
+) -> np.ndarray | None:
+    """Counts: least energy reaching `required_mg` (None: the most gain); None if infeasible."""
+    count = gains.size
+    constraints = [LinearConstraint(per_food, lb=0, ub=max_portions)]
+    if kcal_budget is not None:
+        constraints.append(LinearConstraint(kcal.reshape(1, -1), lb=-np.inf, ub=kcal_budget))
+    if required_mg is not None:
+        constraints.append(LinearConstraint(gains.reshape(1, -1), lb=required_mg, ub=np.inf))
+        cost = kcal + PORTION_COST_KCAL
+    else:
+        # The most estimated gain; energy only breaks ties (scaled well below one mg).
+        cost = -gains + 1e-6 * (kcal + PORTION_COST_KCAL)
+    result = milp(
+        c=cost,
+        constraints=constraints,
+        integrality=np.ones(count),
+        bounds=Bounds(0, max_portions),
+        options={"time_limit": _TIME_LIMIT_S},
+    )
+    if result.x is None:
+        return None
+    return np.rint(result.x).astype(int)
+
+
+def fill_day(
+    day: scoring.Day,
+    options: Sequence[FillOption],
+    *,
+    max_portions_per_food: int = DEFAULT_MAX_PORTIONS_PER_FOOD,
+    kcal_goal: float | None = None,
+    max_iterations: int = DEFAULT_MAX_ITERATIONS,
+) -> FillProposal:
+    """Propose portions of `options` to add to the day's meals to reach the target.
+
+    `options` are already filtered for the person's diet and exclusions; each food appears
+    once. With `kcal_goal`, the day's energy after the additions stays within it.
+    Raises what `scoring.score_day` raises for a day that cannot be scored.
+    """
+    base = scoring.score_day(day)
+    target_mg = base.target_mg
+
+    def proposal(
+        additions: tuple[FillAddition, ...],
+        score: scoring.DayScore,
+        iterations: int,
+        limited_by: str | None,
+    ) -> FillProposal:
+        reached = score.effective_mg >= target_mg - _TOLERANCE_MG
+        return FillProposal(
+            additions=additions,
+            reached=reached,
+            target_mg=target_mg,
+            before_effective_mg=base.effective_mg,
+            after_effective_mg=score.effective_mg,
+            kcal_added=sum(addition.kcal for addition in additions),
+            iterations=iterations,
+            limited_by=None if reached else limited_by,
+        )
+
+    if base.effective_mg >= target_mg - _TOLERANCE_MG:
+        return proposal((), base, 0, None)
+    if not day.meals:
+        return proposal((), base, 0, "no_meal")
+    kcal_budget = None if kcal_goal is None else max(0.0, kcal_goal - base.kcal)
+
+    # One variable per (option, meal) whose single portion the engine says helps.
+    pairs: list[tuple[int, str]] = []
+    gains: list[float] = []
+    for index, option in enumerate(options):
+        if option.portion_grams <= 0 or option.magnesium_mg_per_portion <= 0:
+            continue
+        if kcal_budget is not None and option.kcal_per_portion > kcal_budget:
+            continue
+        for meal in day.meals:
+            trial = with_additions(day, [FillAddition(meal.name, option, 1)])
+            gain = scoring.score_day(trial).effective_mg - base.effective_mg
+            if gain > 0:
+                pairs.append((index, meal.name))
+                gains.append(gain)
+    if not pairs:
+        return proposal((), base, 0, "kcal_goal" if kcal_budget is not None else "portions")
+
+    gain_vector = np.array(gains)
+    kcal_vector = np.array([options[index].kcal_per_portion for index, _ in pairs])
+    foods = sorted({index for index, _ in pairs})
+    row_of = {index: row for row, index in enumerate(foods)}
+    per_food = np.zeros((len(foods), len(pairs)))
+    for column, (index, _) in enumerate(pairs):
+        per_food[row_of[index], column] = 1.0
+
+    def additions_of(counts: np.ndarray) -> tuple[FillAddition, ...]:
+        return tuple(
+            FillAddition(meal, options[index], int(counts[column]))
+            for column, (index, meal) in enumerate(pairs)
+            if counts[column] > 0
+        )
+
+    required_mg = target_mg - base.effective_mg
+    best: tuple[tuple[FillAddition, ...], scoring.DayScore] | None = None
+    iterations = 0
+    while iterations < max_iterations:
+        counts = _solve(
+            gain_vector,
+            kcal_vector,
+            per_food,
+            required_mg=required_mg,
+            kcal_budget=kcal_budget,
+            max_portions=max_portions_per_food,
+        )
+        iterations += 1
+        if counts is None:
+            break  # even the estimate cannot reach what the engine needs: out of reach
+        additions = additions_of(counts)
+        score = scoring.score_day(with_additions(day, additions))
+        if score.effective_mg >= target_mg - _TOLERANCE_MG:
+            return proposal(additions, score, iterations, None)
+        if best is None or score.effective_mg > best[1].effective_mg:
+            best = (additions, score)
+        # The estimate over-promised (saturation, shared phytate): ask for more, in
+        # proportion to how much of the estimated gain the engine found.
+        estimated_mg = float(gain_vector @ counts)
+        actual_mg = score.effective_mg - base.effective_mg
+        shortfall_mg = target_mg - score.effective_mg
+        ratio = estimated_mg / actual_mg if actual_mg > 0 else 2.0
+        required_mg = estimated_mg + shortfall_mg * max(ratio, 1.0)
+
+    # Out of reach within the limits: the most the program can add, re-scored.
+    counts = _solve(
+        gain_vector,
+        kcal_vector,
+        per_food,
+        required_mg=None,
+        kcal_budget=kcal_budget,
+        max_portions=max_portions_per_food,
+    )
+    iterations += 1
+    if counts is not None:
+        additions = additions_of(counts)
+        score = scoring.score_day(with_additions(day, additions))
+        if best is None or score.effective_mg > best[1].effective_mg:
+            best = (additions, score)
+    if best is None:
+        return proposal((), base, iterations, "portions")
+    limited_by = "kcal_goal" if kcal_budget is not None else "portions"
+    return proposal(best[0], best[1], iterations, limited_by)
