@@ -5,8 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
+# make serve: gunicorn's address and worker count (WEB_CONCURRENCY, as on most PaaS).
+BIND ?= 127.0.0.1:8000
+WEB_CONCURRENCY ?= 2
+# make backup writes here (.dump on PostgreSQL, .sqlite3 on SQLite is appended);
+# make restore needs BACKUP=<file> given explicitly.
+BACKUP ?= backups/mgplanner-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: run test lint format install migrate data demo bench clean
+.PHONY: run serve backup restore test lint format install migrate data demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +34,23 @@ demo: data
 
 run: demo
 	$(MANAGE) runserver $(HOST)
+
+# Production-style: DEBUG off unless set, hashed and compressed static files served by
+# whitenoise, gunicorn sync workers. Configure with the variables in .env.example.
+serve: export DJANGO_DEBUG ?= 0
+serve: export DJANGO_MANIFEST_STATIC = 1
+serve: data
+	$(MANAGE) collectstatic --noinput -v 0
+	$(BIN)/gunicorn mgplanner.wsgi --bind $(BIND) --workers $(WEB_CONCURRENCY) \
+		--timeout 30 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200
+
+backup: $(STAMP)
+	$(MANAGE) backup_db $(BACKUP)
+
+restore: $(STAMP)
+	@test -n "$(filter command line,$(origin BACKUP))" || \
+		{ echo "make restore: give the file, e.g. make restore BACKUP=backups/mgplanner-....dump" >&2; exit 2; }
+	$(MANAGE) restore_db $(BACKUP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

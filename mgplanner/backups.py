@@ -49,7 +49,12 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 
 def backup_database(*, path: Path, alias: str = "default") -> Path:
-    """Write a consistent copy of the whole database to `path` (which must not exist)."""
+    """Write a consistent copy of the whole database to `path` (which must not exist).
+
+    A path without a suffix gets the format's own (.dump or .sqlite3); returns the path used.
+    """
+    if not path.suffix:
+        path = path.with_name(f"{path.name}.{backup_extension(alias)}")
     if path.exists():
         raise BackupError(f"{path} already exists; choose a new file name")
     path.parent.mkdir(parents=True, exist_ok=True)
