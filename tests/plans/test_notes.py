@@ -1,0 +1,137 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AccessLog
+from plans import services
+from plans.models import DayNote, NoteVisibility
+from plans.report_selectors import notes_visible_to
+from tests.factories import DietitianFactory, DietitianLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def link():
+    return DietitianLinkFactory()
+
+
+@pytest.fixture
+def day(link):
+    return services.day_get_or_create(user=link.client, on=timezone.localdate(), editor=link.client)
+
+
+@pytest.fixture
+def notes(link, day):
+    shared = services.day_note_add(
+        day=day, author=link.dietitian, visibility="shared", text="More pumpkin seeds."
+    )
+    private = services.day_note_add(
+        day=day, author=link.dietitian, visibility="private", text="Suspect low intake."
+    )
+    return shared, private
+
+
+def _note_url(link, day):
+    return reverse("reports:note_add", args=[link.client.pk, day.date.isoformat()])
+
+
+def test_the_client_sees_shared_notes_on_their_day_and_never_private_ones(client, link, day, notes):
+    client.force_login(link.client)
+    page = client.get(reverse("plans:day", args=[day.date.isoformat()])).content.decode()
+    assert "More pumpkin seeds." in page
+    assert "From your dietitian" in page
+    assert "Suspect low intake." not in page
+    # No form for the client: notes are the dietitian's.
+    assert _note_url(link, day) not in page
+
+
+def test_another_dietitian_of_the_same_client_never_reads_the_private_note(link, day, notes):
+    colleague = DietitianLinkFactory(client=link.client).dietitian
+    visible = {n.text for n in notes_visible_to(user=colleague, days=[day])}
+    assert visible == {"More pumpkin seeds."}
+    assert {n.text for n in notes_visible_to(user=link.dietitian, days=[day])} == {
+        "More pumpkin seeds.",
+        "Suspect low intake.",
+    }
+
+
+def test_the_dietitian_adds_a_note_and_gets_the_notes_fragment(client, link, day):
+    client.force_login(link.dietitian)
+    response = client.post(
+        _note_url(link, day),
+        {"text": "Try soaking the oats.", "visibility": "private"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="dietitian-notes"')
+    assert "Try soaking the oats." in body
+    assert "Private: only you" in body
+    note = DayNote.objects.get()
+    assert (note.author, note.visibility, note.day) == (link.dietitian, "private", day)
+    assert AccessLog.objects.filter(client=link.client, action="edit").count() == 1
+
+
+def test_a_blank_note_is_422_with_the_field_error(client, link, day):
+    client.force_login(link.dietitian)
+    response = client.post(
+        _note_url(link, day), {"text": "  ", "visibility": "shared"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 422
+    assert b"field-has-error" in response.content
+    assert not DayNote.objects.exists()
+    # Without JavaScript the page around the form comes back, not a bare fragment.
+    response = client.post(_note_url(link, day), {"text": "", "visibility": "shared"})
+    assert response.status_code == 422
+    assert b"<html" in response.content
+
+
+def test_without_javascript_a_note_redirects_back(client, link, day):
+    client.force_login(link.dietitian)
+    response = client.post(_note_url(link, day), {"text": "Good day.", "visibility": "shared"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("#dietitian-notes")
+
+
+def test_unlinked_and_revoked_dietitians_and_the_client_cannot_write_notes(client, link, day):
+    url = _note_url(link, day)
+    data = {"text": "Hello", "visibility": "shared"}
+    client.force_login(DietitianFactory())
+    assert client.post(url, data).status_code == 404
+    client.force_login(link.client)  # the client is not their own dietitian
+    assert client.post(url, data).status_code == 404
+    link.revoked_at = timezone.now()
+    link.save()
+    client.force_login(link.dietitian)
+    assert client.post(url, data).status_code == 404
+    assert not DayNote.objects.exists()
+
+
+def test_the_service_refuses_an_unlinked_author(day):
+    with pytest.raises(ValidationError):
+        services.day_note_add(
+            day=day, author=DietitianFactory(), visibility=NoteVisibility.SHARED, text="x"
+        )
+
+
+def test_only_the_author_deletes_a_note(client, link, day, notes):
+    shared, _ = notes
+    colleague = DietitianLinkFactory(client=link.client).dietitian
+    url = reverse("reports:note_delete", args=[link.client.pk, shared.pk])
+    client.force_login(colleague)
+    assert client.post(url).status_code == 404
+    client.force_login(link.client)
+    assert client.post(url).status_code == 404
+    client.force_login(link.dietitian)
+    assert client.post(url, HTTP_HX_REQUEST="true").status_code == 200
+    assert list(DayNote.objects.values_list("text", flat=True)) == ["Suspect low intake."]
+
+
+def test_a_note_cannot_be_deleted_through_another_clients_url(client, link, day, notes):
+    other = DietitianLinkFactory(dietitian=link.dietitian)
+    client.force_login(link.dietitian)
+    url = reverse("reports:note_delete", args=[other.client.pk, notes[0].pk])
+    assert client.post(url).status_code == 404
+    assert DayNote.objects.count() == 2
