@@ -40,11 +40,29 @@ KCAL_PENALTY_MG_PER_100KCAL = 5.0
 MIN_GAIN_MG = 1.0
 # An item carrying at least this much phytic acid (mg) is worth soaking/sprouting/fermenting.
 PREPARE_MIN_PHYTATE_MG = 50.0
+# Fewer curated adds than this fitting the person: automatic adds fill the gap.
+MIN_CURATED_ADDS = 8
 # Replacements offered per replaced item, and automatic replacements kept per role.
 REPLACEMENTS_PER_ITEM = 2
 SAME_ROLE_PER_ROLE = 8
-# The meal that receives an add when the day has no meal yet.
-DEFAULT_MEAL = "Snack"
+# Adds are also offered as a snack between meals (the planner's default meal of that name)
+# when the day has no snack yet: a snack's magnesium is not bound by a meal's phytate.
+DEFAULT_MEAL = "Snacks"
+# Roles whose members stand in for each other in a meal; the group fallbacks
+# ("group:Vegetables...") and fruit are too broad for a gram-for-gram swap (carrot -> dock).
+AUTO_REPLACE_ROLES = frozenset(
+    {
+        "snack-sweet",
+        "snack-salty",
+        "nut-seed",
+        "breakfast-cereal",
+        "bread",
+        "pasta",
+        "grain",
+        "legume",
+        "green",
+    }
+)
 
 # An automatic replacement may carry at most this times the replaced food's kcal per 100 g
 # (+ 50 kcal, so that very lean foods can still be replaced).
@@ -94,6 +112,8 @@ class CandidatePool:
     same_role: Mapping[str, tuple[Candidate, ...]]
     # The role of every food in the database, for the items of a day (codes only).
     roles: Mapping[str, str] = field(default_factory=dict)
+    # Codes of the curated adds (the first entries of `adds`).
+    curated_adds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +334,8 @@ def build_pool(
         return made
 
     add_list: list[Candidate] = []
-    for code, grams, label in adds:
+    curated_codes = list(adds)
+    for code, grams, label in curated_codes:
         made = candidate(code, (grams, label))
         if made is not None:
             by_code[code] = made  # the curated portion wins over the source's first one
@@ -368,6 +389,7 @@ def build_pool(
         pairs={code: tuple(found) for code, found in pair_map.items()},
         same_role=same_role,
         roles=roles,
+        curated_adds=frozenset(code for code, _, _ in curated_codes),
     )
 
 
@@ -581,10 +603,23 @@ def _ratio_words(new: float, old: float) -> str:
     return f"about {100 * (ratio - 1):.0f} % more"
 
 
+def _add_candidates(ctx: _Context, pool: CandidatePool) -> list[Candidate]:
+    """The curated adds the person may eat, topped up from the automatic ones.
+
+    Curated adds come first because their portions are what people really add to a meal;
+    the database's best foods per group (whose phytate and oxalate are mostly estimates)
+    fill in when the diet and exclusions leave fewer than MIN_CURATED_ADDS curated ones.
+    """
+    curated = [c for c in pool.adds if c.food.code in pool.curated_adds and ctx.fits(c)]
+    missing = MIN_CURATED_ADDS - len(curated)
+    if missing <= 0:
+        return curated
+    automatic = [c for c in pool.adds if c.food.code not in pool.curated_adds and ctx.fits(c)]
+    return curated + automatic[:missing]
+
+
 def _suggest_adds(ctx: _Context, pool: CandidatePool, meals: Sequence[str]) -> None:
-    for candidate in pool.adds:
-        if not ctx.fits(candidate):
-            continue
+    for candidate in _add_candidates(ctx, pool):
         best: _Scored | None = None
         for meal_name in meals:
             meal = next((m for m in ctx.day.meals if m.name == meal_name), None)
@@ -627,6 +662,11 @@ def _suggest_adds(ctx: _Context, pool: CandidatePool, meals: Sequence[str]) -> N
             ctx.scored.append(best)
 
 
+def _own_item(item: Item) -> bool:
+    """An item the person logged, not an ingredient of a recipe (changed in the recipe)."""
+    return item.key is None or not item.key.startswith("recipe-")
+
+
 def _role_of(pool: CandidatePool, item: Item) -> str:
     if item.code and item.code in pool.roles:
         return pool.roles[item.code]
@@ -638,14 +678,14 @@ def _suggest_replacements(ctx: _Context, pool: CandidatePool, meals: Sequence[st
         if meal.name not in meals:
             continue
         for item in meal.items:
-            if item.grams <= 0.0:
+            if item.grams <= 0.0 or not _own_item(item):
                 continue
             options: list[tuple[Candidate, str | None]] = []
             for pair in pool.pairs.get(item.code or "", ()):
                 options.append((pool.by_code[pair.to_code], pair.why))
             curated_codes = {candidate.food.code for candidate, _ in options}
             role = _role_of(pool, item)
-            if role:
+            if role in AUTO_REPLACE_ROLES:
                 # Swapped gram for gram, so only foods of a like energy density: milk is not
                 # replaced by milk powder.
                 kcal_ceiling = REPLACE_KCAL_DENSITY_RATIO * item.kcal_per_100g + 50.0
@@ -719,7 +759,7 @@ def _suggest_preparations(ctx: _Context, pool: CandidatePool, meals: Sequence[st
         if meal.name not in meals:
             continue
         for item in meal.items:
-            if item.preparation != "none":
+            if item.preparation != "none" or not _own_item(item):
                 continue
             if item.grams * item.phytate_mg_per_100g / 100 < PREPARE_MIN_PHYTATE_MG:
                 continue
@@ -825,9 +865,12 @@ def suggest(
     ctx = _Context(day, diet, frozenset(exclusions), kcal_goal)
     if meal is not None:
         meals: tuple[str, ...] = (meal,)
+        add_meals = meals
     else:
-        meals = tuple(m.name for m in day.meals) or (DEFAULT_MEAL,)
-    _suggest_adds(ctx, pool, meals)
+        meals = tuple(m.name for m in day.meals)
+        has_snack = any(name.lower().startswith("snack") for name in meals)
+        add_meals = meals if has_snack else (*meals, DEFAULT_MEAL)
+    _suggest_adds(ctx, pool, add_meals)
     _suggest_replacements(ctx, pool, meals)
     _suggest_preparations(ctx, pool, meals)
     _suggest_splits(ctx, None if meal is None else meals)

@@ -1,0 +1,118 @@
+"""`manage.py suggest FILE|-`: the best changes to one day for effective magnesium (issue 6).
+
+Input: a day in the `score_day` format; `profile` may add `diet` and `exclusions`. Output:
+`{"suggestions": [...]}`, best first, each with exactly the contract keys (plans.swaps.JSON_KEYS).
+"""
+
+import json
+import sys
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError
+
+from foods.diet import DIETS, EXCLUSIONS
+from foods.selectors import food_values_by_code
+from plans.day_json import DayInputError, parse_day
+from plans.swap_pool import candidate_pool
+from plans.swaps import suggest, suggestion_to_json
+from plans.targets import TargetError
+
+EXIT_INVALID_INPUT = 2
+EXIT_NO_DATABASE = 1
+DEFAULT_LIMIT = 10
+
+
+class Command(BaseCommand):
+    help = (
+        "Suggest changes (add, replace, prepare, split) that raise one day's effective "
+        "magnesium. Reads a score_day JSON day from FILE (or '-' for stdin), whose profile may "
+        "add 'diet' and 'exclusions'; prints {\"suggestions\": [...]} best first. Invalid input "
+        "prints one line to stderr and exits 2."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", metavar="FILE", help="day JSON file, or - for stdin")
+        parser.add_argument(
+            "--limit", type=int, default=DEFAULT_LIMIT, help="at most this many (default 10)"
+        )
+        parser.add_argument("--meal", help="only changes to this occasion")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["limit"] < 1:
+            self._refuse(f"--limit must be 1 or more, not {options['limit']}")
+        data = self._read(options["file"])
+        try:
+            day = parse_day(data, food_values_by_code)
+            diet, exclusions = _diet_and_exclusions(data["profile"])
+            if options["meal"] is not None and options["meal"] not in {m.name for m in day.meals}:
+                raise DayInputError(f"--meal: names no occasion: {options['meal']!r}")
+            suggestions = suggest(
+                day,
+                candidate_pool(),
+                diet=diet,
+                exclusions=exclusions,
+                meal=options["meal"],
+                limit=options["limit"],
+            )
+        except (DayInputError, TargetError) as error:
+            self._refuse(str(error))
+        except DatabaseError as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self._refuse(
+                f"cannot read the food database ({first_line}); run manage.py migrate and "
+                "load foods",
+                code=EXIT_NO_DATABASE,
+            )
+        result = {"suggestions": [suggestion_to_json(s) for s in suggestions]}
+        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
+
+    def _read(self, path: str) -> object:
+        try:
+            if path == "-":
+                text = sys.stdin.read()
+            else:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+        except OSError as error:
+            self._refuse(f"cannot read {path}: {error.strerror or error}")
+        except UnicodeDecodeError:
+            self._refuse(f"cannot read {path}: not UTF-8 text")
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as error:
+            self._refuse(f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+        except ValueError as error:
+            self._refuse(f"invalid JSON: {error}")
+
+    def _refuse(self, message: str, code: int = EXIT_INVALID_INPUT) -> NoReturn:
+        self.stderr.write(f"suggest: {message}")
+        raise SystemExit(code)
+
+
+def _diet_and_exclusions(profile: dict[str, Any]) -> tuple[str, frozenset[str]]:
+    """The profile's diet and exclusions (parse_day has checked it is an object)."""
+    diet = profile.get("diet")
+    if diet is None:
+        diet = "omnivore"
+    if diet not in DIETS:
+        shown = json.dumps(diet)[:40]
+        raise DayInputError(f"profile.diet: must be one of {', '.join(DIETS)}, not {shown}")
+    raw = profile.get("exclusions")
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise DayInputError("profile.exclusions: must be a list of names")
+    for index, name in enumerate(raw):
+        if name not in EXCLUSIONS:
+            shown = json.dumps(name)[:40]
+            raise DayInputError(
+                f"profile.exclusions[{index}]: unknown exclusion {shown} "
+                f"(known: {', '.join(EXCLUSIONS)})"
+            )
+    return diet, frozenset(raw)
+
+
+def _reject_constant(name: str) -> float:
+    """Python's json accepts NaN and Infinity; JSON does not, and neither do we."""
+    raise ValueError(f"{name} is not a JSON number")
