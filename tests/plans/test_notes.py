@@ -135,3 +135,21 @@ def test_a_note_cannot_be_deleted_through_another_clients_url(client, link, day,
     url = reverse("reports:note_delete", args=[other.client.pk, notes[0].pk])
     assert client.post(url).status_code == 404
     assert DayNote.objects.count() == 2
+
+
+def test_the_linked_dietitian_writes_notes_on_the_clients_day_page(client, link, day, notes):
+    client.force_login(link.dietitian)
+    page = client.get(reverse("clients:day", args=[link.client.pk, day.date.isoformat()]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Your notes on this day" in body
+    assert _note_url(link, day) in body
+    assert "Suspect low intake." in body
+    assert "More pumpkin seeds." in body
+    colleague = DietitianLinkFactory(client=link.client).dietitian
+    client.force_login(colleague)
+    body = client.get(
+        reverse("clients:day", args=[link.client.pk, day.date.isoformat()])
+    ).content.decode()
+    assert "More pumpkin seeds." in body
+    assert "Suspect low intake." not in body
