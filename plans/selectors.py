@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from foods.models import Food, Portion
 from foods.selectors import food_values
 from plans.models import (
     Day,
+    DayNote,
     Meal,
     MealItem,
     MealTemplate,
@@ -79,6 +80,8 @@ def _days_prefetched(user: User) -> QuerySet[Day]:
     return (
         Day.objects.filter(plan__in=Plan.objects.visible_to(user))
         .select_related("plan")
+        # Lets the day page skip the notes query on the (most) days without a dietitian's note.
+        .annotate(has_dietitian_notes=Exists(DayNote.objects.filter(day=OuterRef("pk"))))
         .prefetch_related(
             Prefetch("meals", queryset=meals, to_attr="ordered_meals"),
             Prefetch("supplement_doses", queryset=doses, to_attr="live_doses"),
