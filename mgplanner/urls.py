@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mgplanner import views
+from plans.recipe_urls import shopping_patterns
 
 handler500 = "mgplanner.views.server_error"
 
@@ -13,7 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("foods/", include("foods.urls")),
     path("accounts/", include("accounts.urls")),
+    path("plan/shopping/", include(shopping_patterns)),
     path("plan/", include("plans.urls")),
+    path("recipes/", include("plans.recipe_urls")),
     # The dietitian's tools under /clients/ and a person's own report under /plan/report/.
     path("", include("plans.report_urls")),
 ]

@@ -21,9 +21,11 @@ from plans.models import (
     DayNote,
     Meal,
     MealItem,
+    MealRecipe,
     MealTemplate,
     MealTemplateItem,
     Plan,
+    RecipeIngredient,
     SupplementDose,
     SupplementKind,
     SupplementProduct,
@@ -63,14 +65,29 @@ def live_items() -> QuerySet[MealItem]:
     )
 
 
+def live_meal_recipes() -> QuerySet[MealRecipe]:
+    """Recipes eaten in meals, each with its ingredients and their foods: two queries."""
+    ingredients = RecipeIngredient.objects.select_related("food").order_by("position", "id")
+    return (
+        MealRecipe.objects.filter(deleted_at__isnull=True)
+        .select_related("recipe")
+        .prefetch_related(
+            Prefetch("recipe__ingredients", queryset=ingredients, to_attr="ordered_ingredients")
+        )
+        .order_by("position", "id")
+    )
+
+
 def _days_prefetched(user: User) -> QuerySet[Day]:
     """Days the user may see, with meals, live items, their foods' portions and doses.
 
-    Five queries whatever the size of the day(s): days, meals, items with food and
-    chosen portion, the foods' portions, and supplement doses with their product.
+    Seven queries whatever the size of the day(s): days, meals, items with food and
+    chosen portion, the foods' portions, recipes eaten with their ingredients (two), and
+    supplement doses with their product.
     """
     meals = Meal.objects.order_by("position", "id").prefetch_related(
-        Prefetch("items", queryset=live_items(), to_attr="live_items")
+        Prefetch("items", queryset=live_items(), to_attr="live_items"),
+        Prefetch("recipes", queryset=live_meal_recipes(), to_attr="live_recipes"),
     )
     doses = (
         SupplementDose.objects.filter(deleted_at__isnull=True)
@@ -130,7 +147,8 @@ def _meals_of(day: Day) -> list[Meal]:
     if meals is None:
         meals = list(
             day.meals.order_by("position", "id").prefetch_related(
-                Prefetch("items", queryset=live_items(), to_attr="live_items")
+                Prefetch("items", queryset=live_items(), to_attr="live_items"),
+                Prefetch("recipes", queryset=live_meal_recipes(), to_attr="live_recipes"),
             )
         )
     return meals
@@ -151,7 +169,8 @@ def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
     Calcium tablets join as supplements carrying 0 mg magnesium, so their calcium counts
     toward the day's calcium; vitamin D is not part of the magnesium model.
     """
-    from plans import scoring
+    from plans import recipes, scoring
+    from plans.recipe_selectors import pure_recipe
 
     meals = _meals_of(day)
     names = engine_meal_names([meal.name for meal in meals])
@@ -173,6 +192,15 @@ def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
                     preparation=item.preparation,
                     code=values.code,
                     key=f"item-{item.pk}",
+                )
+            )
+        # A recipe counts as its ingredients, scaled to the servings eaten.
+        for used in getattr(meal, "live_recipes", ()):
+            items.extend(
+                recipes.engine_items(
+                    pure_recipe(used.recipe),
+                    float(used.servings),
+                    key_prefix=f"recipe-{used.pk}",
                 )
             )
         engine_meals.append(scoring.Meal(name=name_of[meal.pk], items=tuple(items)))

@@ -174,3 +174,35 @@ class DietitianLinkFactory(factory.django.DjangoModelFactory):
     dietitian = factory.SubFactory(DietitianFactory)
     client = factory.LazyFunction(lambda: ProfileFactory().user)
     accepted_at = factory.LazyFunction(timezone.now)
+
+
+# ---- recipes ----
+
+
+class RecipeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.Recipe"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Recipe {n}")
+    servings = 4
+
+
+class RecipeIngredientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.RecipeIngredient"
+
+    recipe = factory.SubFactory(RecipeFactory)
+    food = factory.SubFactory(FoodFactory)
+    grams = 200.0
+    position = factory.Sequence(lambda n: n)
+
+
+class MealRecipeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.MealRecipe"
+
+    meal = factory.SubFactory(MealFactory)
+    recipe = factory.SubFactory(RecipeFactory)
+    servings = factory.LazyFunction(lambda: Decimal(1))
+    position = factory.Sequence(lambda n: n)

@@ -70,7 +70,9 @@ class TestDays:
         assert items == [kept]
         assert len(portions) == 3
         assert len(products) == 1
-        assert len(queries.captured_queries) == 5
+        # days, meals, items, portions, recipes eaten (none here: their ingredients are not
+        # fetched), doses
+        assert len(queries.captured_queries) == 6
 
     def test_another_persons_day_meal_and_item_are_not_found(self, person, day):
         stranger = UserFactory()
@@ -152,7 +154,7 @@ class TestDays:
         day_get_or_create(user=person, on=monday + timedelta(days=2))  # planned, still empty
         with CaptureQueriesContext(connection) as queries:
             week = selectors.week_summary(user=person, week_start=monday)
-        assert len(queries.captured_queries) <= 6
+        assert len(queries.captured_queries) <= 7
         assert [d.planned for d in week.days] == [False, True, True, False, False, False, False]
         tuesday = week.days[1]
         assert tuesday.item_count == 1

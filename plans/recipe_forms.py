@@ -1,0 +1,122 @@
+"""Forms for recipes, recipes in meals and the shopping list: parse and check; services write."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from plans.models import (
+    DEFAULT_MEAL_NAMES,
+    MAX_RECIPE_GRAMS,
+    MAX_RECIPE_SERVINGS,
+    MAX_RECIPE_STEPS_CHARS,
+)
+
+# An exported recipe is a few kB; a megabyte is not a recipe.
+MAX_IMPORT_BYTES = 1_000_000
+
+
+class RecipeForm(forms.Form):
+    name = forms.CharField(
+        max_length=120, label="Name", error_messages={"required": "Give the recipe a name."}
+    )
+    servings = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_RECIPE_SERVINGS,
+        label="Servings it makes",
+        error_messages={"required": "Enter how many servings it makes."},
+    )
+    cooked_weight_grams = forms.FloatField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RECIPE_GRAMS,
+        label="Cooked weight (g, optional)",
+        help_text="Weigh the finished dish to enter portions in grams of it.",
+    )
+    steps = forms.CharField(
+        required=False,
+        max_length=MAX_RECIPE_STEPS_CHARS,
+        label="Steps",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    shared = forms.BooleanField(required=False, label="Share with my linked dietitian or clients")
+
+
+class ServingsForm(forms.Form):
+    """Servings of a recipe, or grams of the finished dish (turned into servings)."""
+
+    servings = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=MAX_RECIPE_SERVINGS,
+        max_digits=6,
+        decimal_places=3,
+        label="Servings",
+        error_messages={"min_value": "Enter servings above 0."},
+    )
+    grams = forms.FloatField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RECIPE_GRAMS,
+        label="or grams of the dish",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and data.get("servings") is None and data.get("grams") is None:
+            self.add_error("servings", "Enter the servings, or the grams of the dish.")
+        return data
+
+
+class PlanRecipeForm(ServingsForm):
+    """A recipe onto a day: which day, which meal (made when missing), how much."""
+
+    date = forms.DateField(label="Day", error_messages={"invalid": "Enter a date."})
+    meal = forms.CharField(max_length=60, label="Meal", initial=DEFAULT_MEAL_NAMES[1])
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(required=False, label="A recipe file (.json)")
+    text = forms.CharField(
+        required=False, label="or paste the JSON", widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        upload = data.get("file")
+        raw: bytes | str | None = None
+        if upload is not None:
+            if upload.size > MAX_IMPORT_BYTES:
+                self.add_error("file", "That file is over 1 MB: it is not a recipe.")
+                return data
+            raw = upload.read()
+        elif data.get("text"):
+            raw = data["text"]
+        if raw is None:
+            self.add_error("file", "Choose a file, or paste the JSON.")
+            return data
+        try:
+            data["document"] = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            field = "file" if upload is not None else "text"
+            self.add_error(field, f"Not valid JSON: {error}.")
+        return data
+
+
+class ShoppingRangeForm(forms.Form):
+    start = forms.DateField(label="From", error_messages={"invalid": "Enter a date."})
+    end = forms.DateField(label="To", error_messages={"invalid": "Enter a date."})
+
+    def clean(self) -> dict[str, Any]:
+        from plans.recipe_services import shopping_range_error
+
+        data = super().clean()
+        start: date | None = data.get("start")
+        end: date | None = data.get("end")
+        if start and end:
+            problem = shopping_range_error(start, end)
+            if problem:
+                self.add_error("end", problem)
+        return data

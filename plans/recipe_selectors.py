@@ -1,0 +1,240 @@
+"""Reads for recipes and the shopping list.
+
+What a user may not see is a 404, never a 403: someone else's private recipe does not exist
+for them. Shared recipes of linked people are readable; only the owner may change one.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from django.db.models import Case, Count, Prefetch, QuerySet, Value, When
+from django.http import Http404
+
+from accounts.models import User
+from foods.models import Food, Portion
+from plans import recipes
+from plans.models import (
+    Day,
+    MealItem,
+    MealRecipe,
+    Plan,
+    Recipe,
+    RecipeIngredient,
+    ShoppingTick,
+)
+
+# The longest range a shopping list covers: a month of planning at once.
+MAX_SHOPPING_DAYS = 31
+
+
+def pure_recipe(recipe: Recipe) -> recipes.Recipe:
+    """The recipe as plain values; its ingredients must be prefetched as `ordered_ingredients`
+    (else one query fetches them).
+    """
+    lines = getattr(recipe, "ordered_ingredients", None)
+    if lines is None:
+        lines = list(recipe.ingredients.select_related("food").order_by("position", "id"))
+    return recipes.Recipe(
+        name=recipe.name,
+        servings=recipe.servings,
+        cooked_weight_grams=recipe.cooked_weight_grams,
+        ingredients=tuple(_pure_ingredient(line) for line in lines),
+    )
+
+
+def _pure_ingredient(line: RecipeIngredient) -> recipes.Ingredient:
+    food = line.food
+    return recipes.Ingredient(
+        name=food.description,
+        grams=line.grams,
+        magnesium_mg_per_100g=food.magnesium_mg_per_100g or 0.0,
+        phytate_mg_per_100g=food.phytate_mg_per_100g or 0.0,
+        oxalate_mg_per_100g=food.oxalate_mg_per_100g or 0.0,
+        calcium_mg_per_100g=food.calcium_mg_per_100g or 0.0,
+        kcal_per_100g=food.kcal_per_100g or 0.0,
+        protein_g_per_100g=food.protein_g_per_100g or 0.0,
+        fat_g_per_100g=food.fat_g_per_100g or 0.0,
+        carbohydrate_g_per_100g=food.carbohydrate_g_per_100g or 0.0,
+        fibre_g_per_100g=food.fibre_g_per_100g or 0.0,
+        preparation=line.preparation,
+        code=food.code,
+        key=str(line.pk) if line.pk else None,
+        phytate_basis=food.get_phytate_basis_display(),
+        oxalate_basis=food.get_oxalate_basis_display(),
+    )
+
+
+def _ingredients_prefetch() -> Prefetch:
+    return Prefetch(
+        "ingredients",
+        queryset=RecipeIngredient.objects.select_related("food", "portion")
+        .prefetch_related(Prefetch("food__portions", queryset=Portion.objects.order_by("seq")))
+        .order_by("position", "id"),
+        to_attr="ordered_ingredients",
+    )
+
+
+def recipes_for(*, user: User) -> QuerySet[Recipe]:
+    """The user's recipes and those shared with them, owners' first, by name."""
+    return (
+        Recipe.objects.visible_to(user)
+        .select_related("owner")
+        .annotate(ingredient_count=Count("ingredients"))
+        # The user's own first: those are the ones they edit.
+        .annotate(theirs=Case(When(owner=user, then=Value(0)), default=Value(1)))
+        .order_by("theirs", "name", "id")
+    )
+
+
+def recipe_get_for(*, user: User, pk: int, editable: bool = False) -> Recipe:
+    """A recipe the user may see (may change, with `editable`) with its ingredients, their
+    foods and the foods' household measures; Http404 otherwise.
+    """
+    recipes_qs = Recipe.objects.visible_to(user)
+    if editable:
+        recipes_qs = recipes_qs.filter(owner=user)
+    recipe = (
+        recipes_qs.filter(pk=pk)
+        .select_related("owner")
+        .prefetch_related(_ingredients_prefetch())
+        .first()
+    )
+    if recipe is None:
+        raise Http404("No such recipe.")
+    return recipe
+
+
+def recipe_ingredient_get_for(*, user: User, pk: int) -> RecipeIngredient:
+    """An ingredient of one of the user's own recipes (only owners change recipes)."""
+    line = (
+        RecipeIngredient.objects.filter(pk=pk, recipe__owner=user)
+        .select_related("recipe", "food", "portion")
+        .first()
+    )
+    if line is None:
+        raise Http404("No such ingredient.")
+    return line
+
+
+def meal_recipe_get_for(*, user: User, pk: int) -> MealRecipe:
+    used = (
+        MealRecipe.objects.filter(
+            pk=pk, deleted_at__isnull=True, meal__day__plan__in=Plan.objects.visible_to(user)
+        )
+        .select_related("meal", "meal__day", "recipe")
+        .first()
+    )
+    if used is None:
+        raise Http404("No such recipe in a meal.")
+    return used
+
+
+def recipe_use_count(recipe: Recipe) -> int:
+    """How many meals (live or undoable) still name the recipe."""
+    return recipe.meal_uses.count()
+
+
+# ---------------------------------------------------------------- shopping list
+
+
+@dataclass(frozen=True, slots=True)
+class ShoppingLine:
+    food: Food
+    grams: float
+    measure: str  # "≈ 2¼ × 1 cup", or "" when grams say it best
+    ticked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShoppingAisle:
+    name: str
+    lines: tuple[ShoppingLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShoppingList:
+    start: date
+    end: date
+    aisles: tuple[ShoppingAisle, ...]
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(aisle.lines) for aisle in self.aisles)
+
+
+_QUARTERS = {0: "", 1: "¼", 2: "½", 3: "¾"}
+
+
+def household_measure(grams: float, portions: list[Portion]) -> str:
+    """The food's first USDA measure (its usual one) as a count to the nearest quarter,
+    "≈ 2¼ × 1 cup"; "" when there is none or it would round to nothing.
+    """
+    for portion in portions:
+        if portion.grams <= 0:
+            continue
+        quarters = round(grams / portion.grams * 4)
+        if quarters == 0:
+            return ""
+        whole, part = divmod(quarters, 4)
+        count = (str(whole) if whole else "") + _QUARTERS[part]
+        return f"≈ {count} × {portion.label}"
+    return ""
+
+
+def _add(totals: dict[int, float], foods: dict[int, Food], food: Food, grams: float) -> None:
+    totals[food.pk] += grams
+    foods[food.pk] = food
+
+
+def shopping_list_for(*, user: User, start: date, end: date) -> ShoppingList:
+    """Every food of every live item and recipe ingredient planned from `start` to `end`,
+    summed per food, grouped by food group, with the user's ticks: six queries.
+    """
+    days = Day.objects.filter(plan__owner=user, date__range=(start, end))
+    totals: dict[int, float] = defaultdict(float)
+    foods: dict[int, Food] = {}
+    items = MealItem.objects.filter(meal__day__in=days, deleted_at__isnull=True).select_related(
+        "food"
+    )
+    for item in items:
+        _add(totals, foods, item.food, item.grams)
+    used = (
+        MealRecipe.objects.filter(meal__day__in=days, deleted_at__isnull=True)
+        .select_related("recipe")
+        .prefetch_related(
+            Prefetch(
+                "recipe__ingredients",
+                queryset=RecipeIngredient.objects.select_related("food"),
+                to_attr="ordered_ingredients",
+            )
+        )
+    )
+    for meal_recipe in used:
+        factor = Fraction(meal_recipe.servings) / meal_recipe.recipe.servings
+        for line in meal_recipe.recipe.ordered_ingredients:  # type: ignore[attr-defined]
+            _add(totals, foods, line.food, line.grams * float(factor))
+    portions: dict[int, list[Portion]] = defaultdict(list)
+    for portion in Portion.objects.filter(food__in=list(foods)).order_by("food", "seq"):
+        portions[portion.food_id].append(portion)
+    ticked = set(
+        ShoppingTick.objects.filter(owner=user, start=start, end=end).values_list("food", flat=True)
+    )
+    by_group: dict[str, list[ShoppingLine]] = defaultdict(list)
+    for pk, grams in totals.items():
+        food = foods[pk]
+        by_group[food.food_group or "Other"].append(
+            ShoppingLine(
+                food=food,
+                grams=math.ceil(grams),
+                measure=household_measure(grams, portions[pk]),
+                ticked=pk in ticked,
+            )
+        )
+    aisles = tuple(
+        ShoppingAisle(name, tuple(sorted(lines, key=lambda line: line.food.description)))
+        for name, lines in sorted(by_group.items())
+    )
+    return ShoppingList(start=start, end=end, aisles=aisles)

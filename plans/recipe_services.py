@@ -1,0 +1,341 @@
+"""Writes for recipes, recipes eaten in meals, and shopping-list ticks; each in one transaction."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import User
+from foods.models import Food, FoodSource, Portion
+from plans import recipes
+from plans.models import (
+    MAX_RECIPE_INGREDIENTS,
+    MAX_RECIPE_SERVINGS,
+    Meal,
+    MealRecipe,
+    Preparation,
+    Recipe,
+    RecipeIngredient,
+    ShoppingTick,
+)
+from plans.recipe_selectors import MAX_SHOPPING_DAYS, pure_recipe
+from plans.services import _amount, _preparation, _touch
+
+# A copy's name says it is one, within the name's length.
+COPY_SUFFIX = " (copy)"
+
+
+@transaction.atomic
+def recipe_create(
+    *,
+    owner: User,
+    name: str,
+    servings: int,
+    cooked_weight_grams: float | None = None,
+    steps: str = "",
+    shared: bool = False,
+) -> Recipe:
+    recipe = Recipe(
+        owner=owner,
+        name=name.strip(),
+        servings=servings,
+        cooked_weight_grams=cooked_weight_grams,
+        steps=steps.strip(),
+        shared=shared,
+    )
+    recipe.full_clean()
+    recipe.save()
+    return recipe
+
+
+@transaction.atomic
+def recipe_update(
+    *,
+    recipe: Recipe,
+    name: str,
+    servings: int,
+    cooked_weight_grams: float | None,
+    steps: str,
+    shared: bool,
+) -> Recipe:
+    recipe.name = name.strip()
+    recipe.servings = servings
+    recipe.cooked_weight_grams = cooked_weight_grams
+    recipe.steps = steps.strip()
+    recipe.shared = shared
+    recipe.full_clean()
+    recipe.save()
+    return recipe
+
+
+@transaction.atomic
+def recipe_delete(*, recipe: Recipe) -> None:
+    """Refused while planned meals use it: deleting would silently empty those meals."""
+    uses = (
+        MealRecipe.objects.filter(recipe=recipe, deleted_at__isnull=True)
+        .values_list("meal__day__date", flat=True)
+        .distinct()
+    )
+    dates = sorted(uses)
+    if dates:
+        shown = ", ".join(f"{on:%-d %b %Y}" for on in dates[:3])
+        more = f" and {len(dates) - 3} more" if len(dates) > 3 else ""
+        raise ValidationError(
+            {"recipe": f"Planned on {shown}{more}: remove it from those meals first."}
+        )
+    # Removed-and-not-restored uses only kept it for Undo; they go with it.
+    MealRecipe.objects.filter(recipe=recipe).delete()
+    recipe.delete()
+
+
+def _copy_name(name: str) -> str:
+    return name[: 120 - len(COPY_SUFFIX)] + COPY_SUFFIX
+
+
+@transaction.atomic
+def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
+    """A private copy for `owner` (who may be a linked person reading a shared recipe)."""
+    copy = recipe_create(
+        owner=owner,
+        name=_copy_name(recipe.name) if recipe.owner_id == owner.pk else recipe.name,
+        servings=recipe.servings,
+        cooked_weight_grams=recipe.cooked_weight_grams,
+        steps=recipe.steps,
+    )
+    RecipeIngredient.objects.bulk_create(
+        RecipeIngredient(
+            recipe=copy,
+            food_id=line.food_id,
+            grams=line.grams,
+            portion_id=line.portion_id,
+            portion_quantity=line.portion_quantity,
+            preparation=line.preparation,
+            position=line.position,
+        )
+        for line in recipe.ingredients.order_by("position", "id")
+    )
+    return copy
+
+
+def _touch_recipe(recipe: Recipe) -> None:
+    recipe.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def recipe_ingredient_add(
+    *,
+    recipe: Recipe,
+    food: Food,
+    grams: float | None = None,
+    portion: Portion | None = None,
+    portion_quantity: Decimal | None = None,
+    preparation: str = Preparation.NONE,
+) -> RecipeIngredient:
+    if recipe.ingredients.count() >= MAX_RECIPE_INGREDIENTS:
+        raise ValidationError({"food": f"A recipe holds at most {MAX_RECIPE_INGREDIENTS} foods."})
+    amount_grams, portion, portion_quantity = _amount(
+        food=food, grams=grams, portion=portion, portion_quantity=portion_quantity
+    )
+    last = recipe.ingredients.aggregate(last=Max("position"))["last"]
+    line = RecipeIngredient(
+        recipe=recipe,
+        food=food,
+        grams=amount_grams,
+        portion=portion,
+        portion_quantity=portion_quantity,
+        preparation=_preparation(food, preparation),
+        position=0 if last is None else last + 1,
+    )
+    line.full_clean()
+    line.save()
+    _touch_recipe(recipe)
+    return line
+
+
+@transaction.atomic
+def recipe_ingredient_update(
+    *,
+    line: RecipeIngredient,
+    grams: float | None = None,
+    portion: Portion | None = None,
+    portion_quantity: Decimal | None = None,
+    preparation: str = Preparation.NONE,
+) -> RecipeIngredient:
+    line.grams, line.portion, line.portion_quantity = _amount(
+        food=line.food, grams=grams, portion=portion, portion_quantity=portion_quantity
+    )
+    line.preparation = _preparation(line.food, preparation)
+    line.full_clean()
+    line.save()
+    _touch_recipe(line.recipe)
+    return line
+
+
+@transaction.atomic
+def recipe_ingredient_delete(*, line: RecipeIngredient) -> None:
+    recipe = line.recipe
+    line.delete()
+    _touch_recipe(recipe)
+
+
+def _import_foods(
+    imported: recipes.ImportedRecipe, owner: User
+) -> tuple[list[Food], dict[str, list[str]]]:
+    """The foods of the imported lines: database foods by NDB number, the owner's own custom
+    foods by their code; every unknown code is an error on its line.
+    """
+    database_codes = {line.code for line in imported.ingredients if line.source != "custom"}
+    custom_codes = {line.code for line in imported.ingredients if line.source == "custom"}
+    found = Food.objects.filter(
+        Q(source=FoodSource.USDA_SR28, owner__isnull=True, code__in=database_codes)
+        | Q(source=FoodSource.CUSTOM, owner=owner, code__in=custom_codes)
+    )
+    by_key = {(food.source == FoodSource.CUSTOM, food.code): food for food in found}
+    foods: list[Food] = []
+    errors: dict[str, list[str]] = {}
+    for n, line in enumerate(imported.ingredients):
+        food = by_key.get((line.source == "custom", line.code))
+        if food is None:
+            what = "your custom foods" if line.source == "custom" else "the food database"
+            named = f" ({line.description})" if line.description else ""
+            errors[f"ingredients[{n}].code"] = [f"No food {line.code}{named} in {what}."]
+            continue
+        foods.append(food)
+    return foods, errors
+
+
+@transaction.atomic
+def recipe_import(*, owner: User, data: object) -> Recipe:
+    """A recipe from schema.org JSON; RecipeImportError lists every problem by field."""
+    imported = recipes.parse_recipe_json(data, preparations=tuple(Preparation.values))
+    foods, errors = _import_foods(imported, owner)
+    if errors:
+        raise recipes.RecipeImportError(errors)
+    recipe = recipe_create(
+        owner=owner,
+        name=imported.name,
+        servings=imported.servings,
+        cooked_weight_grams=imported.cooked_weight_grams,
+        steps=imported.steps,
+    )
+    for position, (line, food) in enumerate(zip(imported.ingredients, foods, strict=True)):
+        ingredient = RecipeIngredient(
+            recipe=recipe,
+            food=food,
+            grams=line.grams,
+            preparation=_preparation(food, line.preparation),
+            position=position,
+        )
+        ingredient.full_clean()
+        ingredient.save()
+    return recipe
+
+
+def recipe_export(recipe: Recipe) -> dict[str, Any]:
+    """The recipe as schema.org JSON (with `ordered_ingredients` prefetched)."""
+    lines = recipe.ordered_ingredients  # type: ignore[attr-defined]
+    return recipes.recipe_to_json(
+        name=recipe.name,
+        servings=recipe.servings,
+        cooked_weight_grams=recipe.cooked_weight_grams,
+        steps=recipe.steps,
+        ingredients=[
+            recipes.ExportIngredient(
+                code=line.food.code,
+                source=line.food.source,
+                description=line.food.description,
+                grams=line.grams,
+                preparation=line.preparation,
+                measure=line.amount_label,
+            )
+            for line in lines
+        ],
+    )
+
+
+# ---------------------------------------------------------------- recipes in meals
+
+
+def _servings(recipe: Recipe, servings: Decimal | None, grams: float | None) -> Decimal:
+    if servings is None and grams is None:
+        raise ValidationError({"servings": "Enter the servings, or the grams of the dish."})
+    if servings is None:
+        try:
+            value = recipes.servings_from_grams(pure_recipe(recipe), float(grams))  # type: ignore[arg-type]
+        except ValueError as error:
+            raise ValidationError({"grams": str(error)}) from None
+        servings = Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    if not Decimal("0.01") <= servings <= MAX_RECIPE_SERVINGS:
+        field = "grams" if grams is not None else "servings"
+        raise ValidationError({field: f"Between 0.01 and {MAX_RECIPE_SERVINGS} servings."})
+    return servings
+
+
+@transaction.atomic
+def meal_recipe_add(
+    *,
+    meal: Meal,
+    recipe: Recipe,
+    editor: User,
+    servings: Decimal | None = None,
+    grams: float | None = None,
+) -> MealRecipe:
+    """Servings (or grams of the finished dish, turned into servings) of a recipe in a meal."""
+    last = meal.recipes.aggregate(last=Max("position"))["last"]
+    used = MealRecipe(
+        meal=meal,
+        recipe=recipe,
+        servings=_servings(recipe, servings, grams),
+        grams=grams if servings is None else None,
+        position=0 if last is None else last + 1,
+    )
+    used.full_clean()
+    used.save()
+    _touch(meal.day, editor=editor)
+    return used
+
+
+@transaction.atomic
+def meal_recipe_delete(*, used: MealRecipe, editor: User) -> MealRecipe:
+    used.deleted_at = timezone.now()
+    used.save(update_fields=["deleted_at"])
+    _touch(used.meal.day, editor=editor)
+    return used
+
+
+@transaction.atomic
+def meal_recipe_restore(*, used: MealRecipe, editor: User) -> MealRecipe:
+    used.deleted_at = None
+    used.save(update_fields=["deleted_at"])
+    _touch(used.meal.day, editor=editor)
+    return used
+
+
+# ---------------------------------------------------------------- shopping ticks
+
+
+def shopping_range_error(start: date, end: date) -> str | None:
+    if end < start:
+        return "The last day is before the first."
+    if (end - start).days + 1 > MAX_SHOPPING_DAYS:
+        return f"A shopping list covers at most {MAX_SHOPPING_DAYS} days."
+    return None
+
+
+@transaction.atomic
+def shopping_tick_set(*, owner: User, food: Food, start: date, end: date, ticked: bool) -> None:
+    problem = shopping_range_error(start, end)
+    if problem:
+        raise ValidationError({"end": problem})
+    ticks = ShoppingTick.objects.filter(owner=owner, food=food, start=start, end=end)
+    if ticked:
+        if not ticks.exists():
+            tick = ShoppingTick(owner=owner, food=food, start=start, end=end)
+            tick.full_clean()
+            tick.save()
+    else:
+        ticks.delete()

@@ -1,0 +1,493 @@
+"""Recipe pages (list, detail with per-serving scores, edit, import/export), recipes in
+meals, and the shopping list.
+
+Every write is a form POST that redirects (PRG) and so works without JavaScript; invalid
+input re-renders the page with the form's field errors and status 422.
+"""
+
+import csv
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import profile_required
+from accounts.models import Profile, User
+from accounts.selectors import person_on, profile_for
+from foods.models import Food
+from foods.selectors import food_search
+from mgplanner.rendering import render_page
+from plans import recipe_services, recipes, scoring, services
+from plans.forms import AmountForm, MealItemAddForm
+from plans.models import MAX_ITEM_GRAMS, Preparation, Recipe
+from plans.recipe_forms import (
+    ImportForm,
+    PlanRecipeForm,
+    RecipeForm,
+    ServingsForm,
+    ShoppingRangeForm,
+)
+from plans.recipe_selectors import (
+    meal_recipe_get_for,
+    pure_recipe,
+    recipe_get_for,
+    recipe_ingredient_get_for,
+    recipes_for,
+    shopping_list_for,
+)
+from plans.selectors import meal_get_for, monday_of
+from plans.targets import TargetError
+
+FORM_CONSTANTS = {"preparations": Preparation.choices, "max_grams": MAX_ITEM_GRAMS}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _detail_url(recipe: Recipe, anchor: str = "") -> str:
+    url = reverse("recipes:detail", args=[recipe.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# ---------------------------------------------------------------- list, create, import
+
+
+def _list_page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    user = _user(request)
+    return render_page(
+        request,
+        "plans/recipes.html",
+        {
+            "recipes": list(recipes_for(user=user)),
+            "user": user,
+            "new_form": forms.get("new_form") or RecipeForm(initial={"servings": 4}),
+            "import_form": forms.get("import_form") or ImportForm(),
+            "import_errors": forms.get("import_errors") or {},
+        },
+        status=status,
+    )
+
+
+@profile_required
+@require_GET
+def recipe_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request)
+
+
+@profile_required
+@require_POST
+def recipe_new(request: HttpRequest) -> HttpResponse:
+    form = RecipeForm(request.POST)
+    if form.is_valid():
+        try:
+            recipe = recipe_services.recipe_create(owner=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            flash.success(request, f"Recipe “{recipe.name}” created: now add its foods.")
+            return HttpResponseRedirect(_detail_url(recipe, "add-ingredient"))
+    return _list_page(request, status=422, new_form=form)
+
+
+@profile_required
+@require_POST
+def recipe_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            recipe = recipe_services.recipe_import(
+                owner=_user(request), data=form.cleaned_data["document"]
+            )
+        except recipes.RecipeImportError as error:
+            return _list_page(request, status=422, import_form=form, import_errors=error.errors)
+        except ValidationError as error:
+            return _list_page(
+                request, status=422, import_form=form, import_errors=error.message_dict
+            )
+        flash.success(request, f"Imported “{recipe.name}”.")
+        return HttpResponseRedirect(_detail_url(recipe))
+    return _list_page(request, status=422, import_form=form)
+
+
+# ---------------------------------------------------------------- one recipe
+
+
+def _scoring_profile(recipe: Recipe, viewer: User) -> Profile:
+    """The owner's profile: a recipe's effective Mg is for the person it belongs to."""
+    owner_profile = Profile.objects.filter(user_id=recipe.owner_id).first()
+    if owner_profile is not None and owner_profile.date_of_birth is not None:
+        return owner_profile
+    return profile_for(user=viewer)
+
+
+def _per_serving(recipe: Recipe, viewer: User) -> dict[str, Any]:
+    pure = pure_recipe(recipe)
+    context: dict[str, Any] = {
+        "pure": pure,
+        "per_serving": pure.per_serving() if pure.ingredients else None,
+        "serving_grams": pure.serving_grams if pure.ingredients else None,
+    }
+    if not pure.ingredients:
+        return context
+    try:
+        person = person_on(_scoring_profile(recipe, viewer), timezone.localdate())
+        score = recipes.score_as_meal(pure, person)
+        gains = recipes.preparation_gains(pure, person)
+    except (TargetError, ValueError) as error:
+        context["score_problem"] = str(error)
+        return context
+    context.update(
+        score=score,
+        waterfall=scoring.waterfall(score),
+        gains=gains,
+        ingredient_scores={
+            item.key: item for occasion in score.occasions for item in occasion.items
+        },
+    )
+    return context
+
+
+def _detail_page(
+    request: HttpRequest, recipe: Recipe, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    user = _user(request)
+    is_owner = recipe.owner_id == user.pk
+    query = request.GET.get("q", "").strip()[:100]
+    picked = None
+    if is_owner and request.GET.get("food", "").isdigit():
+        picked = Food.objects.visible_to(user).filter(pk=int(request.GET["food"])).first()
+    today = timezone.localdate()
+    context = {
+        "recipe": recipe,
+        "lines": recipe.ordered_ingredients,  # type: ignore[attr-defined]
+        "is_owner": is_owner,
+        "query": query,
+        "results": food_search(user=user, query=query, limit=12) if is_owner and query else [],
+        "picked": picked,
+        "add_form": forms.get("add_form")
+        or (MealItemAddForm(user=user, prefix="ing") if picked else None),
+        "edit_forms": forms.get("edit_forms") or {},
+        "recipe_form": forms.get("recipe_form")
+        or RecipeForm(
+            initial={
+                "name": recipe.name,
+                "servings": recipe.servings,
+                "cooked_weight_grams": recipe.cooked_weight_grams,
+                "steps": recipe.steps,
+                "shared": recipe.shared,
+            }
+        ),
+        "plan_form": forms.get("plan_form")
+        or PlanRecipeForm(initial={"date": today, "servings": 1, "meal": "Lunch"}),
+        "delete_error": forms.get("delete_error"),
+        "steps": recipes.split_steps(recipe.steps),
+        **FORM_CONSTANTS,
+        **_per_serving(recipe, user),
+    }
+    return render_page(request, "plans/recipe.html", context, status=status)
+
+
+@profile_required
+@require_GET
+def recipe_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, recipe_get_for(user=_user(request), pk=pk))
+
+
+@profile_required
+@require_POST
+def recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    recipe = recipe_get_for(user=_user(request), pk=pk, editable=True)
+    form = RecipeForm(request.POST)
+    if form.is_valid():
+        try:
+            recipe_services.recipe_update(recipe=recipe, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            flash.success(request, "Recipe saved.")
+            return HttpResponseRedirect(_detail_url(recipe))
+    return _detail_page(request, recipe, status=422, recipe_form=form)
+
+
+@profile_required
+@require_POST
+def recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    recipe = recipe_get_for(user=_user(request), pk=pk, editable=True)
+    try:
+        recipe_services.recipe_delete(recipe=recipe)
+    except ValidationError as error:
+        return _detail_page(request, recipe, status=422, delete_error=" ".join(error.messages))
+    flash.success(request, f"Deleted “{recipe.name}”.")
+    return HttpResponseRedirect(reverse("recipes:list"))
+
+
+@profile_required
+@require_POST
+def recipe_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    recipe = recipe_get_for(user=_user(request), pk=pk)
+    copy = recipe_services.recipe_duplicate(recipe=recipe, owner=_user(request))
+    flash.success(request, f"Made your own copy: “{copy.name}”.")
+    return HttpResponseRedirect(_detail_url(copy))
+
+
+@profile_required
+@require_GET
+def recipe_export(request: HttpRequest, pk: int) -> HttpResponse:
+    recipe = recipe_get_for(user=_user(request), pk=pk)
+    body = json.dumps(recipe_services.recipe_export(recipe), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/ld+json; charset=utf-8")
+    slug = "".join(c if c.isalnum() else "-" for c in recipe.name.lower()).strip("-") or "recipe"
+    response["Content-Disposition"] = f'attachment; filename="{slug}.json"'
+    return response
+
+
+# ---------------------------------------------------------------- ingredients
+
+
+@profile_required
+@require_POST
+def ingredient_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    recipe = recipe_get_for(user=user, pk=pk, editable=True)
+    form = MealItemAddForm(request.POST, user=user, prefix="ing")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            line = recipe_services.recipe_ingredient_add(
+                recipe=recipe,
+                food=data["food"],
+                grams=data["grams"],
+                portion=data["portion"],
+                portion_quantity=data["portion_quantity"],
+                preparation=data["preparation"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return HttpResponseRedirect(_detail_url(recipe, f"ingredient-{line.pk}"))
+    recipe = recipe_get_for(user=user, pk=pk, editable=True)
+    request.GET = request.GET.copy()  # type: ignore[assignment]
+    request.GET["food"] = str(form.food.pk) if form.food else ""
+    return _detail_page(request, recipe, status=422, add_form=form)
+
+
+@profile_required
+@require_POST
+def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    line = recipe_ingredient_get_for(user=user, pk=pk)
+    form = AmountForm(request.POST, food=line.food, prefix=f"ing-{line.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            recipe_services.recipe_ingredient_update(
+                line=line,
+                grams=data["grams"],
+                portion=data["portion"],
+                portion_quantity=data["portion_quantity"],
+                preparation=data["preparation"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return HttpResponseRedirect(_detail_url(line.recipe, f"ingredient-{line.pk}"))
+    recipe = recipe_get_for(user=user, pk=line.recipe_id, editable=True)
+    return _detail_page(request, recipe, status=422, edit_forms={line.pk: form})
+
+
+@profile_required
+@require_POST
+def ingredient_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    line = recipe_ingredient_get_for(user=_user(request), pk=pk)
+    recipe = line.recipe
+    recipe_services.recipe_ingredient_delete(line=line)
+    flash.success(request, f"Removed {line.food.description}.")
+    return HttpResponseRedirect(_detail_url(recipe, "ingredients"))
+
+
+# ---------------------------------------------------------------- recipes in meals
+
+
+def _day_url(on: date, anchor: str = "") -> str:
+    url = reverse("plans:day", args=[on.isoformat()])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@profile_required
+@require_POST
+def recipe_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the recipe page: servings of it into a meal of a day (the meal made if missing)."""
+    user = _user(request)
+    recipe = recipe_get_for(user=user, pk=pk)
+    form = PlanRecipeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            day = services.day_get_or_create(user=user, on=data["date"], editor=user)
+            name = data["meal"].strip()
+            meal = day.meals.filter(name__iexact=name).order_by("position", "id").first()
+            if meal is None:
+                meal = services.meal_add(day=day, name=name, editor=user)
+            used = recipe_services.meal_recipe_add(
+                meal=meal,
+                recipe=recipe,
+                editor=user,
+                servings=data["servings"],
+                grams=data["grams"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return HttpResponseRedirect(_day_url(data["date"], f"meal-recipe-{used.pk}"))
+    return _detail_page(request, recipe, status=422, plan_form=form)
+
+
+def _pick_page(
+    request: HttpRequest, meal: Any, form: ServingsForm | None = None, status: int = 200
+) -> HttpResponse:
+    return render_page(
+        request,
+        "plans/recipe_pick.html",
+        {
+            "meal": meal,
+            "recipes": list(recipes_for(user=_user(request))),
+            "form": form or ServingsForm(initial={"servings": 1}),
+            "chosen": request.POST.get("recipe", ""),
+        },
+        status=status,
+    )
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
+    """From the day page: pick one of the recipes and how much of it for this meal."""
+    user = _user(request)
+    meal = meal_get_for(user=user, pk=meal_pk)
+    if request.method == "GET":
+        return _pick_page(request, meal)
+    form = ServingsForm(request.POST)
+    raw = request.POST.get("recipe", "")
+    recipe = recipes_for(user=user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if recipe is None:
+        form.is_valid()
+        form.add_error(None, "Pick one of the recipes.")
+    elif form.is_valid():
+        try:
+            used = recipe_services.meal_recipe_add(
+                meal=meal,
+                recipe=recipe,
+                editor=user,
+                servings=form.cleaned_data["servings"],
+                grams=form.cleaned_data["grams"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return HttpResponseRedirect(_day_url(meal.day.date, f"meal-recipe-{used.pk}"))
+    return _pick_page(request, meal, form, status=422)
+
+
+@profile_required
+@require_POST
+def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    used = meal_recipe_get_for(user=user, pk=pk)
+    recipe_services.meal_recipe_delete(used=used, editor=user)
+    flash.success(request, f"Removed {used.recipe.name} from {used.meal.name}.")
+    return HttpResponseRedirect(_day_url(used.meal.day.date, f"meal-{used.meal_id}"))
+
+
+# ---------------------------------------------------------------- shopping list
+
+
+def _range(request: HttpRequest) -> tuple[ShoppingRangeForm, date, date]:
+    """The range asked for, else this week (Monday to Sunday)."""
+    start = monday_of(timezone.localdate())
+    default = {"start": start, "end": start + timedelta(days=6)}
+    source = request.GET if "start" in request.GET or "end" in request.GET else None
+    form = ShoppingRangeForm(source, initial=default)
+    if source is not None and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, default["start"], default["end"]
+
+
+@profile_required
+@require_GET
+def shopping(request: HttpRequest) -> HttpResponse:
+    form, start, end = _range(request)
+    status = 422 if form.is_bound and not form.is_valid() else 200
+    shopping_list = shopping_list_for(user=_user(request), start=start, end=end)
+    return render_page(
+        request,
+        "plans/shopping.html",
+        {"form": form, "shopping": shopping_list},
+        block="shopping_list" if status == 200 else None,
+        status=status,
+    )
+
+
+@profile_required
+@require_GET
+def shopping_csv(request: HttpRequest) -> HttpResponse:
+    form, start, end = _range(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(
+            " ".join(m for messages in form.errors.values() for m in messages),
+            status=422,
+            content_type="text/plain; charset=utf-8",
+        )
+    shopping_list = shopping_list_for(user=_user(request), start=start, end=end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="shopping-{start}-{end}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["aisle", "food", "grams", "household measure", "code", "ticked"])
+    for aisle in shopping_list.aisles:
+        for line in aisle.lines:
+            writer.writerow(
+                [
+                    aisle.name,
+                    line.food.description,
+                    f"{line.grams:g}",
+                    line.measure.removeprefix("≈ "),
+                    line.food.code,
+                    "yes" if line.ticked else "",
+                ]
+            )
+    return response
+
+
+@profile_required
+@require_POST
+def shopping_tick(request: HttpRequest) -> HttpResponse:
+    """Tick or untick one food; htmx swaps the line, otherwise back to the list."""
+    user = _user(request)
+    form = ShoppingRangeForm(request.POST)
+    raw = request.POST.get("food", "")
+    food = Food.objects.visible_to(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if food is None:
+        raise Http404("No such food.")
+    if not form.is_valid():
+        return HttpResponse(
+            " ".join(m for messages in form.errors.values() for m in messages), status=422
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    ticked = request.POST.get("ticked") == "1"
+    recipe_services.shopping_tick_set(owner=user, food=food, start=start, end=end, ticked=ticked)
+    url = reverse("shopping:list") + f"?start={start}&end={end}#food-{food.pk}"
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse(status=204)
+    return HttpResponseRedirect(url)

@@ -1,0 +1,150 @@
+"""The pure recipe module: per-serving arithmetic, scaling, preparation gains, JSON."""
+
+import pytest
+
+from plans import recipes, scoring
+from plans.targets import Person
+
+WOMAN = Person(sex="female", age_years=34)
+CHICKPEAS = recipes.Ingredient(
+    name="Chickpeas, cooked",
+    grams=400,
+    magnesium_mg_per_100g=48,
+    phytate_mg_per_100g=560,
+    calcium_mg_per_100g=49,
+    kcal_per_100g=164,
+    protein_g_per_100g=8.86,
+    code="16057",
+    key="1",
+)
+SPINACH = recipes.Ingredient(
+    name="Spinach, raw",
+    grams=200,
+    magnesium_mg_per_100g=79,
+    oxalate_mg_per_100g=970,
+    calcium_mg_per_100g=99,
+    kcal_per_100g=23,
+    code="11457",
+    key="2",
+)
+CURRY = recipes.Recipe(name="Curry", servings=4, ingredients=(CHICKPEAS, SPINACH))
+
+
+def test_per_serving_is_the_total_over_servings():
+    serving = CURRY.per_serving()
+    assert serving.magnesium_mg == pytest.approx((400 * 0.48 + 200 * 0.79) / 4)
+    assert serving.kcal == pytest.approx((400 * 1.64 + 200 * 0.23) / 4)
+    assert serving.protein_g == pytest.approx(400 * 0.0886 / 4)
+    assert serving.oxalate_mg == pytest.approx(200 * 9.7 / 4)
+
+
+def test_phytate_per_serving_is_after_preparation():
+    soaked = recipes.Recipe("C", 4, (recipes.replace(CHICKPEAS, preparation="soaked"),))
+    assert soaked.per_serving().phytate_mg == pytest.approx(400 * 5.6 / 4 * 0.75)
+
+
+def test_effective_mg_equals_scoring_the_ingredients_directly():
+    direct = scoring.score_day(
+        scoring.Day(
+            person=WOMAN,
+            meals=(
+                scoring.Meal(
+                    name="Lunch",
+                    items=(
+                        scoring.Item("Chickpeas", 100, 48, 560, 0, 49, 164),
+                        scoring.Item("Spinach", 50, 79, 0, 970, 99, 23),
+                    ),
+                ),
+            ),
+        )
+    )
+    assert recipes.score_as_meal(CURRY, WOMAN).effective_mg == pytest.approx(direct.effective_mg)
+    assert recipes.score_as_meal(CURRY, WOMAN).food_mg == pytest.approx(direct.food_mg)
+
+
+@pytest.mark.parametrize("servings", [0.5, 1, 2, 3.5])
+def test_engine_items_scale_linearly_with_servings(servings):
+    items = recipes.engine_items(CURRY, servings, key_prefix="recipe-9")
+    assert [item.grams for item in items] == pytest.approx([100 * servings, 50 * servings])
+    assert [item.key for item in items] == ["recipe-9-1", "recipe-9-2"]
+    plate = recipes.score_as_meal(CURRY, WOMAN, servings=servings).food_mg
+    assert plate == pytest.approx(servings * CURRY.per_serving().magnesium_mg)
+
+
+def test_a_preparation_change_changes_the_score_as_the_engine_says():
+    gains = recipes.preparation_gains(CURRY, WOMAN)
+    assert [gain.ingredient for gain in gains] == ["Chickpeas, cooked"]
+    gain = gains[0]
+    changed = recipes.Recipe(
+        "Curry", 4, (recipes.replace(CHICKPEAS, preparation=gain.preparation), SPINACH)
+    )
+    expected = (
+        recipes.score_as_meal(changed, WOMAN).effective_mg
+        - recipes.score_as_meal(CURRY, WOMAN).effective_mg
+    )
+    assert gain.gain_mg == pytest.approx(expected)
+    assert gain.gain_mg > 0
+    assert gain.text.endswith(f"+{expected:.1f} mg per serving")
+
+
+def test_grams_of_the_dish_become_servings_by_cooked_weight_else_raw_weight():
+    assert recipes.servings_from_grams(CURRY, 150) == pytest.approx(1.0)  # 600 g raw / 4
+    cooked = recipes.Recipe("C", 4, CURRY.ingredients, cooked_weight_grams=800)
+    assert recipes.servings_from_grams(cooked, 300) == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="above 0"):
+        recipes.servings_from_grams(CURRY, 0)
+
+
+def _export():
+    return recipes.recipe_to_json(
+        name="Curry",
+        servings=4,
+        cooked_weight_grams=None,
+        steps="1. Soak\n2) Cook",
+        ingredients=[
+            recipes.ExportIngredient("16057", "usda_sr28", "Chickpeas", 400, "soaked", "400 g")
+        ],
+    )
+
+
+def test_export_is_a_schema_org_recipe_that_parses_back():
+    document = _export()
+    assert document["@type"] == "Recipe"
+    assert document["recipeYield"] == "4 servings"
+    assert document["recipeIngredient"] == ["400 g Chickpeas, soaked"]
+    assert [step["text"] for step in document["recipeInstructions"]] == ["Soak", "Cook"]
+    parsed = recipes.parse_recipe_json(document, preparations=scoring.PREPARATIONS)
+    assert parsed.name == "Curry"
+    assert parsed.servings == 4
+    assert parsed.ingredients[0].code == "16057"
+    assert parsed.ingredients[0].grams == 400
+    assert parsed.ingredients[0].preparation == "soaked"
+    assert parsed.steps == "1. Soak\n2. Cook"
+
+
+def test_an_invalid_import_names_every_bad_field():
+    document = _export()
+    document["name"] = ""
+    document["mgplanner"]["servings"] = 0
+    document["mgplanner"]["ingredients"].append({"code": "", "grams": -3, "preparation": "fried"})
+    with pytest.raises(recipes.RecipeImportError) as caught:
+        recipes.parse_recipe_json(document, preparations=scoring.PREPARATIONS)
+    errors = caught.value.errors
+    assert set(errors) == {
+        "name",
+        "recipeYield",
+        "ingredients[1].code",
+        "ingredients[1].grams",
+        "ingredients[1].preparation",
+    }
+
+
+def test_a_plain_schema_org_recipe_without_the_extension_is_refused_clearly():
+    with pytest.raises(recipes.RecipeImportError) as caught:
+        recipes.parse_recipe_json(
+            {"@type": "Recipe", "name": "Soup", "recipeYield": "2"},
+            preparations=scoring.PREPARATIONS,
+        )
+    assert "food codes and grams" in caught.value.errors["mgplanner"][0]
+    with pytest.raises(recipes.RecipeImportError):
+        recipes.parse_recipe_json([1, 2], preparations=scoring.PREPARATIONS)
