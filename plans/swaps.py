@@ -642,7 +642,7 @@ def _suggest_adds(ctx: _Context, pool: CandidatePool, meals: Sequence[str]) -> N
                     meal=meal_name,
                     food=food.code,
                     food_name=food.name,
-                    grams=round(candidate.portion_grams, 1),
+                    grams=candidate.portion_grams,
                     replaces=None,
                     gain_mg=gain,
                     kcal_delta=kcal_delta,
@@ -725,18 +725,28 @@ def _suggest_replacements(ctx: _Context, pool: CandidatePool, meals: Sequence[st
                         or f"the most magnesium per kcal among foods like {item.name} in the "
                         "food database"
                     )
+                    if new > 1.05 * old:
+                        lead = (
+                            f"{food.name}: {_ratio_words(new, old)} absorbable magnesium than "
+                            f"{item.name}"
+                        )
+                    else:
+                        # Less magnesium in the new food, but the meal loses less of the rest.
+                        lead = (
+                            f"{food.name} in place of {item.name}: {meal.name} keeps more of "
+                            "its magnesium"
+                        )
                     return Suggestion(
                         kind="replace",
                         meal=meal.name,
                         food=food.code,
                         food_name=food.name,
-                        grams=round(item.grams, 1),
+                        grams=item.grams,
                         replaces=_item_ref(item),
                         gain_mg=gain,
                         kcal_delta=kcal_delta,
                         why=(
-                            f"{food.name}: {_ratio_words(new, old)} absorbable magnesium than "
-                            f"{item.name} (+{_mg(gain)} mg for the day, {kcal_delta:+,.0f} kcal); "
+                            f"{lead} (+{_mg(gain)} mg for the day, {kcal_delta:+,.0f} kcal); "
                             f"{reason}."
                         ),
                         target_key=item.key,
