@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.link_services import dietitian_request_decide
+from accounts.models import AccessLog, DietitianLink, DietitianRequest, User
 
 
 @admin.register(User)
@@ -20,3 +23,64 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(DietitianRequest)
+class DietitianRequestAdmin(admin.ModelAdmin):
+    """Requests for a dietitian account; approving sets the user's is_dietitian."""
+
+    list_display = ("user", "created_at", "decided_at", "approved")
+    list_filter = ("approved",)
+    search_fields = ("user__email", "user__display_name", "message")
+    readonly_fields = ("user", "message", "created_at", "decided_at", "approved")
+    actions = ("approve", "refuse")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Approve: make these accounts dietitian accounts")
+    def approve(self, request: HttpRequest, queryset: QuerySet[DietitianRequest]) -> None:
+        for item in queryset:
+            dietitian_request_decide(request=item, approved=True)
+        self.message_user(request, f"Approved {queryset.count()} request(s).")
+
+    @admin.action(description="Refuse")
+    def refuse(self, request: HttpRequest, queryset: QuerySet[DietitianRequest]) -> None:
+        for item in queryset:
+            dietitian_request_decide(request=item, approved=False)
+        self.message_user(request, f"Refused {queryset.count()} request(s).")
+
+
+@admin.register(DietitianLink)
+class DietitianLinkAdmin(admin.ModelAdmin):
+    """Links are made by consent only, so the admin may look and revoke but not create."""
+
+    list_display = ("dietitian", "client", "accepted_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("dietitian__email", "client__email")
+    readonly_fields = ("dietitian", "client", "created_at", "accepted_at")
+    fields = (
+        "dietitian",
+        "client",
+        "created_at",
+        "accepted_at",
+        "revoked_at",
+        "can_edit_plans",
+        "can_set_target",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ("at", "dietitian", "client", "action", "path")
+    list_filter = ("action",)
+    search_fields = ("dietitian__email", "client__email", "path")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import AccessLog, DietitianLink, Profile, User
+from accounts.models import AccessLog, DietitianLink, DietitianRequest, Invitation, Profile, User
 
 if TYPE_CHECKING:
     from plans.targets import Person, Target
@@ -114,3 +114,40 @@ def dietitian_links_of(*, client: User) -> QuerySet[DietitianLink]:
 def access_log_of(*, client: User, limit: int = 100) -> list[AccessLog]:
     """Who looked at or changed the person's data, newest first."""
     return list(AccessLog.objects.filter(client=client).select_related("dietitian")[:limit])
+
+
+def invitation_by_token(token: str) -> "Invitation | None":
+    from accounts.link_services import token_hash
+
+    return Invitation.objects.select_related("sender").filter(token_hash=token_hash(token)).first()
+
+
+def invitation_by_code(code: str) -> "Invitation | None":
+    from accounts.link_services import normalize_code
+
+    code = normalize_code(code)
+    if not code:
+        return None
+    return Invitation.objects.select_related("sender").filter(code=code).first()
+
+
+def invitations_received(*, user: User) -> QuerySet["Invitation"]:
+    """Unanswered, unexpired invitations addressed to the user's email."""
+    from django.utils import timezone
+
+    return Invitation.objects.select_related("sender").filter(
+        addressee_email__iexact=user.email, used_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def invitations_sent(*, user: User) -> QuerySet["Invitation"]:
+    """The user's invitations still waiting for an answer."""
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        sender=user, used_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def dietitian_request_pending(*, user: User) -> "DietitianRequest | None":
+    return DietitianRequest.objects.filter(user=user, decided_at__isnull=True).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import link_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -27,4 +27,16 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("profile/<slug:step>/", views.profile_step, name="profile_step"),
+    # Dietitian links: the person's settings, invitations by link or code, revoking.
+    path("dietitians/", link_views.dietitians, name="dietitians"),
+    path("dietitians/invite/", link_views.dietitian_invite, name="dietitian_invite"),
+    path("dietitians/request/", link_views.dietitian_request, name="dietitian_request"),
+    path("dietitians/<int:pk>/revoke/", link_views.dietitian_revoke, name="dietitian_revoke"),
+    path("invitations/code/", link_views.invitation_code, name="invitation_code"),
+    path(
+        "invitations/code/<str:code>/",
+        link_views.invitation_by_code_page,
+        name="invitation_by_code",
+    ),
+    path("invitations/<str:token>/", link_views.invitation, name="invitation"),
 ]

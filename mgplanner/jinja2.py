@@ -9,6 +9,8 @@ from django.urls import reverse
 from django_htmx.jinja import django_htmx_script, htmx_script
 from jinja2 import Environment
 
+from plans.client_scope import plan_url
+
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
@@ -30,6 +32,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(
         static=static,
         url=url,
+        plan_url=plan_url,
         get_messages=messages,
         htmx_script=htmx_script,
         django_htmx_script=django_htmx_script,

@@ -17,6 +17,8 @@ urlpatterns = [
     path("plan/shopping/", include(shopping_patterns)),
     path("plan/", include("plans.urls")),
     path("recipes/", include("plans.recipe_urls")),
+    # The dietitian's workspace: the client list and each client's week and day.
+    path("clients/", include("plans.workspace_urls")),
     # The dietitian's tools under /clients/ and a person's own report under /plan/report/.
     path("", include("plans.report_urls")),
 ]

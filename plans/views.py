@@ -29,6 +29,13 @@ from accounts.selectors import person_on, profile_for
 from foods.models import Food
 from mgplanner.rendering import render_page
 from plans import charts_panel, scoring, services
+from plans.client_scope import (
+    plan_client,
+    plan_owner,
+    plan_reverse,
+    scope_to_client,
+    scope_to_plan,
+)
 from plans.forms import (
     AmountForm,
     DayCopyForm,
@@ -97,8 +104,8 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _day_url(on: date, **query: Any) -> str:
-    url = reverse("plans:day", args=[on.isoformat()])
+def _day_url(request: HttpRequest, on: date, **query: Any) -> str:
+    url = plan_reverse(request, "day", on.isoformat())
     query = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{url}?{urlencode(query)}" if query else url
 
@@ -114,12 +121,13 @@ def plan_home(request: HttpRequest) -> HttpResponse:
 
 @profile_required
 @require_GET
-def week(request: HttpRequest, on: str) -> HttpResponse:
+def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
+    owner = scope_to_client(request, client_id)
     start = _date_or_404(on)
     if start.weekday() != 0:
-        return HttpResponseRedirect(reverse("plans:week", args=[monday_of(start).isoformat()]))
-    profile = profile_for(user=_user(request))
-    summary = week_summary(user=_user(request), week_start=start, profile=profile)
+        return HttpResponseRedirect(plan_reverse(request, "week", monday_of(start).isoformat()))
+    profile = profile_for(user=owner)
+    summary = week_summary(user=owner, week_start=start, profile=profile)
     today = timezone.localdate()
     return render_page(
         request,
@@ -129,6 +137,7 @@ def week(request: HttpRequest, on: str) -> HttpResponse:
             "today": today,
             "this_week": monday_of(today),
             "status_labels": scoring.STATUS_LABELS,
+            "plan_client": plan_client(request),
         },
         block="week_body",
     )
@@ -185,7 +194,8 @@ def _day_context(
     forms: dict[str, Any] | None = None,
     oob: bool = False,
 ) -> dict[str, Any]:
-    user = _user(request)
+    # Foods, pickers and profile are the plan owner's: a dietitian plans with the client's.
+    user = plan_owner(request)
     profile = profile or profile_for(user=user)
     meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
     search_meal = _int(request.GET.get("meal"))
@@ -222,6 +232,7 @@ def _day_context(
         "previous_day": day.date.fromordinal(day.date.toordinal() - 1),
         "next_day": day.date.fromordinal(day.date.toordinal() + 1),
         "week_start": monday_of(day.date),
+        "plan_client": plan_client(request),
         "oob": oob,
         **FORM_CONSTANTS,
     }
@@ -238,10 +249,10 @@ def _int(value: str | None) -> int | None:
 
 def _load_day(request: HttpRequest, on: date) -> Day:
     """The day with everything prefetched, created on first visit (with the default meals)."""
-    user = _user(request)
+    user = plan_owner(request)
     day = day_get_for(user=user, on=on)
     if day is None:
-        services.day_get_or_create(user=user, on=on, editor=user)
+        services.day_get_or_create(user=user, on=on, editor=_user(request))
         day = day_get_for(user=user, on=on)
     assert day is not None  # noqa: S101 - created just above
     return day
@@ -249,9 +260,10 @@ def _load_day(request: HttpRequest, on: date) -> Day:
 
 @profile_required
 @require_GET
-def day_page(request: HttpRequest, on: str) -> HttpResponse:
+def day_page(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
+    owner = scope_to_client(request, client_id)
     the_date = _date_or_404(on)
-    profile = profile_for(user=_user(request))
+    profile = profile_for(user=owner)
     if day_date_error(profile=profile, on=the_date):
         raise Http404("That day is outside your plan.")
     day = _load_day(request, the_date)
@@ -288,7 +300,7 @@ def _after_write(
         if undo is not None:
             request.GET["undo"] = str(undo)
         return _render_day_blocks(request, day_date)
-    url = _day_url(day_date, undo=undo)
+    url = _day_url(request, day_date, undo=undo)
     return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
 
 
@@ -318,13 +330,14 @@ def _apply_errors(form: Any, error: ValidationError) -> None:
 
 @profile_required
 @require_POST
-def meal_add(request: HttpRequest, on: str) -> HttpResponse:
+def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
+    owner = scope_to_client(request, client_id)
     user = _user(request)
     form = MealNameForm(request.POST, prefix="add-meal")
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
-    problem = day_date_error(profile=profile_for(user=user), on=the_date)
+    problem = day_date_error(profile=profile_for(user=owner), on=the_date)
     if problem:
         return _date_problem(request, problem)
     if form.is_valid():
@@ -343,6 +356,7 @@ def meal_add(request: HttpRequest, on: str) -> HttpResponse:
 def meal_rename(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
+    scope_to_plan(request, meal.day.plan)
     form = MealNameForm(request.POST, prefix=f"meal-{meal.pk}")
     if form.is_valid():
         try:
@@ -359,6 +373,7 @@ def meal_rename(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_move(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
+    scope_to_plan(request, meal.day.plan)
     form = MealMoveForm(request.POST)
     if not form.is_valid():
         return _invalid(request, meal.day.date, {f"rename-{meal.pk}": form})
@@ -371,6 +386,7 @@ def meal_move(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
+    scope_to_plan(request, meal.day.plan)
     day_date = meal.day.date
     services.meal_delete(meal=meal, editor=user)
     return _after_write(request, day_date)
@@ -381,7 +397,8 @@ def meal_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
-    form = MealItemAddForm(request.POST, user=user, prefix=f"add-{meal.pk}")
+    scope_to_plan(request, meal.day.plan)
+    form = MealItemAddForm(request.POST, user=plan_owner(request), prefix=f"add-{meal.pk}")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -406,6 +423,7 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     item = meal_item_get_for(user=user, pk=pk)
+    scope_to_plan(request, item.meal.day.plan)
     form = AmountForm(request.POST, food=item.food, prefix=f"item-{item.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -430,6 +448,7 @@ def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     item = meal_item_get_for(user=user, pk=pk)
+    scope_to_plan(request, item.meal.day.plan)
     services.meal_item_delete(item=item, editor=user)
     return _after_write(request, item.meal.day.date, undo=item.pk, anchor="undo")
 
@@ -439,19 +458,21 @@ def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_restore(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     item = meal_item_get_for(user=user, pk=pk, include_deleted=True)
+    scope_to_plan(request, item.meal.day.plan)
     services.meal_item_restore(item=item, editor=user)
     return _after_write(request, item.meal.day.date, anchor=f"meal-item-{item.pk}")
 
 
 @profile_required
 @require_POST
-def day_notes(request: HttpRequest, on: str) -> HttpResponse:
+def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
+    owner = scope_to_client(request, client_id)
     user = _user(request)
     the_date = _parse_date(on)
     form = DayNotesForm(request.POST)
     if the_date is None:
         raise Http404("Not a date.")
-    problem = day_date_error(profile=profile_for(user=user), on=the_date)
+    problem = day_date_error(profile=profile_for(user=owner), on=the_date)
     if problem:
         return _date_problem(request, problem)
     if form.is_valid():
@@ -472,7 +493,7 @@ def day_notes(request: HttpRequest, on: str) -> HttpResponse:
                     },
                     block="day_notes",
                 )
-            return HttpResponseRedirect(_day_url(the_date) + "#day-notes")
+            return HttpResponseRedirect(_day_url(request, the_date) + "#day-notes")
     day = _load_day(request, the_date)
     if request.htmx:  # type: ignore[attr-defined]
         return render_page(
@@ -492,7 +513,13 @@ def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The as-you-type results for one meal's add-food box (a listbox fragment)."""
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
+    scope_to_plan(request, meal.day.plan)
     query = request.GET.get("q", "").strip()[:100]
+    if not request.htmx:  # type: ignore[attr-defined]
+        # A fragment endpoint: without htmx, the day page shows the same results.
+        return HttpResponseRedirect(
+            _day_url(request, meal.day.date, meal=meal.pk, q=query) + f"#add-{meal.pk}"
+        )
     return render_page(
         request,
         DAY_TEMPLATE,
@@ -500,7 +527,7 @@ def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
             "meal": meal,
             "day": meal.day,
             "query": query,
-            "suggestions": foods_for_picker(user=user, query=query),
+            "suggestions": foods_for_picker(user=plan_owner(request), query=query),
             "search_meal": meal.pk,
         },
         block="food_results",
@@ -513,12 +540,14 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The amount form for the food just picked: grams or one of its household measures."""
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
-    food = Food.objects.visible_to(user).filter(pk=_int(request.GET.get("food"))).first()
+    scope_to_plan(request, meal.day.plan)
+    owner = plan_owner(request)
+    food = Food.objects.visible_to(owner).filter(pk=_int(request.GET.get("food"))).first()
     if food is None:
         raise Http404("No such food.")
     if not request.htmx:  # type: ignore[attr-defined]
         return HttpResponseRedirect(
-            _day_url(meal.day.date, meal=meal.pk, food=food.pk) + f"#add-{meal.pk}"
+            _day_url(request, meal.day.date, meal=meal.pk, food=food.pk) + f"#add-{meal.pk}"
         )
     return render_page(
         request,
@@ -527,7 +556,7 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
             "meal": meal,
             "day": meal.day,
             "picked_food": food,
-            "picked_form": MealItemAddForm(user=user, food=food, prefix=f"add-{meal.pk}"),
+            "picked_form": MealItemAddForm(user=owner, food=food, prefix=f"add-{meal.pk}"),
             "search_meal": meal.pk,
             "forms": {},
             **FORM_CONSTANTS,
@@ -572,7 +601,7 @@ def _supplements_context(
     request: HttpRequest, day: Day, context: dict[str, Any], *, forms: dict[str, Any], oob: bool
 ) -> dict[str, Any]:
     """The day's supplement panel: doses, "my supplements", the log form and its notes."""
-    user = _user(request)
+    user = plan_owner(request)
     doses: list[SupplementDose] = day.live_doses  # type: ignore[attr-defined]
     meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
     form = forms.get("supplement") or SupplementLogForm(meals=meals, prefix="supplement")
@@ -640,7 +669,7 @@ def _after_supplement_write(
         if undo_dose is not None:
             request.GET["undo_dose"] = str(undo_dose)
         return _render_supplement_blocks(request, day_date)
-    url = _day_url(day_date, undo_dose=undo_dose)
+    url = _day_url(request, day_date, undo_dose=undo_dose)
     return HttpResponseRedirect(f"{url}#day-supplements")
 
 
@@ -657,13 +686,14 @@ def _writable_date(request: HttpRequest, on: str) -> tuple[date, str | None]:
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
-    return the_date, day_date_error(profile=profile_for(user=_user(request)), on=the_date)
+    return the_date, day_date_error(profile=profile_for(user=plan_owner(request)), on=the_date)
 
 
 @profile_required
 @require_POST
-def supplement_log(request: HttpRequest, on: str) -> HttpResponse:
+def supplement_log(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """Log a supplement as its label states it (saved to "my supplements" unless unticked)."""
+    scope_to_client(request, client_id)
     user = _user(request)
     the_date, problem = _writable_date(request, on)
     if problem:
@@ -697,10 +727,13 @@ def supplement_log(request: HttpRequest, on: str) -> HttpResponse:
 
 @profile_required
 @require_POST
-def supplement_dose_add(request: HttpRequest, on: str, pk: int) -> HttpResponse:
+def supplement_dose_add(
+    request: HttpRequest, on: str, pk: int, client_id: int | None = None
+) -> HttpResponse:
     """One click: a saved product onto the day, with a meal or on its own."""
+    owner = scope_to_client(request, client_id)
     user = _user(request)
-    product = supplement_product_get_for(user=user, pk=pk)
+    product = supplement_product_get_for(user=owner, pk=pk)
     the_date, problem = _writable_date(request, on)
     if problem:
         return _date_problem(request, problem)
@@ -729,6 +762,7 @@ def supplement_dose_add(request: HttpRequest, on: str, pk: int) -> HttpResponse:
 def supplement_dose_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     dose = supplement_dose_get_for(user=user, pk=pk)
+    scope_to_plan(request, dose.day.plan)
     services.supplement_dose_delete(dose=dose, editor=user)
     return _after_supplement_write(request, dose.day.date, undo_dose=dose.pk)
 
@@ -738,6 +772,7 @@ def supplement_dose_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def supplement_dose_restore(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     dose = supplement_dose_get_for(user=user, pk=pk, include_deleted=True)
+    scope_to_plan(request, dose.day.plan)
     services.supplement_dose_restore(dose=dose, editor=user)
     return _after_supplement_write(request, dose.day.date)
 
@@ -800,10 +835,11 @@ def _offered_copy_days(source: date) -> list[date]:
 
 @profile_required
 @require_http_methods(["GET", "POST"])
-def day_copy(request: HttpRequest, on: str) -> HttpResponse:
+def day_copy(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
+    owner = scope_to_client(request, client_id)
     user = _user(request)
     the_date = _date_or_404(on)
-    if day_date_error(profile=profile_for(user=user), on=the_date):
+    if day_date_error(profile=profile_for(user=owner), on=the_date):
         raise Http404("That day is outside your plan.")
     day = _load_day(request, the_date)
     offered = _offered_copy_days(the_date)
@@ -827,7 +863,7 @@ def day_copy(request: HttpRequest, on: str) -> HttpResponse:
             # The source's week when a copy landed in it, so the week shows both days.
             weeks = [monday_of(copy.date) for copy in copies]
             week = monday_of(the_date) if monday_of(the_date) in weeks else weeks[0]
-            return HttpResponseRedirect(reverse("plans:week", args=[week.isoformat()]))
+            return HttpResponseRedirect(plan_reverse(request, "week", week.isoformat()))
     item_count = sum(len(meal.live_items) for meal in day.ordered_meals)  # type: ignore[attr-defined]
     return render_page(
         request,
@@ -850,7 +886,8 @@ def day_copy(request: HttpRequest, on: str) -> HttpResponse:
 def _meal_tools_page(
     request: HttpRequest, meal: Meal, *, forms: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
+    # A meal's templates are its plan owner's, also when their dietitian opens the tools.
+    user = plan_owner(request)
     forms = forms or {}
     items = list(
         meal.items.filter(deleted_at__isnull=True)
@@ -881,12 +918,14 @@ def _meal_tools_page(
 @require_GET
 def meal_tools(request: HttpRequest, pk: int) -> HttpResponse:
     """Copy a meal to another day, save it as a template, or insert a template into it."""
-    return _meal_tools_page(request, meal_get_for(user=_user(request), pk=pk))
+    meal = meal_get_for(user=_user(request), pk=pk)
+    scope_to_plan(request, meal.day.plan)
+    return _meal_tools_page(request, meal)
 
 
 def _meal_done(request: HttpRequest, meal: Meal, message: str) -> HttpResponse:
     flash.success(request, message)
-    url = f"{_day_url(meal.day.date)}#meal-{meal.pk}"
+    url = f"{_day_url(request, meal.day.date)}#meal-{meal.pk}"
     if request.htmx:  # type: ignore[attr-defined]
         return HttpResponseClientRedirect(url)
     return HttpResponseRedirect(url)
@@ -897,6 +936,7 @@ def _meal_done(request: HttpRequest, meal: Meal, message: str) -> HttpResponse:
 def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
+    scope_to_plan(request, meal.day.plan)
     form = MealCopyForm(request.POST)
     if form.is_valid():
         try:
@@ -921,11 +961,12 @@ def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
+    scope_to_plan(request, meal.day.plan)
     form = MealTemplateSaveForm(request.POST)
     if form.is_valid():
         try:
             template = services.meal_template_create(
-                meal=meal, name=form.cleaned_data["name"], owner=user
+                meal=meal, name=form.cleaned_data["name"], owner=plan_owner(request)
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -941,7 +982,8 @@ def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_template_insert(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
-    form = MealTemplateInsertForm(request.POST, user=user)
+    scope_to_plan(request, meal.day.plan)
+    form = MealTemplateInsertForm(request.POST, user=plan_owner(request))
     if form.is_valid():
         template = form.cleaned_data["template"]
         try:

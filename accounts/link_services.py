@@ -1,0 +1,249 @@
+"""Writes for dietitian links: invitations, accepting or declining them, revoking, the
+access log, and requests for a dietitian account.
+
+Every check that decides whether a link is made lives here, not in the views, so the
+same rules hold for the page, the code form and the tests.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import (
+    INVITATION_VALID_DAYS,
+    AccessAction,
+    AccessLog,
+    DietitianLink,
+    DietitianRequest,
+    Invitation,
+    InvitationDirection,
+    User,
+)
+
+# No 0/O, 1/I/L: the code is read aloud or copied from a screen.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+# What a dietitian may do once linked; the acceptance page lists exactly these, worded for
+# the person (LINK_ABILITIES) or for the dietitian (LINK_ABILITIES_FOR_DIETITIAN).
+LINK_ABILITIES = (
+    "see your plan (every day, meal and supplement) and your profile",
+    "edit your plan: add, change and remove food and supplements on your days",
+    "set a custom magnesium target for you, with a reason you will see",
+    "leave notes on your days (shared notes you see; private notes only they see)",
+)
+LINK_ABILITIES_FOR_DIETITIAN = (
+    "see their plan (every day, meal and supplement) and their profile",
+    "edit their plan: add, change and remove food and supplements on their days",
+    "set a custom magnesium target for them, with a reason they will see",
+    "leave notes on their days (shared notes they see; private notes only you see)",
+)
+MAX_PENDING_INVITATIONS = 50
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_code(code: str) -> str:
+    """What people type ("abcd-2345 ") to the stored form ("ABCD2345")."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@transaction.atomic
+def invitation_create(
+    *, sender: User, addressee_email: str, direction: str
+) -> tuple[Invitation, str]:
+    """A new invitation and its URL token (returned once; only its hash is stored)."""
+    email = User.objects.normalize_email(addressee_email.strip()).lower()
+    if direction == InvitationDirection.DIETITIAN_INVITES_CLIENT and not sender.is_dietitian:
+        raise ValidationError("Only a dietitian can invite a client.")
+    if direction not in InvitationDirection.values:
+        raise ValidationError("Unknown kind of invitation.")
+    if email == sender.email.lower():
+        raise ValidationError({"addressee_email": "That is your own email address."})
+    pending = Invitation.objects.filter(
+        sender=sender, used_at__isnull=True, expires_at__gt=timezone.now()
+    ).count()
+    if pending >= MAX_PENDING_INVITATIONS:
+        raise ValidationError(
+            f"You have {pending} unanswered invitations; wait for some to be answered or expire."
+        )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        token_hash=token_hash(token),
+        code=_new_code(),
+        sender=sender,
+        addressee_email=email,
+        direction=direction,
+        expires_at=timezone.now() + timedelta(days=INVITATION_VALID_DAYS),
+    )
+    invitation.full_clean()
+    for _attempt in range(5):
+        # A code collision is one in ~10^11 per pending code; retry rather than fail.
+        try:
+            with transaction.atomic():
+                invitation.save()
+            break
+        except IntegrityError:
+            invitation.pk = None
+            invitation.code = _new_code()
+    else:
+        raise ValidationError("Could not make an invitation code; try again.")
+    return invitation, token
+
+
+def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
+    """The email to the addressee with the one-time link (and the code, as a fallback)."""
+    sender = invitation.sender
+    if invitation.direction == InvitationDirection.DIETITIAN_INVITES_CLIENT:
+        subject = f"{sender.name}, dietitian, invites you to share your magnesium plan"
+        ask = f"{sender.name} ({sender.email}) would like to look after your meal plan."
+    else:
+        subject = f"{sender.name} invites you to be their dietitian on mgplanner"
+        ask = f"{sender.name} ({sender.email}) would like you to look after their meal plan."
+    body = (
+        f"{ask}\n\nOpen this link to see exactly what that allows, then accept or decline:\n"
+        f"{accept_url}\n\nOr enter the code {invitation.code} under Your dietitian.\n"
+        f"The invitation works once and expires on {invitation.expires_at:%d %b %Y}.\n"
+    )
+    send_mail(subject, body, None, [invitation.addressee_email])
+
+
+def invitation_problem(invitation: Invitation, user: User) -> str | None:
+    """Why `user` cannot answer this invitation, or None."""
+    if invitation.used_at is not None:
+        return "This invitation has already been answered; it works once. Ask for a new one."
+    if invitation.expires_at <= timezone.now():
+        return "This invitation has expired (they last 7 days). Ask for a new one."
+    if user.email.lower() != invitation.addressee_email.lower():
+        return (
+            f"This invitation was sent to another email address. Log in with the address "
+            f"it was sent to; you are logged in as {user.email}."
+        )
+    if invitation.sender_id == user.pk:
+        return "You sent this invitation; the person you invited answers it."
+    if (
+        invitation.direction == InvitationDirection.CLIENT_INVITES_DIETITIAN
+        and not user.is_dietitian
+    ):
+        return (
+            "This invitation is for a dietitian, and your account is not a dietitian account "
+            "yet. Request one under Your dietitian; an admin approves it."
+        )
+    return None
+
+
+def _parties(invitation: Invitation, user: User) -> tuple[User, User]:
+    """(dietitian, client) of the link this invitation would make."""
+    if invitation.direction == InvitationDirection.DIETITIAN_INVITES_CLIENT:
+        return invitation.sender, user
+    return user, invitation.sender
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> DietitianLink:
+    invitation = (
+        Invitation.objects.select_for_update().select_related("sender").get(pk=invitation.pk)
+    )
+    problem = invitation_problem(invitation, user)
+    if problem:
+        raise ValidationError(problem)
+    dietitian, client = _parties(invitation, user)
+    if not dietitian.is_dietitian:
+        raise ValidationError("The sender is no longer a dietitian; nothing was linked.")
+    now = timezone.now()
+    link = (
+        DietitianLink.objects.select_for_update()
+        .filter(dietitian=dietitian, client=client, revoked_at__isnull=True)
+        .first()
+    )
+    if link is None:
+        link = DietitianLink(dietitian=dietitian, client=client, accepted_at=now)
+        link.full_clean()
+        link.save()
+    elif link.accepted_at is None:
+        link.accepted_at = now
+        link.save(update_fields=["accepted_at"])
+    invitation.used_at = now
+    invitation.accepted_link = link
+    invitation.save(update_fields=["used_at", "accepted_link"])
+    return link
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, user: User) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    problem = invitation_problem(invitation, user)
+    if problem:
+        raise ValidationError(problem)
+    invitation.used_at = timezone.now()
+    invitation.declined = True
+    invitation.save(update_fields=["used_at", "declined"])
+    return invitation
+
+
+@transaction.atomic
+def link_revoke(*, link: DietitianLink, by: User) -> DietitianLink:
+    """End the link now; either party may. The dietitian's next request is a 404."""
+    link = DietitianLink.objects.select_for_update().get(pk=link.pk)
+    if by.pk not in (link.client_id, link.dietitian_id):
+        raise ValidationError("Only the client or the dietitian can end this link.")
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+@transaction.atomic
+def access_record(
+    *, dietitian: User, client: User, action: str, path: str, detail: str = ""
+) -> AccessLog | None:
+    """Log a dietitian's view or edit of a client's data; nothing for a person's own data."""
+    if dietitian.pk == client.pk:
+        return None
+    if action not in AccessAction.values:
+        raise ValueError(f"Unknown access action {action!r}.")
+    entry = AccessLog(
+        dietitian=dietitian, client=client, action=action, path=path[:500], detail=detail[:255]
+    )
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def dietitian_request_create(*, user: User, message: str) -> DietitianRequest:
+    message = message.strip()
+    if user.is_dietitian:
+        raise ValidationError("Your account is already a dietitian account.")
+    if DietitianRequest.objects.filter(user=user, decided_at__isnull=True).exists():
+        raise ValidationError("Your request is waiting for an admin.")
+    if not message:
+        raise ValidationError({"message": "Say who you are: qualification and registration."})
+    request = DietitianRequest(user=user, message=message)
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def dietitian_request_decide(*, request: DietitianRequest, approved: bool) -> DietitianRequest:
+    """An admin's answer; approving makes the account a dietitian account."""
+    request = DietitianRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    if request.decided_at is not None:
+        return request
+    request.decided_at = timezone.now()
+    request.approved = approved
+    request.save(update_fields=["decided_at", "approved"])
+    if approved and not request.user.is_dietitian:
+        request.user.is_dietitian = True
+        request.user.save(update_fields=["is_dietitian"])
+    return request

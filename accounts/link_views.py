@@ -1,0 +1,224 @@
+"""The person's side of dietitian links: "Your dietitian" settings, invitations, revoking.
+
+Who may answer an invitation is decided in accounts.link_services; these views only
+show the outcome. A refused invitation links nothing and says why.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import link_services
+from accounts.link_forms import DietitianRequestForm, InvitationCodeForm, InviteForm
+from accounts.models import DietitianLink, Invitation, InvitationDirection, User
+from accounts.selectors import (
+    access_log_of,
+    clients_of,
+    dietitian_links_of,
+    dietitian_request_pending,
+    invitation_by_code,
+    invitation_by_token,
+    invitations_received,
+    invitations_sent,
+)
+from mgplanner.rendering import render_page
+
+SETTINGS_TEMPLATE = "accounts/dietitians.html"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _errors_of(error: ValidationError) -> dict[str, list[str]]:
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+def _apply(form: InviteForm | DietitianRequestForm, error: ValidationError) -> None:
+    for field, field_messages in _errors_of(error).items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _settings_page(
+    request: HttpRequest,
+    *,
+    invite_form: InviteForm | None = None,
+    code_form: InvitationCodeForm | None = None,
+    request_form: DietitianRequestForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    return render_page(
+        request,
+        SETTINGS_TEMPLATE,
+        {
+            "links": list(dietitian_links_of(client=user)),
+            "received": list(invitations_received(user=user)),
+            "sent": list(
+                invitations_sent(user=user).filter(
+                    direction=InvitationDirection.CLIENT_INVITES_DIETITIAN
+                )
+            ),
+            "access_log": access_log_of(client=user),
+            "invite_form": invite_form or InviteForm(),
+            "code_form": code_form or InvitationCodeForm(),
+            "request_form": request_form or DietitianRequestForm(),
+            "pending_request": dietitian_request_pending(user=user),
+            "client_count": clients_of(user).count(),
+            "abilities": link_services.LINK_ABILITIES,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def dietitians(request: HttpRequest) -> HttpResponse:
+    """Your dietitian: who is linked, invitations, revoke, and who looked at your plan."""
+    return _settings_page(request)
+
+
+@login_required
+@require_POST
+def dietitian_invite(request: HttpRequest) -> HttpResponse:
+    """A person invites a dietitian by email."""
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation, token = link_services.invitation_create(
+                sender=_user(request),
+                addressee_email=form.cleaned_data["email"],
+                direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            link_services.invitation_send(
+                invitation=invitation,
+                accept_url=request.build_absolute_uri(reverse("accounts:invitation", args=[token])),
+            )
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.addressee_email}. They can also enter the "
+                f"code {invitation.code}. It works once, for 7 days.",
+            )
+            return HttpResponseRedirect(reverse("accounts:dietitians"))
+    return _settings_page(request, invite_form=form, status=422)
+
+
+@login_required
+@require_POST
+def dietitian_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a link at once, from either side; someone else's link is a 404."""
+    user = _user(request)
+    link = (
+        DietitianLink.objects.active()
+        .filter(Q(client=user) | Q(dietitian=user), pk=pk)
+        .select_related("dietitian", "client")
+        .first()
+    )
+    if link is None:
+        raise Http404("No such link.")
+    link_services.link_revoke(link=link, by=user)
+    if link.client_id == user.pk:
+        messages.success(request, f"{link.dietitian.name} no longer has access to your plan.")
+        return HttpResponseRedirect(reverse("accounts:dietitians"))
+    messages.success(request, f"You no longer have access to {link.client.name}'s plan.")
+    return HttpResponseRedirect(reverse("clients:list"))
+
+
+@login_required
+@require_POST
+def dietitian_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a dietitian account; an admin approves it in the admin."""
+    form = DietitianRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            link_services.dietitian_request_create(
+                user=_user(request), message=form.cleaned_data["message"]
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, "Request sent. An admin will look at it.")
+            return HttpResponseRedirect(reverse("accounts:dietitians"))
+    return _settings_page(request, request_form=form, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_code(request: HttpRequest) -> HttpResponse:
+    """Type the code of an invitation instead of following its link."""
+    form = InvitationCodeForm(request.POST or None)
+    if form.is_bound and form.is_valid():
+        invitation = invitation_by_code(form.cleaned_data["code"])
+        if invitation is not None:
+            return HttpResponseRedirect(
+                reverse("accounts:invitation_by_code", args=[invitation.code])
+            )
+        form.add_error("code", "No invitation has that code. Check the letters and digits.")
+    if form.is_bound:
+        return _settings_page(request, code_form=form, status=422)
+    return HttpResponseRedirect(reverse("accounts:dietitians") + "#invitation-code")
+
+
+def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
+    if invitation is None:
+        raise Http404("No such invitation.")
+    user = _user(request)
+    problem = link_services.invitation_problem(invitation, user)
+    if request.method == "POST" and problem is None:
+        try:
+            if request.POST.get("answer") == "accept":
+                link = link_services.invitation_accept(invitation=invitation, user=user)
+                if link.dietitian_id == user.pk:
+                    messages.success(request, f"{link.client.name} is now your client.")
+                    return HttpResponseRedirect(reverse("clients:list"))
+                messages.success(
+                    request, f"{link.dietitian.name} can now see and help with your plan."
+                )
+            else:
+                link_services.invitation_decline(invitation=invitation, user=user)
+                messages.success(request, "Invitation declined; nothing was shared.")
+            return HttpResponseRedirect(reverse("accounts:dietitians"))
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    for_client = invitation.direction == InvitationDirection.DIETITIAN_INVITES_CLIENT
+    status = 200
+    if problem:
+        # Gone for a used or expired invitation; forbidden for the wrong person.
+        spent = invitation.used_at is not None or invitation.expires_at <= timezone.now()
+        status = 410 if spent else 403
+    return render_page(
+        request,
+        "accounts/invitation.html",
+        {
+            "invitation": invitation,
+            "problem": problem,
+            "for_client": for_client,
+            "abilities": (
+                link_services.LINK_ABILITIES
+                if for_client
+                else link_services.LINK_ABILITIES_FOR_DIETITIAN
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    return _invitation_page(request, invitation_by_token(token))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_by_code_page(request: HttpRequest, code: str) -> HttpResponse:
+    return _invitation_page(request, invitation_by_code(code))

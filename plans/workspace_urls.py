@@ -1,0 +1,32 @@
+"""The dietitian's workspace under /clients/: the client list, and each client's planner.
+
+A client's week and day are the planner's own views with `client_id`: the same pages,
+writes and fragments, scoped to the client's plan (404 unless actively linked).
+"""
+
+from django.urls import path
+
+from plans import views, workspace_views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("", workspace_views.client_list, name="list"),
+    path("invite/", workspace_views.client_invite, name="invite"),
+    path("<int:client_id>/", workspace_views.client_home, name="home"),
+    path("<int:client_id>/week/<str:on>/", views.week, name="week"),
+    path("<int:client_id>/day/<str:on>/", views.day_page, name="day"),
+    path("<int:client_id>/day/<str:on>/meals/", views.meal_add, name="meal_add"),
+    path("<int:client_id>/day/<str:on>/notes/", views.day_notes, name="day_notes"),
+    path(
+        "<int:client_id>/day/<str:on>/supplements/",
+        views.supplement_log,
+        name="supplement_log",
+    ),
+    path(
+        "<int:client_id>/day/<str:on>/supplements/<int:pk>/",
+        views.supplement_dose_add,
+        name="supplement_dose_add",
+    ),
+    path("<int:client_id>/day/<str:on>/copy/", views.day_copy, name="day_copy"),
+]
