@@ -189,6 +189,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The admin's CSV import keeps the file between "preview" and "confirm": in the shared
+# cache when there is one, so the confirm may reach another app server.
+if REDIS_URL:
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 # Sessions live in the database unless DJANGO_SESSION_ENGINE says otherwise:
 # "cached_db" (read through the cache, written to both) or "cache" (Redis only).
 SESSION_ENGINE = "django.contrib.sessions.backends." + os.environ.get("DJANGO_SESSION_ENGINE", "db")

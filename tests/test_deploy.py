@@ -131,6 +131,7 @@ import redis
 
 cache.set("deploy-test", {"grams": 28.35}, 30)
 print(settings.CACHES["default"]["BACKEND"])
+print(settings.IMPORT_EXPORT_TMP_STORAGE_CLASS)
 print(cache.get("deploy-test"))
 session = SessionStore()
 session["day"] = "2026-01-05"
@@ -156,6 +157,7 @@ def test_redis_url_switches_the_cache_and_sessions_can_live_there():
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines() == [
         "django.core.cache.backends.redis.RedisCache",
+        "import_export.tmp_storages.CacheStorage",
         "{'grams': 28.35}",
         "{'day': '2026-01-05'}",
         "True",
@@ -165,6 +167,7 @@ def test_redis_url_switches_the_cache_and_sessions_can_live_there():
 def test_without_redis_url_the_cache_is_per_process_and_sessions_in_the_database():
     assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert not hasattr(settings, "IMPORT_EXPORT_TMP_STORAGE_CLASS")
 
 
 # ---- gunicorn with whitenoise, as `make serve` runs it ----
