@@ -818,6 +818,10 @@ def _suggest_preparations(ctx: _Context, pool: CandidatePool, meals: Sequence[st
 
 
 def _suggest_splits(ctx: _Context, meals: Sequence[str] | None) -> None:
+    if "ckd_supplement" in ctx.base_codes:
+        # Under CKD stage 3+ the advice is the renal team's agreement to any supplement, not a
+        # way to absorb more of it.
+        return
     for occasion in ctx.base.occasions:
         if occasion.supplement_elemental_mg <= scoring.SPLIT_DOSE_THRESHOLD_MG:
             continue

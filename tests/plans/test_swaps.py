@@ -430,9 +430,13 @@ def test_ckd_stage_3_keeps_its_warning_and_gets_no_new_one():
         supplements=(Supplement("oxide", 300.0, name="Oxide", with_meal="Lunch"),),
     )
     pool = small_pool(PAIRS)
-    for suggestion in swaps.suggest(day, pool, limit=50):
+    suggestions = swaps.suggest(day, pool, limit=50)
+    assert suggestions
+    for suggestion in suggestions:
         changed = scoring.score_day(swaps.apply_suggestion(day, suggestion, pool))
         assert set(changed.warning_codes) <= {"ckd_supplement", "split_dose"}
+    # No advice on absorbing more of a supplement the renal team has to agree to first.
+    assert "split" not in {s.kind for s in suggestions}
 
 
 def test_with_a_kcal_goal_nothing_takes_the_day_over_it():
