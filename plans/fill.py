@@ -19,6 +19,7 @@ reaching the most is proposed and the shortfall is reported.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -127,36 +128,76 @@ def with_additions(day: scoring.Day, additions: Sequence[FillAddition]) -> scori
     return replace(day, meals=meals)
 
 
+# Breakpoints (mg of magnesium added to one meal, as the engine would count it before the dose
+# factor) of the piecewise-linear dose curve each meal gets in the program.
+_CURVE_MG = (0, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400, 500, 700, 1000, 1500, 2500)
+
+
+def _dosed_mg(magnesium_mg: float, target_mg: float) -> float:
+    """A meal's magnesium after the dose factor alone (the engine's saturating curve)."""
+    if magnesium_mg <= 0.0:
+        return 0.0
+    return magnesium_mg * scoring.dose_factor(magnesium_mg, target_mg)
+
+
+@dataclass(frozen=True, slots=True)
+class _Program:
+    """min cost . x  s.t. gain . y >= required, per-food and per-meal rows, integer portions.
+
+    Columns: one integer per (option, meal) pair, then one continuous per (meal, segment)
+    of that meal's dose curve; a meal's segments add up to the magnesium its pairs add.
+    """
+
+    pair_kcal: np.ndarray
+    pair_gain: np.ndarray  # the engine's gain of one portion alone (for the tightening)
+    segment_slope: np.ndarray
+    segment_width: np.ndarray
+    per_food: np.ndarray  # rows: foods; columns: pairs
+    per_meal: np.ndarray  # rows: meals; columns: pairs then segments (pairs +, segments -)
+
+
 def _solve(
-    gains: np.ndarray,
-    kcal: np.ndarray,
-    per_food: np.ndarray,
+    program: _Program,
     *,
     required_mg: float | None,
     kcal_budget: float | None,
     max_portions: int,
 ) -> np.ndarray | None:
-    """Counts: least energy reaching `required_mg` (None: the most gain); None if infeasible."""
-    count = gains.size
-    constraints = [LinearConstraint(per_food, lb=0, ub=max_portions)]
+    """Portion counts: least energy reaching `required_mg` (None: the most gain), or None."""
+    pairs = program.pair_kcal.size
+    segments = program.segment_slope.size
+    gain_row = np.concatenate([np.zeros(pairs), program.segment_slope])
+    constraints = [
+        LinearConstraint(
+            np.hstack([program.per_food, np.zeros((program.per_food.shape[0], segments))]),
+            lb=0,
+            ub=max_portions,
+        ),
+        LinearConstraint(program.per_meal, lb=0, ub=0),
+    ]
     if kcal_budget is not None:
-        constraints.append(LinearConstraint(kcal.reshape(1, -1), lb=-np.inf, ub=kcal_budget))
+        kcal_row = np.concatenate([program.pair_kcal, np.zeros(segments)])
+        constraints.append(LinearConstraint(kcal_row.reshape(1, -1), lb=-np.inf, ub=kcal_budget))
+    portion_cost = np.concatenate([program.pair_kcal + PORTION_COST_KCAL, np.zeros(segments)])
     if required_mg is not None:
-        constraints.append(LinearConstraint(gains.reshape(1, -1), lb=required_mg, ub=np.inf))
-        cost = kcal + PORTION_COST_KCAL
+        constraints.append(LinearConstraint(gain_row.reshape(1, -1), lb=required_mg, ub=np.inf))
+        cost = portion_cost
     else:
         # The most estimated gain; energy only breaks ties (scaled well below one mg).
-        cost = -gains + 1e-6 * (kcal + PORTION_COST_KCAL)
+        cost = -gain_row + 1e-6 * portion_cost
     result = milp(
         c=cost,
         constraints=constraints,
-        integrality=np.ones(count),
-        bounds=Bounds(0, max_portions),
+        integrality=np.concatenate([np.ones(pairs), np.zeros(segments)]),
+        bounds=Bounds(
+            np.zeros(pairs + segments),
+            np.concatenate([np.full(pairs, max_portions), program.segment_width]),
+        ),
         options={"time_limit": _TIME_LIMIT_S},
     )
     if result.x is None:
         return None
-    return np.rint(result.x).astype(int)
+    return np.rint(result.x[:pairs]).astype(int)
 
 
 def fill_day(
@@ -201,29 +242,62 @@ def fill_day(
     kcal_budget = None if kcal_goal is None else max(0.0, kcal_goal - base.kcal)
 
     # One variable per (option, meal) whose single portion the engine says helps.
+    occasion_mg = {occasion.name: occasion.magnesium_mg for occasion in base.occasions}
     pairs: list[tuple[int, str]] = []
     gains: list[float] = []
+    weights: list[float] = []  # mg the pair adds to its meal's dose curve per portion
     for index, option in enumerate(options):
-        if option.portion_grams <= 0 or option.magnesium_mg_per_portion <= 0:
+        magnesium_mg = option.magnesium_mg_per_portion
+        if option.portion_grams <= 0 or magnesium_mg <= 0:
             continue
         if kcal_budget is not None and option.kcal_per_portion > kcal_budget:
             continue
         for meal in day.meals:
             trial = with_additions(day, [FillAddition(meal.name, option, 1)])
             gain = scoring.score_day(trial).effective_mg - base.effective_mg
-            if gain > 0:
-                pairs.append((index, meal.name))
-                gains.append(gain)
+            if gain <= 0:
+                continue
+            # Scaled so that one portion on the meal's curve is exactly the engine's gain:
+            # the scale carries the meal's phytate, oxalate and calcium and the food's own.
+            start_mg = occasion_mg.get(meal.name, 0.0)
+            dosed = _dosed_mg(start_mg + magnesium_mg, target_mg) - _dosed_mg(start_mg, target_mg)
+            if dosed <= 0:
+                continue
+            pairs.append((index, meal.name))
+            gains.append(gain)
+            weights.append(magnesium_mg * gain / dosed)
     if not pairs:
         return proposal((), base, 0, "kcal_goal" if kcal_budget is not None else "portions")
 
-    gain_vector = np.array(gains)
-    kcal_vector = np.array([options[index].kcal_per_portion for index, _ in pairs])
+    meal_names = sorted({meal for _, meal in pairs})
+    slopes: list[float] = []
+    widths: list[float] = []
+    segment_meal: list[int] = []
+    for row, name in enumerate(meal_names):
+        start_mg = occasion_mg.get(name, 0.0)
+        for low, high in pairwise(_CURVE_MG):
+            rise = _dosed_mg(start_mg + high, target_mg) - _dosed_mg(start_mg + low, target_mg)
+            slopes.append(rise / (high - low))
+            widths.append(float(high - low))
+            segment_meal.append(row)
     foods = sorted({index for index, _ in pairs})
-    row_of = {index: row for row, index in enumerate(foods)}
+    food_row = {index: row for row, index in enumerate(foods)}
+    meal_row = {name: row for row, name in enumerate(meal_names)}
     per_food = np.zeros((len(foods), len(pairs)))
-    for column, (index, _) in enumerate(pairs):
-        per_food[row_of[index], column] = 1.0
+    per_meal = np.zeros((len(meal_names), len(pairs) + len(slopes)))
+    for column, (index, meal) in enumerate(pairs):
+        per_food[food_row[index], column] = 1.0
+        per_meal[meal_row[meal], column] = weights[column]
+    for offset, row in enumerate(segment_meal):
+        per_meal[row, len(pairs) + offset] = -1.0
+    program = _Program(
+        pair_kcal=np.array([options[index].kcal_per_portion for index, _ in pairs]),
+        pair_gain=np.array(gains),
+        segment_slope=np.array(slopes),
+        segment_width=np.array(widths),
+        per_food=per_food,
+        per_meal=per_meal,
+    )
 
     def additions_of(counts: np.ndarray) -> tuple[FillAddition, ...]:
         return tuple(
@@ -237,9 +311,7 @@ def fill_day(
     iterations = 0
     while iterations < max_iterations:
         counts = _solve(
-            gain_vector,
-            kcal_vector,
-            per_food,
+            program,
             required_mg=required_mg,
             kcal_budget=kcal_budget,
             max_portions=max_portions_per_food,
@@ -255,17 +327,20 @@ def fill_day(
             best = (additions, score)
         # The estimate over-promised (saturation, shared phytate): ask for more, in
         # proportion to how much of the estimated gain the engine found.
-        estimated_mg = float(gain_vector @ counts)
+        added = per_meal[:, : len(pairs)] @ counts
+        estimated_mg = sum(
+            _dosed_mg(occasion_mg.get(name, 0.0) + added[row], target_mg)
+            - _dosed_mg(occasion_mg.get(name, 0.0), target_mg)
+            for row, name in enumerate(meal_names)
+        )
         actual_mg = score.effective_mg - base.effective_mg
         shortfall_mg = target_mg - score.effective_mg
         ratio = estimated_mg / actual_mg if actual_mg > 0 else 2.0
-        required_mg = estimated_mg + shortfall_mg * max(ratio, 1.0)
+        required_mg = max(required_mg, estimated_mg) + shortfall_mg * max(ratio, 1.0)
 
     # Out of reach within the limits: the most the program can add, re-scored.
     counts = _solve(
-        gain_vector,
-        kcal_vector,
-        per_food,
+        program,
         required_mg=None,
         kcal_budget=kcal_budget,
         max_portions=max_portions_per_food,

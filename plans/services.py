@@ -849,3 +849,183 @@ def day_template_delete(*, template: DayTemplate | WeekTemplate, owner: User) ->
     if template.owner_id != owner.pk:
         raise ValidationError("That template is not yours.")
     template.delete()
+
+
+# ---------------------------------------------------------------- suggestions and fill my day
+
+# What undoing an applied suggestion does, step by step (JSON-able, carried in a signed token):
+# ["remove_item", pk] deletes an item the suggestion added (it never existed before);
+# ["restore_item", pk] brings back the item a replacement soft-deleted;
+# ["preparation", pk, previous] puts an item's preparation back;
+# ["dose_quantity", pk, "1.00"] puts a halved dose back; ["remove_dose", pk] deletes its other half.
+UndoStep = list[str | int]
+
+
+def _portion_for(food: Food, grams: float) -> Portion | None:
+    """The food's household measure of this weight, so the item reads "1 oz", not "28.35 g"."""
+    for portion in food.portions.all():
+        if abs(portion.grams - grams) < 0.05:
+            return portion
+    return None
+
+
+def _added_item(*, meal: Meal, food: Food, grams: float, position: int | None) -> MealItem:
+    portion = _portion_for(food, grams)
+    amount_grams, portion, quantity = _amount(
+        food=food,
+        grams=None if portion else grams,
+        portion=portion,
+        portion_quantity=Decimal(1) if portion else None,
+    )
+    if position is None:
+        last = meal.items.aggregate(last=Max("position"))["last"]
+        position = 0 if last is None else last + 1
+    item = MealItem(
+        meal=meal,
+        food=food,
+        grams=amount_grams,
+        portion=portion,
+        portion_quantity=quantity,
+        position=position,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+def _halve(quantity: Decimal) -> Decimal:
+    half = (quantity / 2).quantize(Decimal("0.01"))
+    if half * 2 != quantity or half < Decimal("0.25"):
+        raise ValidationError(
+            {"dose": f"{quantity.normalize():f} tablets cannot be split into two equal doses."}
+        )
+    return half
+
+
+@transaction.atomic
+def suggestion_apply(
+    *,
+    day: Day,
+    kind: str,
+    editor: User,
+    meal: Meal | None = None,
+    food: Food | None = None,
+    grams: float | None = None,
+    item: MealItem | None = None,
+    preparation: str | None = None,
+    doses: Sequence[SupplementDose] = (),
+) -> list[UndoStep]:
+    """Apply one suggestion to the day; returns the steps that undo it exactly.
+
+    add: `food` at `grams` into `meal`; replace: `item` soft-deleted and `food` at `grams`
+    in its place; prepare: `item`'s preparation; split: each of `doses` halved, the other
+    half taken on its own (another occasion).
+    """
+    day = Day.objects.select_for_update().get(pk=day.pk)
+    undo: list[UndoStep] = []
+    if kind == "add":
+        if meal is None or food is None or grams is None or meal.day_id != day.pk:
+            raise ValidationError("That suggestion no longer fits this day.")
+        added = _added_item(meal=meal, food=food, grams=grams, position=None)
+        undo.append(["remove_item", added.pk])
+    elif kind == "replace":
+        if item is None or food is None or item.deleted_at is not None:
+            raise ValidationError("The item to replace is no longer on this day.")
+        if item.meal.day_id != day.pk:
+            raise ValidationError("The item to replace is on another day.")
+        item.deleted_at = timezone.now()
+        item.save(update_fields=["deleted_at"])
+        added = _added_item(
+            meal=item.meal, food=food, grams=grams or item.grams, position=item.position
+        )
+        # Restore first, remove after: the undo runs the steps in reverse.
+        undo += [["restore_item", item.pk], ["remove_item", added.pk]]
+    elif kind == "prepare":
+        if item is None or item.deleted_at is not None or item.meal.day_id != day.pk:
+            raise ValidationError("The item to prepare is no longer on this day.")
+        previous = item.preparation
+        item.preparation = _preparation(item.food, preparation or Preparation.NONE)
+        if item.preparation == previous:
+            raise ValidationError("That item is already prepared that way.")
+        item.full_clean()
+        item.save(update_fields=["preparation"])
+        undo.append(["preparation", item.pk, previous])
+    elif kind == "split":
+        if not doses or any(d.day_id != day.pk or d.deleted_at is not None for d in doses):
+            raise ValidationError("That supplement dose is no longer on this day.")
+        last = day.supplement_doses.aggregate(last=Max("position"))["last"] or 0
+        for offset, dose in enumerate(doses, start=1):
+            original = dose.quantity
+            dose.quantity = _halve(original)
+            dose.full_clean()
+            dose.save(update_fields=["quantity"])
+            other = SupplementDose(
+                day=day,
+                product=dose.product,
+                quantity=dose.quantity,
+                meal=None,
+                taken_at=None,
+                position=last + offset,
+            )
+            other.full_clean()
+            other.save()
+            undo += [["dose_quantity", dose.pk, f"{original:f}"], ["remove_dose", other.pk]]
+    else:
+        raise ValidationError(f"Unknown suggestion kind {kind!r}.")
+    _touch(day, editor=editor)
+    return undo
+
+
+@transaction.atomic
+def suggestion_undo(*, day: Day, steps: Sequence[UndoStep], editor: User) -> None:
+    """Run the undo steps of `suggestion_apply` (in reverse), only on rows of this day."""
+    day = Day.objects.select_for_update().get(pk=day.pk)
+    items = MealItem.objects.filter(meal__day=day)
+    doses = SupplementDose.objects.filter(day=day)
+    for step in reversed(steps):
+        action, pk = step[0], step[1]
+        if action == "remove_item":
+            items.filter(pk=pk).delete()
+        elif action == "restore_item":
+            items.filter(pk=pk).update(deleted_at=None)
+        elif action == "preparation" and step[2] in Preparation.values:
+            items.filter(pk=pk).update(preparation=step[2])
+        elif action == "dose_quantity":
+            doses.filter(pk=pk).update(quantity=Decimal(str(step[2])))
+        elif action == "remove_dose":
+            doses.filter(pk=pk).delete()
+        else:
+            raise ValidationError("That undo is not understood.")
+    _touch(day, editor=editor)
+
+
+@transaction.atomic
+def fill_accept(
+    *, day: Day, additions: Sequence[tuple[Meal, Food, Portion | None, int, float]], editor: User
+) -> list[MealItem]:
+    """Add a fill-my-day proposal: (meal, food, portion or None, portions, grams each)."""
+    day = Day.objects.select_for_update().get(pk=day.pk)
+    added = []
+    for meal, food, portion, count, grams in additions:
+        if meal.day_id != day.pk:
+            raise ValidationError("That meal is on another day.")
+        amount_grams, portion, quantity = _amount(
+            food=food,
+            grams=None if portion else grams * count,
+            portion=portion,
+            portion_quantity=Decimal(count) if portion else None,
+        )
+        last = meal.items.aggregate(last=Max("position"))["last"]
+        item = MealItem(
+            meal=meal,
+            food=food,
+            grams=amount_grams,
+            portion=portion,
+            portion_quantity=quantity,
+            position=0 if last is None else last + 1,
+        )
+        item.full_clean()
+        item.save()
+        added.append(item)
+    _touch(day, editor=editor)
+    return added

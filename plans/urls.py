@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import views
+from plans import suggestion_views, views
 
 app_name = "plans"
 
@@ -44,4 +44,22 @@ urlpatterns = [
     path("meals/<int:pk>/insert/", views.meal_template_insert, name="meal_template_insert"),
     path("templates/", views.meal_templates, name="templates"),
     path("templates/<int:pk>/delete/", views.meal_template_delete, name="meal_template_delete"),
+    # Suggestions (apply in one click, undo) and fill my day: plans/suggestion_views.py.
+    path(
+        "day/<str:on>/suggestions/",
+        suggestion_views.day_suggestions,
+        name="day_suggestions",
+    ),
+    path(
+        "day/<str:on>/suggestions/apply/",
+        suggestion_views.suggestion_apply,
+        name="suggestion_apply",
+    ),
+    path(
+        "day/<str:on>/suggestions/undo/",
+        suggestion_views.suggestion_undo,
+        name="suggestion_undo",
+    ),
+    path("day/<str:on>/fill/", suggestion_views.fill_page, name="fill"),
+    path("day/<str:on>/fill/accept/", suggestion_views.fill_accept, name="fill_accept"),
 ]

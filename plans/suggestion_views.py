@@ -1,0 +1,585 @@
+"""Suggestions on the day page (apply in one click, undo) and "Fill my day".
+
+Kept apart from plans/views.py, whose day context and block rendering they reuse.
+
+Suggestions are computed only when asked for ("Show suggestions", or a meal's "Suggest for
+this meal"): the day page itself never runs them, so its query count and speed are those
+of the planner. Once shown, the panel follows every change of the day: it re-asks for itself
+when the score panel is swapped (an htmx event), with the undo of the last applied
+suggestion carried along while the day is unchanged since.
+
+An applied suggestion is re-checked on the server against the current day, the profile's
+diet and exclusions and the engine (no new warning, still a gain); the undo steps it returns
+travel in a signed token, offered only while the day's version is the one the apply left.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template import engines
+from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
+from jinja2_fragments import render_blocks
+
+from accounts.decorators import profile_required
+from accounts.models import Profile, User
+from accounts.selectors import person_on, profile_for
+from foods.diet import allowed, tags_for
+from foods.models import Food, FoodSource, Portion
+from foods.selectors import food_values
+from mgplanner.rendering import render_page
+from plans import fill, scoring, services, swaps
+from plans.models import Day, Meal, MealItem, SupplementDose
+from plans.selectors import day_date_error, day_to_engine, engine_meal_names
+from plans.swap_pool import candidate_pool
+from plans.targets import TargetError
+from plans.views import DAY_TEMPLATE, _day_context, _load_day, _parse_date
+
+FILL_TEMPLATE = "plans/fill.html"
+UNDO_SALT = "plans.suggestion-undo"
+SUGGESTION_LIMIT = 8
+# The person's usual foods offered to fill my day, beside the pool's best candidates.
+FREQUENT_FOODS = 12
+FILL_MAX_PORTIONS_PER_FOOD = 2
+KIND_LABELS = {
+    "add": "Add",
+    "replace": "Swap",
+    "prepare": "Prepare",
+    "split": "Split the dose",
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _writable_date(request: HttpRequest, on: str) -> date:
+    the_date = _parse_date(on)
+    if the_date is None:
+        raise Http404("Not a date.")
+    if day_date_error(profile=profile_for(user=_user(request)), on=the_date):
+        raise Http404("That day is outside your plan.")
+    return the_date
+
+
+def _meal_names(day: Day) -> dict[str, Meal]:
+    """Engine meal name -> meal (two meals of one name get "(2)" in the engine)."""
+    meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
+    return dict(zip(engine_meal_names([m.name for m in meals]), meals, strict=True))
+
+
+def _preferences(profile: Profile) -> tuple[str, frozenset[str], float | None]:
+    return (
+        profile.diet,
+        frozenset(profile.exclusions or ()),
+        float(profile.kcal_goal) if profile.kcal_goal else None,
+    )
+
+
+# ---------------------------------------------------------------- the panel
+
+
+def _panel_context(
+    request: HttpRequest,
+    day: Day,
+    profile: Profile,
+    *,
+    meal_pk: int | None,
+    applied: str = "",
+    problem: str = "",
+) -> dict[str, Any]:
+    """The suggestions panel: ranked suggestions (engine gains), the undo bar, a problem."""
+    names = _meal_names(day)
+    meal_filter = next((name for name, meal in names.items() if meal.pk == meal_pk), None)
+    diet, exclusions, kcal_goal = _preferences(profile)
+    entries: list[dict[str, Any]] = []
+    score_problem = ""
+    try:
+        engine_day = day_to_engine(day, person_on(profile, day.date))
+        found = swaps.suggest(
+            engine_day,
+            candidate_pool(),
+            diet=diet,
+            exclusions=exclusions,
+            kcal_goal=kcal_goal,
+            meal=meal_filter,
+            limit=SUGGESTION_LIMIT,
+        )
+    except (TargetError, ValueError) as error:
+        found, score_problem = [], str(error)
+    for suggestion in found:
+        meal = names.get(suggestion.meal)
+        entries.append(
+            {
+                "s": suggestion,
+                "label": KIND_LABELS[suggestion.kind],
+                "meal_pk": meal.pk if meal else "",
+                # A standalone dose cannot be told from its second half once both are logged
+                # without a meal (the planner joins them into one occasion): done by hand.
+                "applicable": not (
+                    suggestion.kind == "split" and suggestion.meal.startswith("supplement:")
+                ),
+                "meal_label": suggestion.meal.removeprefix("supplement:"),
+            }
+        )
+    undo = _undo_payload(applied, day) if applied else None
+    return {
+        "suggestions_open": True,
+        "suggestion_entries": entries,
+        "suggestion_meal": names.get(meal_filter) if meal_filter else None,
+        "suggestion_problem": problem or score_problem,
+        "suggestion_applied": undo["text"] if undo else "",
+        "suggestion_undo_token": applied if undo else "",
+        "suggestion_refresh_url": _panel_url(day.date, meal_pk, applied if undo else ""),
+        "suggestions_diet": diet,
+        "suggestions_exclusions": sorted(exclusions),
+        "suggestions_kcal_goal": kcal_goal,
+    }
+
+
+def _panel_url(on: date, meal_pk: int | None, applied: str = "") -> str:
+    url = reverse("plans:day_suggestions", args=[on.isoformat()])
+    query = {k: v for k, v in {"meal": meal_pk, "applied": applied}.items() if v}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _undo_payload(token: str, day: Day) -> dict[str, Any] | None:
+    """The undo steps of a token made for this day, while the day is as the apply left it."""
+    try:
+        payload = signing.loads(token, salt=UNDO_SALT, max_age=60 * 60 * 24)
+    except signing.BadSignature:
+        return None
+    if payload.get("day") != day.pk or payload.get("version") != day.version:
+        return None
+    return payload
+
+
+def _render_panel_blocks(
+    request: HttpRequest,
+    day_date: date,
+    panel: Callable[[Day], dict[str, Any]],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """After an apply or undo: the panel, and out of band the meals, score and supplements."""
+    day = _load_day(request, day_date)
+    context = _day_context(request, day, oob=True)
+    context.update(meals_oob=True, supplements_oob=True, suggestions_oob=False)
+    context.update(panel(day))
+    engine = engines["jinja2"]
+    full: dict[str, Any] = {
+        "request": request,
+        "csrf_input": csrf_input_lazy(request),
+        "csrf_token": csrf_token_lazy(request),
+    }
+    for processor in engine.template_context_processors:
+        full.update(processor(request))
+    full.update(context)
+    html = render_blocks(
+        engine.env,
+        DAY_TEMPLATE,
+        ["day_suggestions", "day_meals", "day_score", "day_supplements"],
+        **full,
+    )
+    return HttpResponse(html, status=status)
+
+
+@profile_required
+@require_GET
+def day_suggestions(request: HttpRequest, on: str) -> HttpResponse:
+    """The panel (htmx), or the day page with the panel open (no JavaScript)."""
+    the_date = _writable_date(request, on)
+    profile = profile_for(user=_user(request))
+    day = _load_day(request, the_date)
+    panel = _panel_context(
+        request,
+        day,
+        profile,
+        meal_pk=_int(request.GET.get("meal")),
+        applied=request.GET.get("applied", ""),
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        return render_page(request, DAY_TEMPLATE, {"day": day, **panel}, block="day_suggestions")
+    context = _day_context(request, day, profile=profile)
+    context.update(panel)
+    return render_page(request, DAY_TEMPLATE, context)
+
+
+def _refused(
+    request: HttpRequest, day_date: date, meal_pk: int | None, problem: str
+) -> HttpResponse:
+    """422: the suggestion no longer applies; nothing was changed."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_panel_blocks(
+            request,
+            day_date,
+            lambda day: _panel_context(
+                request, day, profile_for(user=_user(request)), meal_pk=meal_pk, problem=problem
+            ),
+            status=422,
+        )
+    day = _load_day(request, day_date)
+    profile = profile_for(user=_user(request))
+    context = _day_context(request, day, profile=profile)
+    context.update(_panel_context(request, day, profile, meal_pk=meal_pk, problem=problem))
+    return render_page(request, DAY_TEMPLATE, context, status=422)
+
+
+def _item_pk(key: str, prefix: str) -> int | None:
+    return _int(key.removeprefix(prefix)) if key.startswith(prefix) else None
+
+
+@profile_required
+@require_POST
+def suggestion_apply(request: HttpRequest, on: str) -> HttpResponse:
+    """Apply one suggestion: re-checked against today's day, then one transaction."""
+    user = _user(request)
+    the_date = _writable_date(request, on)
+    profile = profile_for(user=user)
+    day = _load_day(request, the_date)
+    data = request.POST
+    panel_meal = _int(data.get("panel_meal"))
+    kind = data.get("kind", "")
+    if kind not in swaps.KINDS:
+        return _refused(request, the_date, panel_meal, "That is not a kind of suggestion.")
+    names = _meal_names(day)
+    meal_name = data.get("meal", "")
+    target_key = data.get("target_key", "") or None
+    code = data.get("food", "") or None
+    try:
+        grams = float(data["grams"]) if data.get("grams") else None
+    except ValueError:
+        grams = None
+    diet, exclusions, _ = _preferences(profile)
+
+    food = None
+    if kind in ("add", "replace"):
+        food = (
+            Food.objects.filter(source=FoodSource.USDA_SR28, owner__isnull=True, code=code or "")
+            .prefetch_related("portions")
+            .first()
+        )
+        if food is None or grams is None or not 0 < grams <= 5000:
+            return _refused(request, the_date, panel_meal, "That food is not in the database.")
+        if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
+            return _refused(
+                request,
+                the_date,
+                panel_meal,
+                f"{food.description} is excluded by your profile's diet or exclusions.",
+            )
+    try:
+        engine_day = day_to_engine(day, person_on(profile, the_date))
+        base = scoring.score_day(engine_day)
+        suggestion = swaps.Suggestion(
+            kind=kind,
+            meal=meal_name,
+            food=code,
+            food_name="",
+            grams=grams,
+            replaces=None,
+            gain_mg=0.0,
+            kcal_delta=0.0,
+            why="",
+            target_key=target_key,
+            preparation=data.get("preparation") or None,
+        )
+        if kind == "add" and meal_name not in names:
+            raise swaps.SuggestionError("That meal is no longer on this day.")
+        if kind in ("replace", "prepare") and not target_key:
+            raise swaps.SuggestionError("Say which item the suggestion changes.")
+        changed = scoring.score_day(
+            swaps.apply_suggestion(engine_day, suggestion, candidate_pool())
+        )
+    except (TargetError, ValueError) as error:
+        return _refused(
+            request, the_date, panel_meal, f"That suggestion no longer applies: {error}"
+        )
+    if not set(changed.warning_codes) <= set(base.warning_codes):
+        return _refused(request, the_date, panel_meal, "That change would raise a warning now.")
+    if changed.effective_mg <= base.effective_mg:
+        return _refused(
+            request, the_date, panel_meal, "That change no longer adds magnesium to this day."
+        )
+
+    item = doses = None
+    if kind in ("replace", "prepare"):
+        item = (
+            MealItem.objects.filter(
+                pk=_item_pk(target_key or "", "item-") or 0,
+                meal__day=day,
+                deleted_at__isnull=True,
+            )
+            .select_related("meal", "food")
+            .first()
+        )
+        if item is None:
+            return _refused(
+                request, the_date, panel_meal, "The item it changes is no longer on this day."
+            )
+    if kind == "split":
+        if meal_name.startswith("supplement:"):
+            return _refused(
+                request,
+                the_date,
+                panel_meal,
+                "Split a dose taken on its own by hand: log half of it with a meal.",
+            )
+        keys = {s.key for s in engine_day.supplements if s.occasion_name == meal_name and s.key}
+        pks = [_item_pk(key, "dose-") for key in keys]
+        doses = list(
+            SupplementDose.objects.filter(
+                pk__in=[pk for pk in pks if pk], day=day, deleted_at__isnull=True
+            ).select_related("product")
+        )
+    text = _applied_text(kind, food, grams, item, meal_name, data.get("preparation", ""))
+    try:
+        steps = services.suggestion_apply(
+            day=day,
+            kind=kind,
+            editor=user,
+            meal=names.get(meal_name),
+            food=food,
+            grams=grams,
+            item=item,
+            preparation=data.get("preparation") or None,
+            doses=doses or (),
+        )
+    except ValidationError as error:
+        return _refused(request, the_date, panel_meal, " ".join(error.messages))
+    version = Day.objects.filter(pk=day.pk).values_list("version", flat=True).first()
+    token = signing.dumps(
+        {"day": day.pk, "version": version, "steps": steps, "text": text}, salt=UNDO_SALT
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_panel_blocks(
+            request,
+            the_date,
+            lambda fresh: _panel_context(
+                request, fresh, profile, meal_pk=panel_meal, applied=token
+            ),
+        )
+    url = _panel_url(the_date, panel_meal, token)
+    return HttpResponseRedirect(f"{url}#day-suggestions")
+
+
+def _applied_text(
+    kind: str,
+    food: Food | None,
+    grams: float | None,
+    item: MealItem | None,
+    meal: str,
+    preparation: str,
+) -> str:
+    if kind == "add" and food is not None:
+        return f"Added {grams:g} g {food.description} to {meal}."
+    if kind == "replace" and food is not None and item is not None:
+        return f"Swapped {item.food.description} for {food.description} in {meal}."
+    if kind == "prepare" and item is not None:
+        return f"{item.food.description} is now {preparation}."
+    return f"Split the supplement dose taken with {meal} into two."
+
+
+@profile_required
+@require_POST
+def suggestion_undo(request: HttpRequest, on: str) -> HttpResponse:
+    user = _user(request)
+    the_date = _writable_date(request, on)
+    day = _load_day(request, the_date)
+    panel_meal = _int(request.POST.get("panel_meal"))
+    payload = _undo_payload(request.POST.get("token", ""), day)
+    if payload is None:
+        return _refused(
+            request,
+            the_date,
+            panel_meal,
+            "That change can no longer be undone: the day has changed since.",
+        )
+    services.suggestion_undo(day=day, steps=payload["steps"], editor=user)
+    if request.htmx:  # type: ignore[attr-defined]
+        profile = profile_for(user=user)
+        return _render_panel_blocks(
+            request,
+            the_date,
+            lambda fresh: _panel_context(request, fresh, profile, meal_pk=panel_meal),
+        )
+    return HttpResponseRedirect(f"{_panel_url(the_date, panel_meal)}#day-suggestions")
+
+
+# ---------------------------------------------------------------- fill my day
+
+
+def _fill_options(user: User, profile: Profile) -> list[fill.FillOption]:
+    """The person's usual foods (in the measure they usually eat) and the pool's best add
+    candidates, all allowed by the profile's diet and exclusions; each food once."""
+    diet, exclusions, _ = _preferences(profile)
+    usual = list(
+        MealItem.objects.filter(meal__day__plan__owner=user, deleted_at__isnull=True)
+        .filter(Q(food__owner__isnull=True) | Q(food__owner=user))
+        .values("food")
+        .annotate(uses=Count("id"))
+        .order_by("-uses", "food")[:FREQUENT_FOODS]
+    )
+    foods = Food.objects.in_bulk([row["food"] for row in usual])
+    # The measure each usual food is most often eaten in (or its usual grams).
+    measures: dict[int, tuple[Portion | None, float]] = {}
+    rows = (
+        MealItem.objects.filter(meal__day__plan__owner=user, food__in=foods.keys())
+        .values("food", "portion", "portion__grams", "grams")
+        .annotate(uses=Count("id"))
+        .order_by("-uses", "food", "portion", "grams")
+    )
+    portions = Portion.objects.in_bulk([row["portion"] for row in rows if row["portion"]])
+    for row in rows:
+        if row["food"] in measures:
+            continue
+        portion = portions.get(row["portion"]) if row["portion"] else None
+        measures[row["food"]] = (portion, portion.grams if portion else row["grams"])
+    options: dict[str, fill.FillOption] = {}
+    for row in usual:
+        food = foods.get(row["food"])
+        if food is None or row["food"] not in measures:
+            continue
+        if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
+            continue
+        portion, grams = measures[row["food"]]
+        options[f"pk-{food.pk}"] = fill.FillOption(
+            food=food_values(food),
+            portion_grams=grams,
+            portion_label=portion.label if portion else f"{grams:g} g",
+            frequent=True,
+            food_ref=food.pk,
+            portion_ref=portion.pk if portion else None,
+        )
+    usual_codes = {option.food.code for option in options.values()}
+    pool_adds = [
+        candidate
+        for candidate in candidate_pool().adds
+        if candidate.food.code not in usual_codes and allowed(candidate.tags, diet, exclusions)
+    ]
+    rows_by_code = {
+        food.code: food
+        for food in Food.objects.filter(
+            source=FoodSource.USDA_SR28,
+            owner__isnull=True,
+            code__in=[c.food.code for c in pool_adds],
+        ).prefetch_related("portions")
+    }
+    for candidate in pool_adds:
+        food = rows_by_code.get(candidate.food.code)
+        if food is None:
+            continue
+        portion = services._portion_for(food, candidate.portion_grams)
+        options[f"pk-{food.pk}"] = fill.FillOption(
+            food=candidate.food,
+            portion_grams=candidate.portion_grams,
+            portion_label=candidate.portion_label,
+            food_ref=food.pk,
+            portion_ref=portion.pk if portion else None,
+        )
+    return list(options.values())
+
+
+def _fill_context(request: HttpRequest, day: Day, profile: Profile) -> dict[str, Any]:
+    names = _meal_names(day)
+    _, _, kcal_goal = _preferences(profile)
+    try:
+        engine_day = day_to_engine(day, person_on(profile, day.date))
+        proposal = fill.fill_day(
+            engine_day,
+            _fill_options(_user(request), profile),
+            max_portions_per_food=FILL_MAX_PORTIONS_PER_FOOD,
+            kcal_goal=kcal_goal,
+        )
+    except (TargetError, ValueError) as error:
+        return {"day": day, "proposal": None, "fill_problem": str(error)}
+    additions = [
+        {"addition": addition, "meal": names[addition.meal]}
+        for addition in proposal.additions
+        if addition.meal in names
+    ]
+    return {
+        "day": day,
+        "proposal": proposal,
+        "fill_additions": additions,
+        "fill_problem": "",
+        "kcal_goal": kcal_goal,
+        "max_portions": FILL_MAX_PORTIONS_PER_FOOD,
+    }
+
+
+@profile_required
+@require_GET
+def fill_page(request: HttpRequest, on: str) -> HttpResponse:
+    """The proposal: what to add, where, the energy it costs and the % of target it reaches."""
+    the_date = _writable_date(request, on)
+    profile = profile_for(user=_user(request))
+    day = _load_day(request, the_date)
+    return render_page(request, FILL_TEMPLATE, _fill_context(request, day, profile), block="fill")
+
+
+@profile_required
+@require_POST
+def fill_accept(request: HttpRequest, on: str) -> HttpResponse:
+    """Add the proposal's items, re-checked: the day's meals, visible foods, allowed foods."""
+    user = _user(request)
+    the_date = _writable_date(request, on)
+    profile = profile_for(user=user)
+    day = _load_day(request, the_date)
+    diet, exclusions, _ = _preferences(profile)
+    meals = {meal.pk: meal for meal in day.ordered_meals}  # type: ignore[attr-defined]
+    data = request.POST
+    count = _int(data.get("count")) or 0
+    additions: list[tuple[Meal, Food, Portion | None, int, float]] = []
+    problem = "" if 0 < count <= 100 else "There is nothing to add."
+    for index in range(count if not problem else 0):
+        meal = meals.get(_int(data.get(f"meal-{index}")) or 0)
+        food = Food.objects.visible_to(user).filter(pk=_int(data.get(f"food-{index}")) or 0).first()
+        portions = _int(data.get(f"portions-{index}")) or 0
+        try:
+            grams = float(data.get(f"grams-{index}", ""))
+        except ValueError:
+            grams = 0.0
+        if meal is None or food is None:
+            problem = "A meal or food of the proposal is no longer there; ask again."
+            break
+        if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
+            problem = f"{food.description} is excluded by your profile's diet or exclusions."
+            break
+        if not 0 < portions <= FILL_MAX_PORTIONS_PER_FOOD or not 0 < grams <= 5000:
+            problem = "The proposal's amounts are not valid; ask again."
+            break
+        portion = None
+        if data.get(f"portion-{index}"):
+            portion = Portion.objects.filter(
+                pk=_int(data.get(f"portion-{index}")) or 0, food=food
+            ).first()
+            if portion is None:
+                problem = "A measure of the proposal is no longer there; ask again."
+                break
+        additions.append((meal, food, portion, portions, grams))
+    if not problem:
+        try:
+            services.fill_accept(day=day, additions=additions, editor=user)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    if problem:
+        context = _fill_context(request, day, profile)
+        context["fill_problem"] = problem
+        return render_page(request, FILL_TEMPLATE, context, block="fill", status=422)
+    url = reverse("plans:day", args=[the_date.isoformat()])
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpClientRedirect(url)
+    return HttpResponseRedirect(url)

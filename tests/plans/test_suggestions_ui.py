@@ -1,0 +1,414 @@
+"""Suggestions on the day page (apply in one click, undo) and fill my day: views and services."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.selectors import person_on
+from plans import services
+from plans.models import MealItem, SupplementDose
+from plans.scoring import score_day, score_to_json
+from plans.selectors import day_get_for, day_to_engine
+from plans.swap_pool import clear_candidate_pool
+from tests.factories import (
+    FoodFactory,
+    MealItemFactory,
+    PortionFactory,
+    ProfileFactory,
+    SupplementDoseFactory,
+    SupplementProductFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pool():
+    # The pool is cached per process by food-data version; rolled-back tests can repeat one.
+    clear_candidate_pool()
+    yield
+    clear_candidate_pool()
+
+
+@pytest.fixture
+def foods():
+    """Real SR28 codes of the curated lists, with their real per-100 g values."""
+    made = {
+        "pumpkin": FoodFactory(
+            code="12014",
+            description="Seeds, pumpkin and squash seed kernels, dried",
+            food_group="Nut and Seed Products",
+            magnesium_mg_per_100g=592.0,
+            kcal_per_100g=559.0,
+            calcium_mg_per_100g=46.0,
+            phytate_mg_per_100g=1900.0,
+        ),
+        "chocolate": FoodFactory(
+            code="19904",
+            description="Chocolate, dark, 70-85% cacao solids",
+            food_group="Sweets",
+            magnesium_mg_per_100g=228.0,
+            kcal_per_100g=598.0,
+            calcium_mg_per_100g=73.0,
+            phytate_mg_per_100g=0.0,
+        ),
+        "milk_chocolate": FoodFactory(
+            code="19120",
+            description="Candies, milk chocolate",
+            food_group="Sweets",
+            magnesium_mg_per_100g=63.0,
+            kcal_per_100g=535.0,
+            calcium_mg_per_100g=189.0,
+            phytate_mg_per_100g=0.0,
+        ),
+        "spinach": FoodFactory(
+            code="11457",
+            description="Spinach, raw",
+            food_group="Vegetables and Vegetable Products",
+            magnesium_mg_per_100g=79.0,
+            kcal_per_100g=23.0,
+            calcium_mg_per_100g=99.0,
+            phytate_mg_per_100g=0.0,
+            oxalate_mg_per_100g=970.0,
+        ),
+        "kale": FoodFactory(
+            code="11233",
+            description="Kale, raw",
+            food_group="Vegetables and Vegetable Products",
+            magnesium_mg_per_100g=47.0,
+            kcal_per_100g=49.0,
+            calcium_mg_per_100g=150.0,
+            phytate_mg_per_100g=0.0,
+            oxalate_mg_per_100g=20.0,
+        ),
+        "beans": FoodFactory(
+            code="16015",
+            description="Beans, black, mature seeds, cooked, boiled, without salt",
+            food_group="Legumes and Legume Products",
+            magnesium_mg_per_100g=70.0,
+            kcal_per_100g=132.0,
+            calcium_mg_per_100g=27.0,
+            phytate_mg_per_100g=800.0,
+        ),
+        "almonds": FoodFactory(
+            code="12061",
+            description="Nuts, almonds",
+            food_group="Nut and Seed Products",
+            magnesium_mg_per_100g=270.0,
+            kcal_per_100g=579.0,
+            calcium_mg_per_100g=269.0,
+            phytate_mg_per_100g=1400.0,
+        ),
+    }
+    PortionFactory(food=made["pumpkin"], unit="oz", grams=28.35)
+    PortionFactory(food=made["beans"], unit="cup", grams=172.0)
+    PortionFactory(food=made["almonds"], unit="oz", grams=28.35)
+    return made
+
+
+@pytest.fixture
+def person(client):
+    profile = ProfileFactory()
+    client.force_login(profile.user)
+    return profile.user
+
+
+@pytest.fixture
+def day(person):
+    return services.day_get_or_create(user=person, on=timezone.localdate(), editor=person)
+
+
+def meal(day, name="Lunch"):
+    return day.meals.get(name=name)
+
+
+def url(name, day):
+    return reverse(f"plans:{name}", args=[day.date.isoformat()])
+
+
+def snapshot(user, day):
+    """What "the day exactly" means: the live items and doses, and the engine's JSON."""
+    fresh = day_get_for(user=user, on=day.date)
+    profile = user.profile
+    items = sorted(
+        (m.name, i.pk, i.food.code, i.grams, i.preparation, i.position, i.portion_id)
+        for m in fresh.ordered_meals
+        for i in m.live_items
+    )
+    doses = sorted(
+        (d.pk, d.product_id, str(d.quantity), d.meal_id, d.taken_at) for d in fresh.live_doses
+    )
+    score = score_to_json(score_day(day_to_engine(fresh, person_on(profile, day.date))))
+    return items, doses, score
+
+
+def panel(client, day, **query):
+    return client.get(url("day_suggestions", day), query, **HTMX)
+
+
+def suggestion_forms(html):
+    """Every Apply form's hidden fields, in the panel's order."""
+    forms = re.findall(
+        r'<form method="post" action="[^"]*/suggestions/apply/".*?</form>', html, re.S
+    )
+    parsed = []
+    for form in forms:
+        fields = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
+        fields.pop("csrfmiddlewaretoken", None)
+        parsed.append(fields)
+    return parsed
+
+
+def first_form(client, day, kind):
+    forms = suggestion_forms(panel(client, day).content.decode())
+    return next(form for form in forms if form["kind"] == kind)
+
+
+def undo_token(html):
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def test_day_page_does_not_compute_suggestions(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["milk_chocolate"], grams=40)
+    html = client.get(reverse("plans:day", args=[day.date.isoformat()])).content.decode()
+    assert 'id="show-suggestions"' in html
+    assert "suggestion-gain" not in html
+    assert "Suggest for this meal" in html
+
+
+def test_panel_shows_gain_kcal_per_100kcal_and_why(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["milk_chocolate"], grams=40)
+    response = panel(client, day)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="day-suggestions"' in html
+    assert "suggestion-gain" in html
+    assert "kcal" in html
+    assert "Per 100 kcal" in html
+    # The curated swap with its reason in words.
+    assert "Chocolate, dark, 70-85% cacao solids" in html
+    assert "cocoa solids" in html
+    assert suggestion_forms(html)
+
+
+def test_panel_for_one_meal_only_suggests_for_it(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["milk_chocolate"], grams=40)
+    breakfast = meal(day, "Breakfast")
+    html = panel(client, day, meal=breakfast.pk).content.decode()
+    forms = suggestion_forms(html)
+    assert forms
+    assert {form["meal"] for form in forms} == {"Breakfast"}
+    assert all(form["panel_meal"] == str(breakfast.pk) for form in forms)
+
+
+def apply_and_undo(client, person, day, fields):
+    before = snapshot(person, day)
+    response = client.post(url("suggestion_apply", day), fields, **HTMX)
+    assert response.status_code == 200, response.content.decode()[:500]
+    html = response.content.decode()
+    after = snapshot(person, day)
+    assert after != before
+    assert after[2]["effective_mg"] > before[2]["effective_mg"]
+    assert 'id="suggestion-undo-button"' in html
+    # The score panel and meals follow out of band.
+    assert 'id="day-score"' in html
+    assert 'id="day-meals"' in html
+    token = undo_token(html)
+    response = client.post(url("suggestion_undo", day), {"token": token}, **HTMX)
+    assert response.status_code == 200
+    assert snapshot(person, day) == before
+    return after
+
+
+def test_add_then_undo_restores_the_day_exactly(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["milk_chocolate"], grams=40)
+    fields = next(
+        f for f in suggestion_forms(panel(client, day).content.decode()) if f["kind"] == "add"
+    )
+    apply_and_undo(client, person, day, fields)
+
+
+def test_replace_then_undo_restores_the_day_exactly(client, person, day, foods):
+    item = MealItemFactory(meal=meal(day), food=foods["spinach"], grams=180, position=3)
+    MealItemFactory(meal=meal(day), food=foods["beans"], grams=172, position=4)
+    forms = suggestion_forms(panel(client, day).content.decode())
+    fields = next(f for f in forms if f["kind"] == "replace" and f["food"] == "11233")
+    assert fields["target_key"] == f"item-{item.pk}"
+    after = apply_and_undo(client, person, day, fields)
+    # Applied: kale took spinach's place (same position), spinach was soft-deleted.
+    assert ("Lunch", item.pk, "11457", 180.0, "none", 3, None) not in after[0]
+    assert any(entry[2] == "11233" and entry[5] == 3 for entry in after[0])
+
+
+def test_prepare_then_undo_restores_the_day_exactly(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["beans"], grams=100)
+    forms = suggestion_forms(panel(client, day).content.decode())
+    fields = next(f for f in forms if f["kind"] == "prepare")
+    after = apply_and_undo(client, person, day, fields)
+    assert after[0][0][4] == fields["preparation"]
+
+
+def test_split_then_undo_restores_the_day_exactly(client, person, day, foods):
+    product = SupplementProductFactory(owner=person, amount_mg=400, amount_basis="elemental")
+    SupplementDoseFactory(day=day, product=product, meal=meal(day, "Breakfast"), quantity=1)
+    forms = suggestion_forms(panel(client, day).content.decode())
+    fields = next(f for f in forms if f["kind"] == "split")
+    after = apply_and_undo(client, person, day, fields)
+    quantities = sorted(entry[2] for entry in after[1])
+    assert quantities == ["0.50", "0.50"]
+
+
+def test_excluded_food_is_refused_and_nothing_changes(client, person, day, foods):
+    profile = person.profile
+    profile.exclusions = ["seeds"]
+    profile.save()
+    html = panel(client, day).content.decode()
+    assert "12014" not in {f.get("food") for f in suggestion_forms(html)}
+    before = snapshot(person, day)
+    response = client.post(
+        url("suggestion_apply", day),
+        {"kind": "add", "meal": "Lunch", "food": "12014", "grams": "28.35"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "excluded" in response.content.decode()
+    assert snapshot(person, day) == before
+
+
+def test_stale_suggestion_is_refused_and_nothing_changes(client, person, day, foods):
+    item = MealItemFactory(meal=meal(day), food=foods["spinach"], grams=180, position=3)
+    MealItemFactory(meal=meal(day), food=foods["beans"], grams=172, position=4)
+    forms = suggestion_forms(panel(client, day).content.decode())
+    fields = next(
+        f for f in forms if f["kind"] == "replace" and f["target_key"] == f"item-{item.pk}"
+    )
+    services.meal_item_delete(item=item, editor=person)  # deleted meanwhile (another tab)
+    before = snapshot(person, day)
+    response = client.post(url("suggestion_apply", day), fields, **HTMX)
+    assert response.status_code == 422
+    assert "no longer" in response.content.decode()
+    assert snapshot(person, day) == before
+
+
+def test_unknown_food_is_refused(client, person, day, foods):
+    before = snapshot(person, day)
+    response = client.post(
+        url("suggestion_apply", day),
+        {"kind": "add", "meal": "Lunch", "food": "99999", "grams": "30"},
+    )
+    assert response.status_code == 422
+    assert snapshot(person, day) == before
+
+
+def test_undo_is_refused_once_the_day_changed(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["milk_chocolate"], grams=40)
+    fields = next(
+        f for f in suggestion_forms(panel(client, day).content.decode()) if f["kind"] == "add"
+    )
+    html = client.post(url("suggestion_apply", day), fields, **HTMX).content.decode()
+    token = undo_token(html)
+    services.meal_add(day=day, name="Supper", editor=person)
+    response = client.post(url("suggestion_undo", day), {"token": token}, **HTMX)
+    assert response.status_code == 422
+    assert "can no longer be undone" in response.content.decode()
+
+
+def test_without_javascript_apply_redirects_and_undo_is_a_form(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["milk_chocolate"], grams=40)
+    page = client.get(url("day_suggestions", day))
+    assert page.status_code == 200
+    assert "<html" in page.content.decode()
+    fields = next(f for f in suggestion_forms(page.content.decode()) if f["kind"] == "add")
+    before = snapshot(person, day)
+    response = client.post(url("suggestion_apply", day), fields)
+    assert response.status_code == 302
+    landing = client.get(response["Location"]).content.decode()
+    assert 'id="suggestion-undo-button"' in landing
+    token = undo_token(landing)
+    response = client.post(url("suggestion_undo", day), {"token": token})
+    assert response.status_code == 302
+    assert snapshot(person, day) == before
+
+
+# ---------------------------------------------------------------- fill my day
+
+
+def test_fill_reaches_the_target_and_accept_adds_the_items(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["kale"], grams=50)
+    page = client.get(url("fill", day))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Reaches your target" in html
+    fields = dict(
+        __import__("re").findall(
+            r'name="([a-z0-9_-]+)" value="([^"]*)"', html.split('id="fill-accept"')[0]
+        )
+    )
+    fields.pop("csrfmiddlewaretoken", None)
+    count = int(fields["count"])
+    assert count >= 1
+    before_items = MealItem.objects.filter(meal__day=day, deleted_at__isnull=True).count()
+    response = client.post(url("fill_accept", day), fields)
+    assert response.status_code == 302
+    assert MealItem.objects.filter(meal__day=day, deleted_at__isnull=True).count() == (
+        before_items + count
+    )
+    after = snapshot(person, day)[2]
+    assert after["effective_mg"] >= after["target_mg"] - 0.05
+
+
+def test_fill_reports_the_shortfall_when_out_of_reach(client, person, day, foods):
+    profile = person.profile
+    profile.kcal_goal = 200
+    profile.save()
+    MealItemFactory(meal=meal(day), food=foods["kale"], grams=50)
+    html = client.get(url("fill", day)).content.decode()
+    assert "cannot be reached" in html
+    assert "within your kcal goal" in html
+    assert "mg short" in html
+
+
+def test_fill_respects_exclusions(client, person, day, foods):
+    profile = person.profile
+    profile.exclusions = ["seeds", "nuts"]
+    profile.save()
+    MealItemFactory(meal=meal(day), food=foods["kale"], grams=50)
+    html = client.get(url("fill", day)).content.decode()
+    assert "pumpkin" not in html.lower()
+    assert "almonds" not in html.lower()
+
+
+def test_fill_reject_changes_nothing_and_excluded_accept_is_refused(client, person, day, foods):
+    profile = person.profile
+    profile.exclusions = ["seeds"]
+    profile.save()
+    before = snapshot(person, day)
+    html = client.get(url("fill", day)).content.decode()
+    assert 'id="fill-reject"' in html  # a link back to the day: nothing is posted
+    lunch = meal(day)
+    response = client.post(
+        url("fill_accept", day),
+        {
+            "count": "1",
+            "meal-0": lunch.pk,
+            "food-0": foods["pumpkin"].pk,
+            "portion-0": "",
+            "portions-0": "1",
+            "grams-0": "28.35",
+        },
+    )
+    assert response.status_code == 422
+    assert snapshot(person, day) == before
+
+
+def test_split_service_refuses_a_dose_that_cannot_be_halved(person, day):
+    product = SupplementProductFactory(owner=person, amount_mg=400, amount_basis="elemental")
+    dose = SupplementDoseFactory(day=day, product=product, quantity=Decimal("0.25"))
+    with pytest.raises(Exception, match="cannot be split"):
+        services.suggestion_apply(day=day, kind="split", editor=person, doses=[dose])
+    assert SupplementDose.objects.filter(day=day).count() == 1
