@@ -1,18 +1,42 @@
 """Dietitian links: who is whose client, invitations, revoking, the access log."""
 
+from datetime import timedelta
+
 import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import DietitianLink
+from accounts.link_services import (
+    dietitian_request_create,
+    dietitian_request_decide,
+    invitation_accept,
+    invitation_create,
+    invitation_decline,
+    link_revoke,
+    token_hash,
+)
+from accounts.models import (
+    AccessLog,
+    DietitianLink,
+    DietitianRequest,
+    Invitation,
+    InvitationDirection,
+)
 from accounts.selectors import client_get_for, clients_of, is_linked
 from plans.models import Plan
 from tests.factories import (
+    DayFactory,
     DietitianFactory,
     DietitianLinkFactory,
+    MealFactory,
     PlanFactory,
     ProfileFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +79,258 @@ def test_one_live_link_per_pair() -> None:
     link = DietitianLinkFactory()
     with pytest.raises(IntegrityError):
         DietitianLink.objects.create(dietitian=link.dietitian, client=link.client)
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def _logged_in(user) -> Client:
+    http = Client()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def dietitian():
+    return DietitianFactory()
+
+
+@pytest.fixture
+def person():
+    return ProfileFactory(user__email="ana@example.org").user
+
+
+def _invite(dietitian, email="ana@example.org"):
+    return invitation_create(
+        sender=dietitian,
+        addressee_email=email,
+        direction=InvitationDirection.DIETITIAN_INVITES_CLIENT,
+    )
+
+
+def test_only_the_hash_of_the_token_is_stored_and_the_code_is_short(dietitian) -> None:
+    invitation, token = _invite(dietitian, "Ana@Example.org ")
+    assert invitation.token_hash == token_hash(token) != token
+    assert len(invitation.code) == 8
+    assert invitation.code.isalnum()
+    assert invitation.addressee_email == "ana@example.org"
+    lifetime = invitation.expires_at - invitation.created_at
+    assert abs(lifetime - timedelta(days=7)) < timedelta(seconds=5)
+
+
+def test_a_person_cannot_invite_as_a_dietitian(person) -> None:
+    with pytest.raises(ValidationError):
+        _invite(person, "someone@example.org")
+
+
+def test_the_invitation_page_lists_the_abilities_and_accepting_links(
+    client, dietitian, person
+) -> None:
+    invitation, token = _invite(dietitian)
+    client.force_login(person)
+    url = reverse("accounts:invitation", args=[token])
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    for ability in ("see your plan", "edit your plan", "set a custom magnesium target", "notes"):
+        assert ability in text
+    response = client.post(url, {"answer": "accept"})
+    assert response.status_code == 302
+    assert is_linked(dietitian, person)
+    invitation.refresh_from_db()
+    assert invitation.used_at is not None
+    assert invitation.accepted_link is not None
+
+
+def test_an_invitation_works_once(client, dietitian, person) -> None:
+    invitation, token = _invite(dietitian)
+    invitation_decline(invitation=invitation, user=person)
+    client.force_login(person)
+    url = reverse("accounts:invitation", args=[token])
+    response = client.post(url, {"answer": "accept"})
+    assert response.status_code == 410
+    assert "already been answered" in response.content.decode()
+    assert not is_linked(dietitian, person)
+
+
+def test_an_accepted_invitation_cannot_be_accepted_again(dietitian, person) -> None:
+    invitation, _ = _invite(dietitian)
+    invitation_accept(invitation=invitation, user=person)
+    with pytest.raises(ValidationError, match="works once"):
+        invitation_accept(invitation=invitation, user=person)
+    assert DietitianLink.objects.filter(dietitian=dietitian, client=person).count() == 1
+
+
+def test_an_invitation_expires_after_7_days(client, dietitian, person) -> None:
+    invitation, token = _invite(dietitian)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    client.force_login(person)
+    response = client.post(reverse("accounts:invitation", args=[token]), {"answer": "accept"})
+    assert response.status_code == 410
+    assert "expired" in response.content.decode()
+    assert not is_linked(dietitian, person)
+
+
+def test_an_invitation_is_bound_to_its_addressee(client, dietitian, person) -> None:
+    invitation, token = _invite(dietitian)
+    intruder = ProfileFactory(user__email="eve@example.org").user
+    client.force_login(intruder)
+    url = reverse("accounts:invitation", args=[token])
+    response = client.post(url, {"answer": "accept"})
+    assert response.status_code == 403
+    assert "sent to another email address" in response.content.decode()
+    assert not clients_of(dietitian).exists()
+    invitation.refresh_from_db()
+    assert invitation.used_at is None  # still usable by its addressee
+    assert _logged_in(person).post(url, {"answer": "accept"}).status_code == 302
+    assert list(clients_of(dietitian)) == [person]
+
+
+def test_an_unknown_token_is_404(client, person) -> None:
+    client.force_login(person)
+    assert client.get(reverse("accounts:invitation", args=["nope"])).status_code == 404
+
+
+def test_the_code_opens_the_same_invitation(client, dietitian, person) -> None:
+    invitation, _ = _invite(dietitian)
+    client.force_login(person)
+    typed = f"{invitation.code[:4].lower()}-{invitation.code[4:]}"
+    response = client.post(reverse("accounts:invitation_code"), {"code": typed})
+    assert response.url == reverse("accounts:invitation_by_code", args=[invitation.code])
+    client.post(response.url, {"answer": "accept"})
+    assert is_linked(dietitian, person)
+
+
+def test_a_wrong_code_is_422_with_a_field_error(client, person) -> None:
+    client.force_login(person)
+    response = client.post(reverse("accounts:invitation_code"), {"code": "ZZZZ9999"})
+    assert response.status_code == 422
+    assert "No invitation has that code" in response.content.decode()
+
+
+def test_a_person_invites_a_dietitian_by_email(client, dietitian, person) -> None:
+    client.force_login(person)
+    response = client.post(reverse("accounts:dietitian_invite"), {"email": dietitian.email})
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(sender=person)
+    assert invitation.direction == InvitationDirection.CLIENT_INVITES_DIETITIAN
+    (message,) = mail.outbox
+    assert message.to == [dietitian.email]
+    assert invitation.code in message.body
+    token = message.body.split("/accounts/invitations/")[1].split("/")[0]
+    accept = _logged_in(dietitian).post(
+        reverse("accounts:invitation", args=[token]), {"answer": "accept"}
+    )
+    assert accept.url == reverse("clients:list")
+    assert list(clients_of(dietitian)) == [person]
+
+
+def test_inviting_a_non_dietitian_links_nothing(client, person) -> None:
+    other = ProfileFactory().user
+    invitation, _ = invitation_create(
+        sender=person,
+        addressee_email=other.email,
+        direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
+    )
+    with pytest.raises(ValidationError, match="not a dietitian account"):
+        invitation_accept(invitation=invitation, user=other)
+
+
+def test_inviting_yourself_is_a_field_error(client, person) -> None:
+    client.force_login(person)
+    response = client.post(reverse("accounts:dietitian_invite"), {"email": person.email})
+    assert response.status_code == 422
+    assert "your own email address" in response.content.decode()
+
+
+# ---------------------------------------------------------------- revoking and the log
+
+
+def test_revoking_ends_access_on_the_next_request(client, dietitian, person) -> None:
+    invitation, _ = _invite(dietitian)
+    link = invitation_accept(invitation=invitation, user=person)
+    day = DayFactory(plan__owner=person, date=timezone.localdate())
+    meal = MealFactory(day=day)
+    as_dietitian = _logged_in(dietitian)
+    day_url = reverse("clients:day", args=[person.pk, day.date.isoformat()])
+    assert as_dietitian.get(day_url).status_code == 200
+    client.force_login(person)
+    page = client.get(reverse("accounts:dietitians"))
+    assert dietitian.name in page.content.decode()
+    response = client.post(reverse("accounts:dietitian_revoke", args=[link.pk]))
+    assert response.status_code == 302
+    assert as_dietitian.get(day_url).status_code == 404
+    rename = reverse("plans:meal_rename", args=[meal.pk])
+    assert as_dietitian.post(rename, {f"meal-{meal.pk}-name": "X"}).status_code == 404
+
+
+def test_someone_elses_link_cannot_be_revoked(client) -> None:
+    link = DietitianLinkFactory()
+    client.force_login(ProfileFactory().user)
+    assert client.post(reverse("accounts:dietitian_revoke", args=[link.pk])).status_code == 404
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+
+def test_the_dietitian_can_end_the_link_too() -> None:
+    link = DietitianLinkFactory()
+    link_revoke(link=link, by=link.dietitian)
+    assert not is_linked(link.dietitian, link.client)
+
+
+def test_views_and_edits_are_logged_and_shown_to_the_client(client) -> None:
+    link = DietitianLinkFactory()
+    person, dietitian = link.client, link.dietitian
+    on = timezone.localdate().isoformat()
+    as_dietitian = _logged_in(dietitian)
+    as_dietitian.get(reverse("clients:day", args=[person.pk, on]))
+    as_dietitian.post(reverse("clients:day_notes", args=[person.pk, on]), {"notes": "More nuts"})
+    entries = list(AccessLog.objects.filter(client=person).order_by("at", "id"))
+    assert [(e.dietitian, e.action) for e in entries] == [
+        (dietitian, "view"),
+        (dietitian, "edit"),
+    ]
+    assert entries[1].path == reverse("clients:day_notes", args=[person.pk, on])
+    # The person's own visits are not logged.
+    client.force_login(person)
+    client.get(reverse("plans:day", args=[on]))
+    assert AccessLog.objects.filter(client=person).count() == 2
+    page = client.get(reverse("accounts:dietitians")).content.decode()
+    assert "Who looked at your plan" in page
+    assert dietitian.name in page
+    assert "Edited" in page
+
+
+# ---------------------------------------------------------------- dietitian accounts
+
+
+def test_requesting_a_dietitian_account_and_admin_approval(client, person) -> None:
+    client.force_login(person)
+    response = client.post(reverse("accounts:dietitian_request"), {"message": "RD 12345"})
+    assert response.status_code == 302
+    request = DietitianRequest.objects.get(user=person)
+    with pytest.raises(ValidationError, match="waiting"):
+        dietitian_request_create(user=person, message="again")
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    admin_client = _logged_in(admin_user)
+    changelist = reverse("admin:accounts_dietitianrequest_changelist")
+    admin_client.post(changelist, {"action": "approve", "_selected_action": [request.pk]})
+    person.refresh_from_db()
+    request.refresh_from_db()
+    assert person.is_dietitian
+    assert request.approved is True
+
+
+def test_a_refused_request_leaves_the_account_as_it_was(person) -> None:
+    request = dietitian_request_create(user=person, message="RD 1")
+    dietitian_request_decide(request=request, approved=False)
+    person.refresh_from_db()
+    assert not person.is_dietitian
+
+
+def test_an_empty_request_is_422(client, person) -> None:
+    client.force_login(person)
+    response = client.post(reverse("accounts:dietitian_request"), {"message": "  "})
+    assert response.status_code == 422
