@@ -295,3 +295,21 @@ def test_unlinked_and_revoked_dietitians_get_404(client, link, kind):
     link.save()
     client.force_login(link.dietitian)
     assert client.get(url, query).status_code == 404
+
+
+def test_the_report_pages_render_and_the_tools_view_is_logged(client, link):
+    client.force_login(link.client)
+    page = client.get(reverse("reports:own_report_page"))
+    assert page.status_code == 200
+    assert reverse("reports:own_report", args=["days"]).encode() in page.content
+    client.force_login(link.dietitian)
+    page = client.get(reverse("reports:client_tools", args=[link.client.pk]))
+    assert page.status_code == 200
+    assert reverse("reports:client_report", args=[link.client.pk, "items"]).encode() in page.content
+    assert AccessLog.objects.filter(client=link.client, action="view").count() == 1
+
+
+def test_an_unknown_report_kind_is_404(client, link):
+    client.force_login(link.dietitian)
+    url = reverse("reports:client_report", args=[link.client.pk, "xlsx"])
+    assert client.get(url, {"start": "2026-03-01", "end": "2026-03-02"}).status_code == 404
