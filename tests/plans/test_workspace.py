@@ -1,0 +1,215 @@
+"""The dietitian's workspace: the client list by need, inviting, and a client's planner."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import DietitianLink, Invitation
+from accounts.selectors import person_on, profile_for
+from plans.models import Day, MealItem
+from plans.scoring import score_day
+from plans.selectors import day_get_for, day_to_engine
+from tests.factories import (
+    DayFactory,
+    DietitianFactory,
+    DietitianLinkFactory,
+    FoodFactory,
+    MealFactory,
+    MealItemFactory,
+    PlanFactory,
+    ProfileFactory,
+    SupplementDoseFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _as(user) -> Client:
+    http = Client()
+    http.force_login(user)
+    return http
+
+
+def _client_of(dietitian, grams_by_day: list[float], display_name: str = "", **profile_fields):
+    """A linked client with one item of `grams` on each of the last days (today first)."""
+    user_fields = {"user__display_name": display_name} if display_name else {}
+    person = ProfileFactory(**user_fields, **profile_fields).user
+    DietitianLinkFactory(dietitian=dietitian, client=person)
+    today = timezone.localdate()
+    food = FoodFactory()
+    plan = PlanFactory(owner=person)
+    for back, grams in enumerate(grams_by_day):
+        day = DayFactory(plan=plan, date=today - timedelta(days=back))
+        MealItemFactory(meal=MealFactory(day=day, name="Lunch"), food=food, grams=grams)
+    return person
+
+
+def _expected_average(person) -> float:
+    profile = profile_for(user=person)
+    today = timezone.localdate()
+    percents = []
+    for back in range(7):
+        day = day_get_for(user=person, on=today - timedelta(days=back))
+        if day is not None:
+            score = score_day(day_to_engine(day, person_on(profile, day.date)))
+            percents.append(score.percent_of_target)
+    return sum(percents) / len(percents)
+
+
+@pytest.fixture
+def dietitian():
+    return DietitianFactory()
+
+
+def test_the_workspace_is_404_for_a_person_and_asks_a_visitor_to_log_in(client) -> None:
+    person = ProfileFactory().user
+    assert _as(person).get(reverse("clients:list")).status_code == 404
+    assert _as(person).post(reverse("clients:invite"), {"email": "a@b.org"}).status_code == 404
+    response = client.get(reverse("clients:list"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response.url
+
+
+def test_clients_are_sorted_by_need_with_their_figures(dietitian) -> None:
+    low = _client_of(dietitian, [10, 10, 10], display_name="Low Lou")
+    high = _client_of(dietitian, [60, 60], display_name="High Hal")
+    idle = ProfileFactory(user__display_name="Idle Ida").user
+    DietitianLinkFactory(dietitian=dietitian, client=idle)
+    # A magnesium supplement under CKD stage 3 raises a warning.
+    kidney = _client_of(dietitian, [60], display_name="Kidney Kim", ckd_stage=3)
+    SupplementDoseFactory(day=Day.objects.get(plan__owner=kidney))
+    stranger = _client_of(DietitianFactory(), [5], display_name="Not Mine")
+
+    page = _as(dietitian).get(reverse("clients:list"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    rows = re.findall(r'<tr class="client-row">(.*?)</tr>', html, re.S)
+    names = [re.search(r">([^<]+)</a>", row).group(1) for row in rows]
+    assert stranger.name not in html
+    # Nothing planned counts as 0 %, so Ida comes first, then Lou's low days.
+    assert names[:2] == [idle.name, low.name]
+    assert set(names) == {idle.name, low.name, high.name, kidney.name}
+    low_row = rows[names.index(low.name)]
+    assert f"{_expected_average(low):,.0f} %" in low_row
+    assert re.search(r"<td>3</td>", low_row)  # three days below the EAR
+    assert "kidney" in rows[names.index(kidney.name)].lower()
+    assert 'data-code="ckd_supplement"' in rows[names.index(kidney.name)]
+    assert "Nothing planned" in rows[names.index(idle.name)]
+
+
+def test_the_list_is_a_fixed_number_of_queries(dietitian) -> None:
+    for _ in range(2):
+        _client_of(dietitian, [30, 40])
+    http = _as(dietitian)
+    with CaptureQueriesContext(connection) as few:
+        http.get(reverse("clients:list"))
+    for _ in range(6):
+        _client_of(dietitian, [30, 40, 50])
+    with CaptureQueriesContext(connection) as many:
+        http.get(reverse("clients:list"))
+    assert len(many) == len(few)
+
+
+def test_search_by_name_and_the_htmx_rows_fragment(dietitian) -> None:
+    _client_of(dietitian, [30], display_name="Maria Lopez")
+    _client_of(dietitian, [30], display_name="John Smith")
+    response = _as(dietitian).get(
+        reverse("clients:list"), {"q": "lop", "fragment": "rows"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="client-rows">')
+    assert "Maria Lopez" in html
+    assert "John Smith" not in html
+    nothing = _as(dietitian).get(reverse("clients:list"), {"q": "zzz"}).content.decode()
+    assert "No client matches" in nothing
+
+
+def test_inviting_a_client_emails_a_link_and_shows_the_code(dietitian) -> None:
+    http = _as(dietitian)
+    response = http.post(reverse("clients:invite"), {"email": "new@example.org"}, follow=True)
+    invitation = Invitation.objects.get(sender=dietitian)
+    html = response.content.decode()
+    assert invitation.code in html
+    (message,) = mail.outbox
+    assert message.to == ["new@example.org"]
+    assert "/accounts/invitations/" in message.body
+
+
+def test_an_invalid_invitation_is_422_with_the_field_error(dietitian) -> None:
+    response = _as(dietitian).post(reverse("clients:invite"), {"email": "not an email"})
+    assert response.status_code == 422
+    assert "email" in response.content.decode().lower()
+    assert not Invitation.objects.exists()
+
+
+def test_the_dietitian_edits_the_clients_day_and_the_client_sees_who(dietitian) -> None:
+    person = _client_of(dietitian, [30], display_name="Ana")
+    day = Day.objects.get(plan__owner=person)
+    meal = day.meals.get()
+    food = FoodFactory()
+    on = day.date.isoformat()
+    http = _as(dietitian)
+    page = http.get(reverse("clients:day", args=[person.pk, on])).content.decode()
+    # The page's date-addressed forms and links stay in the client's plan.
+    assert reverse("clients:meal_add", args=[person.pk, on]) in page
+    assert reverse("plans:meal_add", args=[on]) not in page
+    assert "working on the plan of" in page
+    response = http.post(
+        reverse("plans:meal_item_add", args=[meal.pk]),
+        {f"add-{meal.pk}-food": food.pk, f"add-{meal.pk}-grams": "50"},
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("clients:day", args=[person.pk, on]))
+    assert MealItem.objects.filter(meal=meal, food=food).exists()
+    day.refresh_from_db()
+    assert day.last_edited_by == dietitian
+    assert day.history.filter(last_edited_by=dietitian).exists()
+    own = _as(person).get(reverse("plans:day", args=[on])).content.decode()
+    assert f"Edited by your dietitian, {dietitian.name}, {timezone.localdate():%-d %b}" in own
+    assert (
+        "Edited by you" in http.get(reverse("clients:day", args=[person.pk, on])).content.decode()
+    )
+    # The dietitian's own plan is untouched.
+    assert not Day.objects.filter(plan__owner=dietitian).exists()
+
+
+def test_the_clients_profile_sets_the_target_on_the_dietitians_view(dietitian) -> None:
+    person = _client_of(dietitian, [30], custom_target_mg=410)
+    on = timezone.localdate().isoformat()
+    page = _as(dietitian).get(reverse("clients:day", args=[person.pk, on])).content.decode()
+    assert "410 mg target" in page
+    week = reverse(
+        "clients:week",
+        args=[
+            person.pk,
+            (timezone.localdate() - timedelta(days=timezone.localdate().weekday())).isoformat(),
+        ],
+    )
+    assert "of 410 mg" in _as(dietitian).get(week).content.decode()
+
+
+def test_a_link_without_edit_rights_can_look_but_not_write(dietitian) -> None:
+    person = _client_of(dietitian, [30])
+    DietitianLink.objects.filter(client=person).update(can_edit_plans=False)
+    meal = Day.objects.get(plan__owner=person).meals.get()
+    on = timezone.localdate().isoformat()
+    http = _as(dietitian)
+    assert http.get(reverse("clients:day", args=[person.pk, on])).status_code == 200
+    rename = reverse("plans:meal_rename", args=[meal.pk])
+    assert http.post(rename, {f"meal-{meal.pk}-name": "Brunch"}).status_code == 404
+    notes = reverse("clients:day_notes", args=[person.pk, on])
+    assert http.post(notes, {"notes": "x"}).status_code == 404
+
+
+def test_client_home_opens_this_week(dietitian) -> None:
+    person = _client_of(dietitian, [30])
+    response = _as(dietitian).get(reverse("clients:home", args=[person.pk]))
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    assert response.url == reverse("clients:week", args=[person.pk, monday.isoformat()])
