@@ -119,14 +119,12 @@ def recipe_ingredient_get_for(*, user: User, pk: int) -> RecipeIngredient:
     return line
 
 
-def meal_recipe_get_for(*, user: User, pk: int) -> MealRecipe:
-    used = (
-        MealRecipe.objects.filter(
-            pk=pk, deleted_at__isnull=True, meal__day__plan__in=Plan.objects.visible_to(user)
-        )
-        .select_related("meal", "meal__day", "recipe")
-        .first()
-    )
+def meal_recipe_get_for(*, user: User, pk: int, include_deleted: bool = False) -> MealRecipe:
+    """A recipe in a meal of a plan the user may see (a removed one too, for Undo)."""
+    uses = MealRecipe.objects.filter(pk=pk, meal__day__plan__in=Plan.objects.visible_to(user))
+    if not include_deleted:
+        uses = uses.filter(deleted_at__isnull=True)
+    used = uses.select_related("meal", "meal__day", "meal__day__plan", "recipe").first()
     if used is None:
         raise Http404("No such recipe in a meal.")
     return used

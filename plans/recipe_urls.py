@@ -21,6 +21,7 @@ urlpatterns = [
     path("ingredients/<int:pk>/delete/", recipe_views.ingredient_delete, name="ingredient_delete"),
     path("meal/<int:meal_pk>/", recipe_views.meal_recipe_add, name="meal_add"),
     path("in-meal/<int:pk>/delete/", recipe_views.meal_recipe_delete, name="meal_delete"),
+    path("in-meal/<int:pk>/restore/", recipe_views.meal_recipe_restore, name="meal_restore"),
 ]
 
 # Included at /plan/shopping/ under the namespace "shopping".

@@ -24,6 +24,8 @@ from foods.models import Food
 from foods.selectors import food_search
 from mgplanner.rendering import render_page
 from plans import recipe_services, recipes, scoring, services
+from plans import views as day_views
+from plans.client_scope import scope_to_plan
 from plans.forms import AmountForm, MealItemAddForm
 from plans.models import MAX_ITEM_GRAMS, Preparation, Recipe
 from plans.recipe_forms import (
@@ -401,14 +403,39 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
     return _pick_page(request, meal, form, status=422)
 
 
+def _after_day_write(
+    request: HttpRequest, on: date, *, undo_recipe: int | None = None, anchor: str = ""
+) -> HttpResponse:
+    """Like the day page's writes: htmx gets the meals block and the score out of band, a
+    plain form post a redirect to the day (with the Undo bar when something was removed).
+    """
+    if request.htmx:  # type: ignore[attr-defined]
+        request.GET = request.GET.copy()  # type: ignore[assignment]
+        if undo_recipe is not None:
+            request.GET["undo_recipe"] = str(undo_recipe)
+        return day_views._render_day_blocks(request, on)
+    url = day_views._day_url(request, on, undo_recipe=undo_recipe)
+    return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
+
+
 @profile_required
 @require_POST
 def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     used = meal_recipe_get_for(user=user, pk=pk)
+    scope_to_plan(request, used.meal.day.plan)
     recipe_services.meal_recipe_delete(used=used, editor=user)
-    flash.success(request, f"Removed {used.recipe.name} from {used.meal.name}.")
-    return HttpResponseRedirect(_day_url(used.meal.day.date, f"meal-{used.meal_id}"))
+    return _after_day_write(request, used.meal.day.date, undo_recipe=used.pk, anchor="undo")
+
+
+@profile_required
+@require_POST
+def meal_recipe_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    used = meal_recipe_get_for(user=user, pk=pk, include_deleted=True)
+    scope_to_plan(request, used.meal.day.plan)
+    recipe_services.meal_recipe_restore(used=used, editor=user)
+    return _after_day_write(request, used.meal.day.date, anchor=f"meal-recipe-{used.pk}")
 
 
 # ---------------------------------------------------------------- shopping list

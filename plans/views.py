@@ -55,6 +55,7 @@ from plans.models import (
     Day,
     Meal,
     MealItem,
+    MealRecipe,
     Preparation,
     SupplementDose,
     SupplementKind,
@@ -211,6 +212,14 @@ def _day_context(
             .select_related("food")
             .first()
         )
+    undo_recipe = None
+    undo_recipe_pk = _int(request.GET.get("undo_recipe"))
+    if undo_recipe_pk is not None:
+        undo_recipe = (
+            MealRecipe.objects.filter(pk=undo_recipe_pk, meal__day=day, deleted_at__isnull=False)
+            .select_related("recipe", "meal")
+            .first()
+        )
     context: dict[str, Any] = {
         "day": day,
         "meals": meals,
@@ -227,6 +236,7 @@ def _day_context(
             else None
         ),
         "undo_item": undo_item,
+        "undo_recipe": undo_recipe,
         "notes_form": (forms or {}).get("notes") or DayNotesForm(initial={"notes": day.notes}),
         "add_meal_form": (forms or {}).get("add_meal") or MealNameForm(),
         "previous_day": day.date.fromordinal(day.date.toordinal() - 1),
