@@ -489,6 +489,32 @@ class MealRecipe(models.Model):
         return f"{self.servings.normalize():f} × {self.recipe}"
 
 
+class MealTemplateRecipe(models.Model):
+    """Servings of a recipe saved in a meal template, inserted with its foods."""
+
+    template = models.ForeignKey(MealTemplate, on_delete=models.CASCADE, related_name="recipes")
+    # A deleted recipe leaves the templates that named it: they cannot hold what is gone.
+    recipe = models.ForeignKey(Recipe, on_delete=models.CASCADE, related_name="template_uses")
+    servings = models.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_RECIPE_SERVINGS)],
+    )
+    grams = models.FloatField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(servings__gt=0), name="meal_template_recipe_servings_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.servings.normalize():f} × {self.recipe}"
+
+
 class ShoppingTick(models.Model):
     """A food ticked off the shopping list of a range of days; ticks persist per range."""
 
