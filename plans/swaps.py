@@ -156,7 +156,11 @@ def role_for(description: str, food_group: str = "") -> str:
         return "snack-salty"
     if text.startswith("peanut") or group == "Nut and Seed Products":
         return "nut-seed"
-    if _has(text, "nuts,", "seeds,", "almond", "cashew", "walnut", "pumpkin seed"):
+    if group == "Legumes and Legume Products":
+        return "legume"
+    # SR28 names dry beans "mature seeds" and pods "with seeds": the keywords are for names
+    # without a group (inline items) only.
+    if not group and _has(text, "nuts,", "seeds,", "almond", "cashew", "walnut", "pumpkin seed"):
         return "nut-seed"
     if group == "Breakfast Cereals" or _has(text, "cornflakes", "corn flakes", "oatmeal", "muesli"):
         return "breakfast-cereal"
@@ -170,8 +174,10 @@ def role_for(description: str, food_group: str = "") -> str:
         text, "rice", "quinoa", "buckwheat", "millet", "barley", "bulgur", "couscous", "amaranth"
     ) and group in ("Cereal Grains and Pasta", ""):
         return "grain"
-    if group == "Legumes and Legume Products" or _has(
-        text, "beans", "lentil", "chickpea", "tofu", "edamame"
+    # Keywords only for names without a group (inline items): SR28 files sprouted beans and
+    # green pods under Vegetables, and they are no gram-for-gram stand-in for cooked beans.
+    if group == "Legumes and Legume Products" or (
+        not group and _has(text, "beans", "lentil", "chickpea", "tofu", "edamame")
     ):
         return "legume"
     if _has(

@@ -588,6 +588,16 @@ def test_role_for_common_foods():
         swaps.role_for("Peanut butter, smooth style", "Legumes and Legume Products") == "nut-seed"
     )
     assert swaps.role_for("Beef, ground", "Beef Products") == "group:Beef Products"
+    assert (
+        swaps.role_for(
+            "Beans, black, mature seeds, cooked, boiled, without salt",
+            "Legumes and Legume Products",
+        )
+        == "legume"
+    )
+    sprouts = "Beans, navy, mature seeds, sprouted, raw"
+    assert swaps.role_for(sprouts, "Vegetables and Vegetable Products").startswith("group:")
+    assert swaps.role_for("Almonds, a handful") == "nut-seed"  # an inline item
 
 
 def test_automatic_replacements_stay_within_like_roles_and_energy():
