@@ -24,6 +24,7 @@ from plans.models import (
     MealRecipe,
     MealTemplate,
     MealTemplateItem,
+    MealTemplateRecipe,
     Plan,
     RecipeIngredient,
     SupplementDose,
@@ -277,7 +278,10 @@ def week_summary(*, user: User, week_start: date, profile: Profile | None = None
         if day is None:
             summaries.append(DaySummary(on, False, 0, None, None, None, None))
             continue
-        item_count = sum(len(meal.live_items) for meal in _meals_of(day)) + len(_doses_of(day))
+        # A recipe eaten counts once, like a food: the person planned one thing.
+        item_count = sum(
+            len(meal.live_items) + len(getattr(meal, "live_recipes", ())) for meal in _meals_of(day)
+        ) + len(_doses_of(day))
         try:
             score = score_day(day_to_engine(day, person_on(profile, on)))
         except (TargetError, ValueError):
@@ -359,7 +363,7 @@ def supplement_dose_get_for(
 
 
 def meal_templates_for(*, user: User) -> QuerySet[MealTemplate]:
-    """The person's templates with their foods, in two queries."""
+    """The person's templates with their foods and recipes, in three queries."""
     return (
         MealTemplate.objects.filter(owner=user)
         .prefetch_related(
@@ -369,7 +373,14 @@ def meal_templates_for(*, user: User) -> QuerySet[MealTemplate]:
                     "position", "id"
                 ),
                 to_attr="ordered_items",
-            )
+            ),
+            Prefetch(
+                "recipes",
+                queryset=MealTemplateRecipe.objects.select_related("recipe").order_by(
+                    "position", "id"
+                ),
+                to_attr="ordered_recipes",
+            ),
         )
         .order_by("name", "id")
     )

@@ -29,11 +29,14 @@ from plans.models import (
     DayTemplateItem,
     Meal,
     MealItem,
+    MealRecipe,
     MealTemplate,
     MealTemplateItem,
+    MealTemplateRecipe,
     NoteVisibility,
     Plan,
     Preparation,
+    Recipe,
     SupplementDose,
     SupplementKind,
     SupplementProduct,
@@ -487,6 +490,30 @@ def _copy_items(items: Sequence[AmountFields], into: Meal) -> list[MealItem]:
     )
 
 
+def _copy_recipes(uses: Sequence[MealRecipe | MealTemplateRecipe], into: Meal) -> list[MealRecipe]:
+    """Recipes eaten (or saved in a template) into a meal, after its own: same servings."""
+    last = into.recipes.aggregate(last=Max("position"))["last"]
+    start = 0 if last is None else last + 1
+    return MealRecipe.objects.bulk_create(
+        MealRecipe(
+            meal=into,
+            recipe_id=used.recipe_id,
+            servings=used.servings,
+            grams=used.grams,
+            position=start + offset,
+        )
+        for offset, used in enumerate(uses)
+    )
+
+
+def _live_recipes(to_attr: str) -> Prefetch:
+    return Prefetch(
+        "recipes",
+        queryset=MealRecipe.objects.filter(deleted_at__isnull=True).order_by("position", "id"),
+        to_attr=to_attr,
+    )
+
+
 def _target_meal(day: Day, name: str, existing: dict[str, Meal]) -> Meal:
     """The day's meal called `name` (names are unique per day, ignoring case), or a new one."""
     meal = existing.get(name.lower())
@@ -499,7 +526,7 @@ def _target_meal(day: Day, name: str, existing: dict[str, Meal]) -> Meal:
 
 @transaction.atomic
 def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list[Day]:
-    """Copy a day's meals, items and supplements onto other days of the same plan.
+    """Copy a day's meals, items, recipes and supplements onto other days of the same plan.
 
     `replace` empties each target day first (its notes become the source's); `append`
     adds into the meals of the same name, creating the meals the target lacks.
@@ -532,7 +559,8 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
                     "position", "id"
                 ),
                 to_attr="copy_items",
-            )
+            ),
+            _live_recipes("copy_recipes"),
         )
     )
     doses = list(source.supplement_doses.filter(deleted_at__isnull=True).order_by("position", "id"))
@@ -551,6 +579,7 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
             into = _target_meal(target, meal.name, existing)
             meal_for[meal.pk] = into
             _copy_items(meal.copy_items, into)
+            _copy_recipes(meal.copy_recipes, into)
         last = target.supplement_doses.aggregate(last=Max("position"))["last"]
         start = 0 if last is None else last + 1
         SupplementDose.objects.bulk_create(
@@ -571,7 +600,8 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
 
 @transaction.atomic
 def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
-    """Add a meal's items to the meal called `meal_name` on `on` (created when missing).
+    """Add a meal's items and recipes to the meal called `meal_name` on `on` (created when
+    missing).
 
     Supplements taken with the meal stay where they are: copying a meal copies food.
     """
@@ -587,7 +617,8 @@ def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
             {"meal_name": "Pick another meal or another day: this is the same meal."}
         )
     items = list(meal.items.filter(deleted_at__isnull=True).order_by("position", "id"))
-    if not items:
+    uses = list(meal.recipes.filter(deleted_at__isnull=True).order_by("position", "id"))
+    if not items and not uses:
         raise ValidationError({"meal_name": f"{meal.name} has no food to copy."})
     target_day = day_get_or_create(user=owner, on=on, editor=editor)
     existing = {each.name.lower(): each for each in target_day.meals.all()}
@@ -595,6 +626,7 @@ def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
         raise ValidationError({"meal_name": f"A day holds at most {MAX_MEALS_PER_DAY} meals."})
     into = _target_meal(target_day, name, existing)
     _copy_items(items, into)
+    _copy_recipes(uses, into)
     _touch(target_day, editor=editor)
     return into
 
@@ -604,7 +636,9 @@ MAX_TEMPLATE_NAME_CHARS = 120
 
 @transaction.atomic
 def meal_template_create(*, meal: Meal, name: str, owner: User) -> MealTemplate:
-    """Save the meal's food (not its supplements) under a name, to insert into other meals."""
+    """Save the meal's food and recipes (not its supplements) under a name, to insert into
+    other meals.
+    """
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "Give the template a name."})
@@ -613,7 +647,8 @@ def meal_template_create(*, meal: Meal, name: str, owner: User) -> MealTemplate:
     if MealTemplate.objects.filter(owner=owner, name__iexact=name).exists():
         raise ValidationError({"name": f"You already have a template called “{name}”."})
     items = list(meal.items.filter(deleted_at__isnull=True).order_by("position", "id"))
-    if not items:
+    uses = list(meal.recipes.filter(deleted_at__isnull=True).order_by("position", "id"))
+    if not items and not uses:
         raise ValidationError({"name": f"{meal.name} has no food to save."})
     template = MealTemplate(owner=owner, name=name)
     template.full_clean()
@@ -630,16 +665,31 @@ def meal_template_create(*, meal: Meal, name: str, owner: User) -> MealTemplate:
         )
         for position, item in enumerate(items)
     )
+    MealTemplateRecipe.objects.bulk_create(
+        MealTemplateRecipe(
+            template=template,
+            recipe_id=used.recipe_id,
+            servings=used.servings,
+            grams=used.grams,
+            position=position,
+        )
+        for position, used in enumerate(uses)
+    )
     return template
 
 
 @transaction.atomic
 def meal_template_insert(*, template: MealTemplate, meal: Meal, editor: User) -> list[MealItem]:
-    """Add the template's foods to the end of the meal."""
+    """Add the template's foods and recipes to the end of the meal."""
     if template.owner_id != meal.day.plan.owner_id:
         raise ValidationError({"template": "That template is not yours."})
     items = list(template.items.order_by("position", "id"))
     copies = _copy_items(items, meal)
+    # A recipe shared by someone no longer linked is not theirs to use any more.
+    visible = Recipe.objects.visible_to(meal.day.plan.owner)
+    _copy_recipes(
+        list(template.recipes.filter(recipe__in=visible).order_by("position", "id")), meal
+    )
     _touch(meal.day, editor=editor)
     return copies
 

@@ -1,0 +1,171 @@
+"""Recipes travel with copies of days and meals and with meal templates; the week counts them."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from plans import services
+from plans.models import MealRecipe, MealTemplateRecipe
+from plans.recipe_services import meal_recipe_add, meal_recipe_delete, recipe_delete
+from plans.selectors import monday_of, week_summary
+from tests.factories import (
+    DietitianLinkFactory,
+    FoodFactory,
+    MealItemFactory,
+    ProfileFactory,
+    RecipeFactory,
+    RecipeIngredientFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(client):
+    profile = ProfileFactory()
+    client.force_login(profile.user)
+    return profile.user
+
+
+@pytest.fixture
+def monday():
+    return monday_of(timezone.localdate())
+
+
+@pytest.fixture
+def chili(person):
+    recipe = RecipeFactory(owner=person, name="Black bean chili", servings=4)
+    RecipeIngredientFactory(
+        recipe=recipe, food=FoodFactory(description="Black beans", magnesium_mg_per_100g=70)
+    )
+    return recipe
+
+
+@pytest.fixture
+def source(person, monday, chili):
+    """Monday lunch: a food, 1.5 servings of chili and a removed recipe that must not travel."""
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    lunch = day.meals.get(name="Lunch")
+    MealItemFactory(meal=lunch, food=FoodFactory(description="Rice"), grams=150)
+    meal_recipe_add(meal=lunch, recipe=chili, editor=person, servings=Decimal("1.5"))
+    gone = meal_recipe_add(
+        meal=lunch,
+        recipe=RecipeFactory(owner=person),
+        editor=person,
+        grams=None,
+        servings=Decimal(1),
+    )
+    meal_recipe_delete(used=gone, editor=person)
+    return day
+
+
+def live_recipes(day, meal_name):
+    return list(
+        MealRecipe.objects.filter(
+            meal__day=day, meal__name=meal_name, deleted_at__isnull=True
+        ).values_list("recipe__name", "servings")
+    )
+
+
+def test_copying_a_day_adds_its_live_recipes(person, source, monday, chili):
+    [tuesday] = services.day_copy(
+        source=source, dates=[monday + timedelta(days=1)], mode="append", editor=person
+    )
+    assert live_recipes(tuesday, "Lunch") == [("Black bean chili", Decimal("1.500"))]
+    # Appending again adds a second use after the first, as for foods.
+    services.day_copy(source=source, dates=[tuesday.date], mode="append", editor=person)
+    uses = MealRecipe.objects.filter(meal__day=tuesday).order_by("position")
+    assert [use.position for use in uses] == [0, 1]
+
+
+def test_copying_a_day_in_replace_mode_drops_the_targets_recipes(person, source, monday):
+    tuesday = services.day_get_or_create(user=person, on=monday + timedelta(days=1), editor=person)
+    other = RecipeFactory(owner=person, name="Hummus")
+    meal_recipe_add(
+        meal=tuesday.meals.get(name="Dinner"), recipe=other, editor=person, servings=Decimal(2)
+    )
+    services.day_copy(source=source, dates=[tuesday.date], mode="replace", editor=person)
+    assert not MealRecipe.objects.filter(meal__day=tuesday, recipe=other).exists()
+    assert live_recipes(tuesday, "Lunch") == [("Black bean chili", Decimal("1.500"))]
+
+
+def test_copying_a_meal_carries_its_recipes(person, source, monday):
+    lunch = source.meals.get(name="Lunch")
+    into = services.meal_copy(meal=lunch, on=monday, meal_name="Dinner", editor=person)
+    assert live_recipes(into.day, "Dinner") == [("Black bean chili", Decimal("1.500"))]
+    assert into.items.count() == 1
+
+
+def test_a_meal_with_only_a_recipe_can_be_copied(person, monday, chili):
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    breakfast = day.meals.get(name="Breakfast")
+    meal_recipe_add(meal=breakfast, recipe=chili, editor=person, grams=200.0)
+    into = services.meal_copy(meal=breakfast, on=monday, meal_name="Supper", editor=person)
+    copied = MealRecipe.objects.get(meal=into)
+    # Entered as grams of the dish: the copy shows the same grams and servings.
+    original = MealRecipe.objects.get(meal=breakfast)
+    assert (copied.grams, copied.servings) == (200.0, original.servings)
+
+
+def test_a_meal_template_saves_and_inserts_recipes(person, source, monday):
+    lunch = source.meals.get(name="Lunch")
+    template = services.meal_template_create(meal=lunch, name="Chili lunch", owner=person)
+    assert list(template.recipes.values_list("recipe__name", "servings")) == [
+        ("Black bean chili", Decimal("1.500"))
+    ]
+    friday = services.day_get_or_create(user=person, on=monday + timedelta(days=4), editor=person)
+    services.meal_template_insert(
+        template=template, meal=friday.meals.get(name="Dinner"), editor=person
+    )
+    assert live_recipes(friday, "Dinner") == [("Black bean chili", Decimal("1.500"))]
+
+
+def test_a_template_of_only_a_recipe_is_allowed_and_listed(client, person, monday, chili):
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    dinner = day.meals.get(name="Dinner")
+    meal_recipe_add(meal=dinner, recipe=chili, editor=person, servings=Decimal(2))
+    services.meal_template_create(meal=dinner, name="Chili night", owner=person)
+    page = client.get(reverse("plans:templates")).content.decode()
+    assert "Black bean chili (2 servings)" in page
+
+
+def test_a_template_skips_a_recipe_no_longer_shared_with_the_person(person, monday):
+    link = DietitianLinkFactory(client=person)
+    shared = RecipeFactory(owner=link.dietitian, name="Dietitian's dal", shared=True)
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    breakfast = day.meals.get(name="Breakfast")
+    MealItemFactory(meal=breakfast)
+    meal_recipe_add(meal=breakfast, recipe=shared, editor=person, servings=Decimal(1))
+    template = services.meal_template_create(meal=breakfast, name="Dal", owner=person)
+    shared.shared = False
+    shared.save()
+    dinner = day.meals.get(name="Dinner")
+    services.meal_template_insert(template=template, meal=dinner, editor=person)
+    assert not MealRecipe.objects.filter(meal=dinner).exists()
+    assert dinner.items.count() == 1
+
+
+def test_deleting_a_recipe_takes_it_out_of_templates(person, monday, chili):
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    dinner = day.meals.get(name="Dinner")
+    MealItemFactory(meal=dinner)
+    used = meal_recipe_add(meal=dinner, recipe=chili, editor=person, servings=Decimal(1))
+    template = services.meal_template_create(meal=dinner, name="Chili", owner=person)
+    used.delete()
+    recipe_delete(recipe=chili)
+    assert not MealTemplateRecipe.objects.filter(template=template).exists()
+    assert template.items.count() == 1
+
+
+def test_the_week_counts_a_day_with_only_a_recipe_as_planned(person, monday, chili):
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    meal_recipe_add(
+        meal=day.meals.get(name="Lunch"), recipe=chili, editor=person, servings=Decimal(1)
+    )
+    summary = week_summary(user=person, week_start=monday)
+    assert summary.days[0].item_count == 1
+    assert summary.days[0].effective_mg is not None
+    assert summary.planned_days == 1
