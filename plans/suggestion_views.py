@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages as flash
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -436,7 +437,9 @@ def _fill_options(user: User, profile: Profile) -> list[fill.FillOption]:
     # The measure each usual food is most often eaten in (or its usual grams).
     measures: dict[int, tuple[Portion | None, float]] = {}
     rows = (
-        MealItem.objects.filter(meal__day__plan__owner=user, food__in=foods.keys())
+        MealItem.objects.filter(
+            meal__day__plan__owner=user, food__in=foods.keys(), deleted_at__isnull=True
+        )
         .values("food", "portion", "portion__grams", "grams")
         .annotate(uses=Count("id"))
         .order_by("-uses", "food", "portion", "grams")
@@ -572,9 +575,13 @@ def fill_accept(request: HttpRequest, on: str) -> HttpResponse:
         additions.append((meal, food, portion, portions, grams))
     if not problem:
         try:
-            services.fill_accept(day=day, additions=additions, editor=user)
+            added = services.fill_accept(day=day, additions=additions, editor=user)
         except ValidationError as error:
             problem = " ".join(error.messages)
+        else:
+            flash.success(
+                request, f"Added {len(added)} item{'s' if len(added) != 1 else ''} to your day."
+            )
     if problem:
         context = _fill_context(request, day, profile)
         context["fill_problem"] = problem
