@@ -27,9 +27,11 @@ from tests.factories import (
     FoodFactory,
     MealFactory,
     MealItemFactory,
+    MealRecipeFactory,
     MealTemplateFactory,
     MealTemplateItemFactory,
     ProfileFactory,
+    RecipeFactory,
     SupplementDoseFactory,
     SupplementProductFactory,
 )
@@ -53,7 +55,13 @@ def client_scoped_urls() -> dict[str, str]:
     found = {}
     for name, route in _walk(get_resolver().url_patterns):
         namespace = name.split(":")[0] if ":" in name else ""
-        if "<int:client_id>" in route or (namespace in PLANNER_NAMESPACES and "<int:pk>" in route):
+        if (
+            "<int:client_id>" in route
+            or "<int:meal_pk>" in route
+            or (namespace in PLANNER_NAMESPACES and "<int:pk>" in route)
+            # Recipes eaten in a meal belong to the meal's plan.
+            or (namespace == "recipes" and "in-meal/" in route)
+        ):
             found[name] = route
     return found
 
@@ -72,6 +80,7 @@ class World:
     dose: Any
     product: Any
     food: Any
+    meal_recipe: Any
 
     @property
     def on(self) -> str:
@@ -92,6 +101,7 @@ def world(db) -> World:
     deleted_item = MealItemFactory(meal=meal, food=food, deleted_at=timezone.now())
     product = SupplementProductFactory(owner=person)
     dose = SupplementDoseFactory(day=day, product=product)
+    meal_recipe = MealRecipeFactory(meal=meal, recipe=RecipeFactory(owner=person))
     link_revoke(link=revoked_link, by=person)
     return World(
         client_user=person,
@@ -106,6 +116,7 @@ def world(db) -> World:
         dose=dose,
         product=product,
         food=food,
+        meal_recipe=meal_recipe,
     )
 
 
@@ -166,6 +177,10 @@ CLIENT_SCOPED: dict[str, Case] = {
     "plans:meal_copy": Case("post", MEAL, lambda w, u: {"date": TOMORROW(w), "meal_name": "Lunch"}),
     "plans:meal_template_save": Case("post", MEAL, lambda w, u: {"name": f"Saved by {u.pk}"}),
     "plans:meal_template_insert": Case("post", MEAL, _template_for),
+    # Recipes eaten in a meal.
+    "recipes:meal_add": Case("get", MEAL),
+    "recipes:meal_delete": Case("post", lambda w: [w.meal_recipe.pk]),
+    "recipes:meal_restore": Case("post", lambda w: [w.meal_recipe.pk]),
     # A client's planner pages, and their /plan/ twins for the owner.
     "clients:home": Case("get", lambda w: [], own_twin="plans:home"),
     "clients:week": Case(
