@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-ORDER = ["bench_scoring.py", "bench_load.py", "bench_search.py", "bench_web.py"]
+# Pure and in-process benchmarks first; the ones that start gunicorn last.
+LAST = ["bench_web.py", "bench_load_test.py"]
 
 
 def main() -> int:
     failed = []
-    for name in ORDER:
+    names = sorted(path.name for path in BENCH_DIR.glob("bench_*.py"))
+    for name in [n for n in names if n not in LAST] + [n for n in LAST if n in names]:
         script = BENCH_DIR / name
-        if not script.exists():
-            continue
         print(f"== {name}", flush=True)
         if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
             failed.append(name)
