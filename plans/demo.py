@@ -8,6 +8,7 @@ almonds = 28.35 g, a slice of whole-wheat bread = 32 g).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -15,6 +16,9 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import profile_update
 from foods.models import Food, FoodSource
+
+if TYPE_CHECKING:
+    from plans.models import Recipe
 
 # Documented demo-only values; `DEMO_PASSWORD` overrides them. Never use them anywhere real.
 DEFAULT_DEMO_PASSWORD = "magnesium-demo-only"  # noqa: S105 - a documented demo value
@@ -100,6 +104,21 @@ class DemoDay:
     meals: dict[str, tuple[DemoItem, ...]]
     supplements: tuple[DemoSupplement, ...] = ()
     notes: str = ""
+    # Meal name -> (recipe name, servings eaten): recipes of RECIPES, by name.
+    recipes: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRecipe:
+    """A recipe of the demo person. Amounts are weights as bought (dry pulses and grains), so
+    the preparation applies to them; its magnesium is computed by the engine, never typed in.
+    """
+
+    name: str
+    servings: int
+    ingredients: tuple[DemoItem, ...]
+    steps: str
+    cooked_weight_grams: float | None = None
 
 
 # SR28 codes used below, with what they are (for the reader and the error message).
@@ -129,6 +148,24 @@ FOODS: dict[str, str] = {
     "12087": "Cashew nuts, raw",
     "16098": "Peanut butter, smooth",
     "11124": "Carrots, raw",
+    # Recipe ingredients (RECIPES below).
+    "16069": "Lentils, raw",
+    "11282": "Onions, raw",
+    "11215": "Garlic, raw",
+    "11531": "Tomatoes, canned in tomato juice",
+    "12118": "Coconut milk, canned",
+    "02015": "Curry powder",
+    "04053": "Olive oil",
+    "16057": "Chickpeas, boiled",
+    "12166": "Tahini (sesame butter)",
+    "09152": "Lemon juice, raw",
+    "02014": "Cumin seed",
+    "12006": "Chia seeds, dried",
+    "20009": "Buckwheat groats, roasted, dry",
+    "16014": "Black beans, raw",
+    "11821": "Peppers, sweet, red, raw",
+    "02009": "Chili powder",
+    "11167": "Corn, sweet, yellow, raw",
 }
 
 
@@ -138,6 +175,101 @@ def _items(*pairs: tuple[str, float] | tuple[str, float, str]) -> tuple[DemoItem
 
 CITRATE_WITH_DINNER = DemoSupplement(
     form="citrate", compound_mg=500, with_meal="Dinner", name="Magnesium citrate 500 mg"
+)
+
+# Five dishes rich in magnesium (pulses, seeds, buckwheat), weights from USDA measures where
+# one fits (1 cup of dry lentils = 192 g, 1 tbsp tahini = 15 g, 1 oz pumpkin seeds = 28.35 g).
+RECIPES: tuple[DemoRecipe, ...] = (
+    DemoRecipe(
+        name="Red lentil curry",
+        servings=4,
+        cooked_weight_grams=1600,
+        ingredients=_items(
+            ("16069", 300, "soaked"),
+            ("11282", 150),
+            ("11215", 9),
+            ("04053", 14),
+            ("02015", 8),
+            ("11531", 400),
+            ("12118", 200),
+            ("11457", 100),
+        ),
+        steps=(
+            "Soak the lentils for 8 hours; drain and rinse.\n"
+            "Soften the onion and garlic in the oil, stir in the curry powder.\n"
+            "Add the lentils, tomatoes, coconut milk and 500 ml water; simmer 25 minutes.\n"
+            "Stir in the spinach until it wilts."
+        ),
+    ),
+    DemoRecipe(
+        name="Hummus",
+        servings=6,
+        ingredients=_items(
+            ("16057", 492, "soaked"),
+            ("12166", 60),
+            ("09152", 45),
+            ("11215", 6),
+            ("04053", 27),
+            ("02014", 2),
+        ),
+        steps=(
+            "Soak dried chickpeas overnight and boil until soft (3 cups cooked).\n"
+            "Blend with the tahini, lemon juice, garlic, cumin and a little cooking water.\n"
+            "Finish with the olive oil."
+        ),
+    ),
+    DemoRecipe(
+        name="Overnight oats with pumpkin seeds",
+        servings=1,
+        ingredients=_items(
+            ("08120", 50, "soaked"),
+            ("01077", 200),
+            ("01256", 70),
+            ("12006", 10),
+            ("12014", 20),
+            ("09050", 50),
+        ),
+        steps=(
+            "Stir the oats and chia into the milk and yogurt; cover and chill overnight.\n"
+            "Top with the pumpkin seeds and blueberries in the morning."
+        ),
+    ),
+    DemoRecipe(
+        name="Buckwheat porridge",
+        servings=2,
+        ingredients=_items(
+            ("20009", 120, "soaked"),
+            ("01077", 400),
+            ("09040", 118),
+            ("12061", 20),
+        ),
+        steps=(
+            "Soak the groats overnight; drain and rinse.\n"
+            "Simmer in the milk for 10 minutes, stirring.\n"
+            "Serve with the sliced banana and chopped almonds."
+        ),
+    ),
+    DemoRecipe(
+        name="Black bean chili",
+        servings=6,
+        cooked_weight_grams=2400,
+        ingredients=_items(
+            ("16014", 400, "soaked"),
+            ("11282", 150),
+            ("11821", 150),
+            ("11215", 9),
+            ("04053", 14),
+            ("02009", 8),
+            ("02014", 4),
+            ("11531", 800),
+            ("11167", 150),
+        ),
+        steps=(
+            "Soak the beans overnight, drain, and boil for an hour until tender.\n"
+            "Soften the onion, pepper and garlic in the oil with the spices.\n"
+            "Add the beans, tomatoes and corn; simmer 30 minutes."
+        ),
+    ),
 )
 
 # Monday first, as the week view shows it. The days differ on purpose: some meet the
@@ -202,22 +334,26 @@ WEEK: tuple[DemoDay, ...] = (
         },
         notes="Eating out at lunch: a rough guess.",
     ),
-    DemoDay(  # Sunday: beans and rice, nothing from the pill box
+    DemoDay(  # Sunday: beans and rice, lentil curry from the recipes, nothing from the pill box
         meals={
             "Breakfast": _items(("08120", 40), ("01077", 244), ("09040", 118)),
             "Lunch": _items(("16015", 172, "soaked"), ("20445", 158), ("11124", 61)),
-            "Dinner": _items(("16070", 198), ("20137", 185), ("11457", 30)),
+            "Dinner": _items(
+                ("20137", 185),
+            ),
             "Snacks": _items(
                 ("12087", 28.35),
             ),
         },
+        recipes={"Dinner": (("Red lentil curry", Decimal(1)),)},
     ),
 )
 
 
 def demo_codes() -> set[str]:
-    """Every SR28 code the demo week uses."""
-    return {item.code for day in WEEK for items in day.meals.values() for item in items}
+    """Every SR28 code the demo week and the demo recipes use."""
+    week = {item.code for day in WEEK for items in day.meals.values() for item in items}
+    return week | {item.code for recipe in RECIPES for item in recipe.ingredients}
 
 
 class DemoError(Exception):
@@ -286,16 +422,68 @@ def _account(spec: DemoAccount, *, password: str, report: SeedReport) -> User:
     return user
 
 
+def _recipe(
+    *, person: User, spec: DemoRecipe, foods: dict[str, Food], report: SeedReport
+) -> "Recipe":
+    """The person's recipe called `spec.name`, made when missing (an existing one is kept,
+    edits and all).
+    """
+    from plans import recipe_services
+    from plans.models import Recipe
+
+    recipe = Recipe.objects.filter(owner=person, name=spec.name).first()
+    if recipe is not None:
+        report.note(f"recipe {spec.name}: already there, left as it is", changed=False)
+        return recipe
+    recipe = recipe_services.recipe_create(
+        owner=person,
+        name=spec.name,
+        servings=spec.servings,
+        cooked_weight_grams=spec.cooked_weight_grams,
+        steps=spec.steps,
+        # Seen by her dietitian as soon as she links one.
+        shared=True,
+    )
+    for item in spec.ingredients:
+        recipe_services.recipe_ingredient_add(
+            recipe=recipe, food=foods[item.code], grams=item.grams, preparation=item.preparation
+        )
+    report.note(f"recipe {spec.name}: created with {len(spec.ingredients)} foods")
+    return recipe
+
+
+def recipe_figures(recipe: "Recipe", *, person: User, on: date) -> str:
+    """One serving's magnesium as the engine scores it (eaten as a meal by `person` on `on`)."""
+    from accounts.selectors import person_on, profile_for
+    from plans import recipes
+    from plans.recipe_selectors import pure_recipe
+
+    pure = pure_recipe(recipe)
+    score = recipes.score_as_meal(pure, person_on(profile_for(user=person), on))
+    return (
+        f"{recipe.name}: per serving ({pure.serving_grams:.0f} g) "
+        f"{score.food_mg:.1f} mg magnesium on the plate, {score.effective_mg:.1f} mg effective "
+        f"eaten as a meal, {pure.per_serving().phytate_mg:.0f} mg phytate as prepared"
+    )
+
+
 def _plan_day(
-    *, person: User, on: date, plan: DemoDay, foods: dict[str, Food], report: SeedReport
+    *,
+    person: User,
+    on: date,
+    plan: DemoDay,
+    foods: dict[str, Food],
+    recipes: dict[str, "Recipe"],
+    report: SeedReport,
 ) -> None:
-    from plans import services
+    from plans import recipe_services, services
     from plans.models import Day, SupplementProduct
     from plans.selectors import day_get_for
 
     existing = day_get_for(user=person, on=on)
     if existing is not None and (
-        any(meal.live_items for meal in existing.ordered_meals) or existing.live_doses
+        any(meal.live_items or meal.live_recipes for meal in existing.ordered_meals)
+        or existing.live_doses
     ):
         report.note(f"{on:%a %-d %b}: already planned, left as it is", changed=False)
         return
@@ -311,6 +499,13 @@ def _plan_day(
                 editor=person,
                 grams=item.grams,
                 preparation=item.preparation,
+            )
+    for name, uses in plan.recipes.items():
+        meal = meals.get(name) or services.meal_add(day=day, name=name, editor=person)
+        meals[name] = meal
+        for recipe_name, servings in uses:
+            recipe_services.meal_recipe_add(
+                meal=meal, recipe=recipes[recipe_name], editor=person, servings=servings
             )
     for supplement in plan.supplements:
         product = SupplementProduct.objects.filter(owner=person, name=supplement.name).first()
@@ -335,8 +530,10 @@ def _plan_day(
         services.day_notes_update(day=Day.objects.get(pk=day.pk), notes=plan.notes, editor=person)
     count = sum(len(items) for items in plan.meals.values())
     doses = len(plan.supplements)
+    dishes = sum(len(uses) for uses in plan.recipes.values())
     report.note(
         f"{on:%a %-d %b}: planned {count} foods"
+        + (f", {dishes} recipe{'' if dishes == 1 else 's'}" if dishes else "")
         + (f" and {doses} supplement{'' if doses == 1 else 's'}" if doses else "")
     )
 
@@ -352,12 +549,19 @@ def seed_demo(*, password: str, today: date) -> SeedReport:
     week_start = today - timedelta(days=today.weekday())
     report = SeedReport(week_start=week_start)
     users = {spec.key: _account(spec, password=password, report=report) for spec in ACCOUNTS}
+    person = users[PERSON_KEY]
+    recipes = {
+        spec.name: _recipe(person=person, spec=spec, foods=foods, report=report) for spec in RECIPES
+    }
     for offset, plan in enumerate(WEEK):
         _plan_day(
-            person=users[PERSON_KEY],
+            person=person,
             on=week_start + timedelta(days=offset),
             plan=plan,
             foods=foods,
+            recipes=recipes,
             report=report,
         )
+    for recipe in recipes.values():
+        report.note(recipe_figures(recipe, person=person, on=today), changed=False)
     return report

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -6,9 +7,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from plans.demo import ACCOUNTS, DEFAULT_DEMO_PASSWORD, FOODS, WEEK, demo_codes
-from plans.models import Day, MealItem, SupplementDose
-from plans.selectors import monday_of
+from accounts.selectors import person_on
+from plans import recipes
+from plans.demo import ACCOUNTS, DEFAULT_DEMO_PASSWORD, FOODS, RECIPES, WEEK, demo_codes
+from plans.models import Day, MealItem, MealRecipe, Recipe, RecipeIngredient, SupplementDose
+from plans.recipe_selectors import pure_recipe
+from plans.selectors import day_get_for, day_to_engine, monday_of
 from tests.factories import FoodFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +38,9 @@ def snapshot() -> tuple:
         sorted(Day.objects.values_list("date", "version", "notes")),
         MealItem.objects.count(),
         SupplementDose.objects.count(),
+        sorted(Recipe.objects.values_list("name", "servings", "updated_at")),
+        RecipeIngredient.objects.count(),
+        MealRecipe.objects.count(),
     )
 
 
@@ -42,6 +49,12 @@ def test_the_demo_uses_real_sr28_codes_for_every_item():
     # Pumpkin seed kernels, whole-wheat bread, dark chocolate and the rest are SR28 numbers.
     assert {"12014", "18075", "19904", "08120", "16015", "12061"} <= demo_codes()
     assert len(WEEK) == 7
+    # The recipes' pulses, seeds and grains are SR28 numbers too (dry lentils, tahini, buckwheat).
+    assert {"16069", "16057", "12166", "20009", "16014", "12006"} <= demo_codes()
+    assert len(RECIPES) == 5
+    used = {name for day in WEEK for uses in day.recipes.values() for name, _ in uses}
+    assert used
+    assert used <= {recipe.name for recipe in RECIPES}
 
 
 def test_without_foods_it_exits_2_and_writes_nothing():
@@ -113,3 +126,41 @@ def test_demo_password_from_the_environment(demo_foods, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "changed again")
     _, out, _ = run()
     assert "(password unchanged: set before this run)" in out
+
+
+def test_the_demo_recipes_are_made_planned_and_their_figures_come_from_the_engine(demo_foods):
+    _, out, _ = run()
+
+    person = User.objects.get(email="ana@example.org")
+    made = {recipe.name: recipe for recipe in Recipe.objects.filter(owner=person)}
+    assert set(made) == {spec.name for spec in RECIPES}
+    for spec in RECIPES:
+        assert made[spec.name].ingredients.count() == len(spec.ingredients)
+    curry = made["Red lentil curry"]
+    lentils = curry.ingredients.get(food__code="16069")
+    assert (lentils.grams, lentils.preparation) == (300, "soaked")
+
+    # Sunday's dinner holds a serving of the curry, and the day's score counts its foods.
+    sunday = monday_of(timezone.localdate()) + timedelta(days=6)
+    day = day_get_for(user=person, on=sunday)
+    used = MealRecipe.objects.get(meal__day=day)
+    assert (used.meal.name, used.recipe_id, used.servings) == ("Dinner", curry.pk, 1)
+    engine_day = day_to_engine(day, person_on(person.profile, day.date))
+    keys = [item.key for meal in engine_day.meals for item in meal.items]
+    assert sum(1 for key in keys if key and key.startswith(f"recipe-{used.pk}-")) == 8
+
+    # The printed line is the engine's score of one serving eaten as a meal.
+    today = person_on(person.profile, timezone.localdate())
+    score = recipes.score_as_meal(pure_recipe(curry), today)
+    assert f"Red lentil curry: per serving (400 g) {score.food_mg:.1f} mg magnesium" in out
+    assert f"{score.effective_mg:.1f} mg effective" in out
+
+    # Not typed in: a change to the recipe changes what the next run prints.
+    lentils.grams = 600
+    lentils.save()
+    _, again, _ = run()
+    assert "Red lentil curry: already there, left as it is" in again
+    changed = recipes.score_as_meal(pure_recipe(curry), today)
+    assert changed.food_mg > score.food_mg
+    assert f"Red lentil curry: per serving (400 g) {changed.food_mg:.1f} mg magnesium" not in out
+    assert f"{changed.food_mg:.1f} mg magnesium on the plate" in again

@@ -15,9 +15,9 @@ EXIT_NOT_READY = 2
 
 class Command(BaseCommand):
     help = (
-        "Create the demo accounts (admin, a person with a planned week, a dietitian, a food "
-        "editor) and plan the current week. Idempotent. Needs load_foods first. The password "
-        f"is {DEFAULT_DEMO_PASSWORD!r} unless DEMO_PASSWORD is set."
+        "Create the demo accounts (admin, a person with a planned week and five recipes, a "
+        "dietitian, a food editor) and plan the current week. Idempotent. Needs load_foods "
+        f"first. The password is {DEFAULT_DEMO_PASSWORD!r} unless DEMO_PASSWORD is set."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
