@@ -25,7 +25,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
 from jinja2_fragments import render_blocks
@@ -38,6 +37,7 @@ from foods.models import Food, FoodSource, Portion
 from foods.selectors import food_values
 from mgplanner.rendering import render_page
 from plans import fill, scoring, services, swaps
+from plans.client_scope import plan_owner, plan_reverse, scope_to_client
 from plans.models import Day, Meal, MealItem, SupplementDose
 from plans.selectors import day_date_error, day_to_engine, engine_meal_names
 from plans.swap_pool import candidate_pool
@@ -70,7 +70,7 @@ def _writable_date(request: HttpRequest, on: str) -> date:
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
-    if day_date_error(profile=profile_for(user=_user(request)), on=the_date):
+    if day_date_error(profile=profile_for(user=plan_owner(request)), on=the_date):
         raise Http404("That day is outside your plan.")
     return the_date
 
@@ -127,11 +127,7 @@ def _panel_context(
                 "s": suggestion,
                 "label": KIND_LABELS[suggestion.kind],
                 "meal_pk": meal.pk if meal else "",
-                # A standalone dose cannot be told from its second half once both are logged
-                # without a meal (the planner joins them into one occasion): done by hand.
-                "applicable": not (
-                    suggestion.kind == "split" and suggestion.meal.startswith("supplement:")
-                ),
+                "by_hand": _by_hand(suggestion),
                 "meal_label": suggestion.meal.removeprefix("supplement:"),
             }
         )
@@ -143,15 +139,28 @@ def _panel_context(
         "suggestion_problem": problem or score_problem,
         "suggestion_applied": undo["text"] if undo else "",
         "suggestion_undo_token": applied if undo else "",
-        "suggestion_refresh_url": _panel_url(day.date, meal_pk, applied if undo else ""),
+        "suggestion_refresh_url": _panel_url(request, day.date, meal_pk, applied if undo else ""),
         "suggestions_diet": diet,
         "suggestions_exclusions": sorted(exclusions),
         "suggestions_kcal_goal": kcal_goal,
     }
 
 
-def _panel_url(on: date, meal_pk: int | None, applied: str = "") -> str:
-    url = reverse("plans:day_suggestions", args=[on.isoformat()])
+def _by_hand(suggestion: swaps.Suggestion) -> str:
+    """Why a suggestion cannot be applied in one click ("" when it can)."""
+    # A standalone dose cannot be told from its second half once both are logged without a
+    # meal (the planner joins them into one occasion).
+    if suggestion.kind == "split" and suggestion.meal.startswith("supplement:"):
+        return "Take half of it at another time of day, when you log it."
+    # An ingredient of a recipe eaten in the meal is changed in the recipe, for every meal.
+    key = suggestion.target_key or ""
+    if suggestion.kind in ("replace", "prepare") and not key.startswith("item-"):
+        return "This is an ingredient of a recipe: change it in the recipe."
+    return ""
+
+
+def _panel_url(request: HttpRequest, on: date, meal_pk: int | None, applied: str = "") -> str:
+    url = plan_reverse(request, "day_suggestions", on.isoformat())
     query = {k: v for k, v in {"meal": meal_pk, "applied": applied}.items() if v}
     return f"{url}?{urlencode(query)}" if query else url
 
@@ -199,10 +208,11 @@ def _render_panel_blocks(
 
 @profile_required
 @require_GET
-def day_suggestions(request: HttpRequest, on: str) -> HttpResponse:
+def day_suggestions(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """The panel (htmx), or the day page with the panel open (no JavaScript)."""
+    owner = scope_to_client(request, client_id)
     the_date = _writable_date(request, on)
-    profile = profile_for(user=_user(request))
+    profile = profile_for(user=owner)
     day = _load_day(request, the_date)
     panel = _panel_context(
         request,
@@ -227,12 +237,16 @@ def _refused(
             request,
             day_date,
             lambda day: _panel_context(
-                request, day, profile_for(user=_user(request)), meal_pk=meal_pk, problem=problem
+                request,
+                day,
+                profile_for(user=plan_owner(request)),
+                meal_pk=meal_pk,
+                problem=problem,
             ),
             status=422,
         )
     day = _load_day(request, day_date)
-    profile = profile_for(user=_user(request))
+    profile = profile_for(user=plan_owner(request))
     context = _day_context(request, day, profile=profile)
     context.update(_panel_context(request, day, profile, meal_pk=meal_pk, problem=problem))
     return render_page(request, DAY_TEMPLATE, context, status=422)
@@ -244,11 +258,12 @@ def _item_pk(key: str, prefix: str) -> int | None:
 
 @profile_required
 @require_POST
-def suggestion_apply(request: HttpRequest, on: str) -> HttpResponse:
+def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """Apply one suggestion: re-checked against today's day, then one transaction."""
+    owner = scope_to_client(request, client_id)
     user = _user(request)
     the_date = _writable_date(request, on)
-    profile = profile_for(user=user)
+    profile = profile_for(user=owner)
     day = _load_day(request, the_date)
     data = request.POST
     panel_meal = _int(data.get("panel_meal"))
@@ -372,7 +387,7 @@ def suggestion_apply(request: HttpRequest, on: str) -> HttpResponse:
                 request, fresh, profile, meal_pk=panel_meal, applied=token
             ),
         )
-    url = _panel_url(the_date, panel_meal, token)
+    url = _panel_url(request, the_date, panel_meal, token)
     return HttpResponseRedirect(f"{url}#day-suggestions")
 
 
@@ -395,7 +410,8 @@ def _applied_text(
 
 @profile_required
 @require_POST
-def suggestion_undo(request: HttpRequest, on: str) -> HttpResponse:
+def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
+    owner = scope_to_client(request, client_id)
     user = _user(request)
     the_date = _writable_date(request, on)
     day = _load_day(request, the_date)
@@ -410,13 +426,13 @@ def suggestion_undo(request: HttpRequest, on: str) -> HttpResponse:
         )
     services.suggestion_undo(day=day, steps=payload["steps"], editor=user)
     if request.htmx:  # type: ignore[attr-defined]
-        profile = profile_for(user=user)
+        profile = profile_for(user=owner)
         return _render_panel_blocks(
             request,
             the_date,
             lambda fresh: _panel_context(request, fresh, profile, meal_pk=panel_meal),
         )
-    return HttpResponseRedirect(f"{_panel_url(the_date, panel_meal)}#day-suggestions")
+    return HttpResponseRedirect(f"{_panel_url(request, the_date, panel_meal)}#day-suggestions")
 
 
 # ---------------------------------------------------------------- fill my day
@@ -502,7 +518,7 @@ def _fill_context(request: HttpRequest, day: Day, profile: Profile) -> dict[str,
         engine_day = day_to_engine(day, person_on(profile, day.date))
         proposal = fill.fill_day(
             engine_day,
-            _fill_options(_user(request), profile),
+            _fill_options(plan_owner(request), profile),
             max_portions_per_food=FILL_MAX_PORTIONS_PER_FOOD,
             kcal_goal=kcal_goal,
         )
@@ -525,21 +541,23 @@ def _fill_context(request: HttpRequest, day: Day, profile: Profile) -> dict[str,
 
 @profile_required
 @require_GET
-def fill_page(request: HttpRequest, on: str) -> HttpResponse:
+def fill_page(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """The proposal: what to add, where, the energy it costs and the % of target it reaches."""
+    owner = scope_to_client(request, client_id)
     the_date = _writable_date(request, on)
-    profile = profile_for(user=_user(request))
+    profile = profile_for(user=owner)
     day = _load_day(request, the_date)
     return render_page(request, FILL_TEMPLATE, _fill_context(request, day, profile), block="fill")
 
 
 @profile_required
 @require_POST
-def fill_accept(request: HttpRequest, on: str) -> HttpResponse:
+def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """Add the proposal's items, re-checked: the day's meals, visible foods, allowed foods."""
+    owner = scope_to_client(request, client_id)
     user = _user(request)
     the_date = _writable_date(request, on)
-    profile = profile_for(user=user)
+    profile = profile_for(user=owner)
     day = _load_day(request, the_date)
     diet, exclusions, _ = _preferences(profile)
     meals = {meal.pk: meal for meal in day.ordered_meals}  # type: ignore[attr-defined]
@@ -549,7 +567,9 @@ def fill_accept(request: HttpRequest, on: str) -> HttpResponse:
     problem = "" if 0 < count <= 100 else "There is nothing to add."
     for index in range(count if not problem else 0):
         meal = meals.get(_int(data.get(f"meal-{index}")) or 0)
-        food = Food.objects.visible_to(user).filter(pk=_int(data.get(f"food-{index}")) or 0).first()
+        food = (
+            Food.objects.visible_to(owner).filter(pk=_int(data.get(f"food-{index}")) or 0).first()
+        )
         portions = _int(data.get(f"portions-{index}")) or 0
         try:
             grams = float(data.get(f"grams-{index}", ""))
@@ -586,7 +606,7 @@ def fill_accept(request: HttpRequest, on: str) -> HttpResponse:
         context = _fill_context(request, day, profile)
         context["fill_problem"] = problem
         return render_page(request, FILL_TEMPLATE, context, block="fill", status=422)
-    url = reverse("plans:day", args=[the_date.isoformat()])
+    url = plan_reverse(request, "day", the_date.isoformat())
     if request.htmx:  # type: ignore[attr-defined]
         return HttpClientRedirect(url)
     return HttpResponseRedirect(url)

@@ -414,3 +414,32 @@ def test_split_service_refuses_a_dose_that_cannot_be_halved(person, day):
     with pytest.raises(Exception, match="cannot be split"):
         services.suggestion_apply(day=day, kind="split", editor=person, doses=[dose])
     assert SupplementDose.objects.filter(day=day).count() == 1
+
+
+def test_a_standalone_dose_split_is_advice_without_a_button(client, person, day, foods):
+    product = SupplementProductFactory(owner=person, amount_mg=400, amount_basis="elemental")
+    SupplementDoseFactory(day=day, product=product, meal=None, quantity=1)
+    html = panel(client, day).content.decode()
+    assert 'data-kind="split"' in html
+    assert "Take half of it at another time of day" in html
+    assert not [f for f in suggestion_forms(html) if f["kind"] == "split"]
+    before = snapshot(person, day)
+    response = client.post(
+        url("suggestion_apply", day),
+        {"kind": "split", "meal": f"supplement:{product.name}", "target_key": "dose-1"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert snapshot(person, day) == before
+
+
+def test_a_recipe_ingredient_is_changed_in_the_recipe_not_in_one_click():
+    from plans.suggestion_views import _by_hand
+    from plans.swaps import Suggestion
+
+    def change(kind, key):
+        return Suggestion(kind, "Lunch", "11233", "Kale", 30.0, "11457", 5.0, 10.0, "", key)
+
+    assert "recipe" in _by_hand(change("replace", "recipe-3-7"))
+    assert "recipe" in _by_hand(change("prepare", "recipe-3-7"))
+    assert _by_hand(change("replace", "item-7")) == ""
