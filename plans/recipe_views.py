@@ -195,11 +195,13 @@ def _detail_page(
         "plan_form": forms.get("plan_form")
         or PlanRecipeForm(initial={"date": today, "servings": 1, "meal": "Lunch"}),
         "delete_error": forms.get("delete_error"),
+        "status_message": forms.get("status_message"),
         "steps": recipes.split_steps(recipe.steps),
         **FORM_CONSTANTS,
         **_per_serving(recipe, user),
     }
-    return render_page(request, "plans/recipe.html", context, status=status)
+    # htmx (food search, ingredient writes) swaps the ingredients and the figures per serving.
+    return render_page(request, "plans/recipe.html", context, block="recipe_body", status=status)
 
 
 @profile_required
@@ -259,6 +261,19 @@ def recipe_export(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- ingredients
 
 
+def _after_ingredient_write(
+    request: HttpRequest, recipe_pk: int, *, anchor: str, message: str
+) -> HttpResponse:
+    """htmx: the recipe's body again (foods and figures); a plain form post: redirect (PRG)."""
+    user = _user(request)
+    if request.htmx:  # type: ignore[attr-defined]
+        fresh = recipe_get_for(user=user, pk=recipe_pk, editable=True)
+        return _detail_page(request, fresh, status_message=message)
+    if anchor == "ingredients":
+        flash.success(request, message)
+    return HttpResponseRedirect(f"{reverse('recipes:detail', args=[recipe_pk])}#{anchor}")
+
+
 @profile_required
 @require_POST
 def ingredient_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -279,7 +294,12 @@ def ingredient_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            return HttpResponseRedirect(_detail_url(recipe, f"ingredient-{line.pk}"))
+            return _after_ingredient_write(
+                request,
+                recipe.pk,
+                anchor=f"ingredient-{line.pk}",
+                message=f"Added {line.amount_label} {line.food.description}.",
+            )
     recipe = recipe_get_for(user=user, pk=pk, editable=True)
     request.GET = request.GET.copy()  # type: ignore[assignment]
     request.GET["food"] = str(form.food.pk) if form.food else ""
@@ -305,7 +325,12 @@ def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            return HttpResponseRedirect(_detail_url(line.recipe, f"ingredient-{line.pk}"))
+            return _after_ingredient_write(
+                request,
+                line.recipe_id,
+                anchor=f"ingredient-{line.pk}",
+                message=f"Saved {line.amount_label} {line.food.description}.",
+            )
     recipe = recipe_get_for(user=user, pk=line.recipe_id, editable=True)
     return _detail_page(request, recipe, status=422, edit_forms={line.pk: form})
 
@@ -314,10 +339,10 @@ def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ingredient_delete(request: HttpRequest, pk: int) -> HttpResponse:
     line = recipe_ingredient_get_for(user=_user(request), pk=pk)
-    recipe = line.recipe
     recipe_services.recipe_ingredient_delete(line=line)
-    flash.success(request, f"Removed {line.food.description}.")
-    return HttpResponseRedirect(_detail_url(recipe, "ingredients"))
+    return _after_ingredient_write(
+        request, line.recipe_id, anchor="ingredients", message=f"Removed {line.food.description}."
+    )
 
 
 # ---------------------------------------------------------------- recipes in meals

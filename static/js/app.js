@@ -100,7 +100,9 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     if (focusAfter) {
-      const invalid = document.querySelector('#day-meals [aria-invalid="true"]');
+      const invalid = document.querySelector(
+        '#day-meals [aria-invalid="true"], #recipe-body [aria-invalid="true"]'
+      );
       const element = invalid || document.getElementById(focusAfter);
       focusAfter = null;
       if (element) element.focus();

@@ -2,12 +2,13 @@
 shopping list name its ingredients."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from plans import services
+from plans import recipe_services, services
 from tests.browser.axe import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,3 +66,27 @@ def test_create_a_recipe_add_a_serving_to_lunch_and_shop_for_it(person_page, per
     page.wait_for_load_state("networkidle")
     page.reload()
     expect(page.get_by_label(re.compile(re.escape(BEANS)))).to_be_checked()
+
+
+def test_remove_a_recipe_from_a_meal_and_undo_it(person_page, person, browser_foods):
+    page = person_page
+    today = timezone.localdate()
+    recipe = recipe_services.recipe_create(owner=person, name="Bean pot", servings=2)
+    recipe_services.recipe_ingredient_add(recipe=recipe, food=browser_foods["16015"], grams=344)
+    day = services.day_get_or_create(user=person, on=today)
+    recipe_services.meal_recipe_add(
+        meal=day.meals.get(name="Lunch"), recipe=recipe, editor=person, servings=Decimal(1)
+    )
+
+    page.goto(f"/plan/day/{today.isoformat()}/")
+    with_recipe = effective_mg(page)
+    page.get_by_role("button", name="Remove Bean pot").click()
+    undo = page.get_by_role("button", name="Undo")
+    expect(undo).to_be_focused()
+    expect(page.locator("#undo")).to_contain_text("Removed Bean pot from Lunch.")
+    expect(page.get_by_role("link", name="Bean pot")).to_have_count(0)
+    assert effective_mg(page) < with_recipe
+
+    undo.click()
+    expect(page.get_by_role("link", name="Bean pot")).to_be_focused()
+    assert effective_mg(page) == with_recipe

@@ -111,3 +111,112 @@ def test_someone_elses_recipe_in_a_meal_cannot_be_removed_or_restored(client, us
     assert client.post(reverse("recipes:meal_restore", args=[used.pk])).status_code == 404
     used.refresh_from_db()
     assert used.deleted_at is not None
+
+
+# ---------------------------------------------------------------- the recipe page's ingredients
+
+
+def recipe_url(recipe):
+    return reverse("recipes:detail", args=[recipe.pk])
+
+
+def test_adding_an_ingredient_with_htmx_returns_the_body_with_new_figures(client, porridge, oats):
+    seeds = FoodFactory(description="Pumpkin seeds", magnesium_mg_per_100g=592)
+    response = client.post(
+        reverse("recipes:ingredient_add", args=[porridge.pk]),
+        {"ing-food": seeds.pk, "ing-grams": "30", "ing-preparation": "none"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="recipe-body">')
+    assert "<html" not in html
+    assert "Added 30 g Pumpkin seeds." in html
+    line = porridge.ingredients.get(food=seeds)
+    assert f'id="ingredient-{line.pk}"' in html
+    # Per serving: (300 g oats × 27 + 30 g seeds × 592) / 100 / 2 servings = 129.3 mg.
+    assert "129.3 mg" in html
+
+
+def test_adding_without_js_redirects_to_the_new_line(client, porridge):
+    seeds = FoodFactory(description="Pumpkin seeds")
+    response = client.post(
+        reverse("recipes:ingredient_add", args=[porridge.pk]),
+        {"ing-food": seeds.pk, "ing-grams": "30", "ing-preparation": "none"},
+    )
+    line = porridge.ingredients.get(food=seeds)
+    assert response.status_code == 302
+    assert response["Location"] == f"{recipe_url(porridge)}#ingredient-{line.pk}"
+
+
+def test_an_invalid_add_with_htmx_is_the_body_with_errors_and_422(client, porridge):
+    seeds = FoodFactory(description="Pumpkin seeds")
+    response = client.post(
+        reverse("recipes:ingredient_add", args=[porridge.pk]),
+        {"ing-food": seeds.pk, "ing-grams": "0", "ing-preparation": "none"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="recipe-body">')
+    assert 'aria-invalid="true"' in html
+    # The form stays open on the food being added.
+    assert "Adding <strong>Pumpkin seeds</strong>" in html
+    assert not porridge.ingredients.filter(food=seeds).exists()
+
+
+def test_editing_an_ingredient_with_htmx_and_a_422(client, porridge, oats):
+    line = porridge.ingredients.get()
+    url = reverse("recipes:ingredient_update", args=[line.pk])
+    prefix = f"ing-{line.pk}"
+    response = client.post(
+        url, {f"{prefix}-grams": "100", f"{prefix}-preparation": "soaked"}, **HTMX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Saved 100 g Oats, regular, cooked." in html
+    line.refresh_from_db()
+    assert (line.grams, line.preparation) == (100, "soaked")
+
+    response = client.post(url, {f"{prefix}-grams": "-5", f"{prefix}-preparation": "none"}, **HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="recipe-body">')
+    assert f'id="{prefix}-grams_error"' in html
+    line.refresh_from_db()
+    assert line.grams == 100
+
+
+def test_removing_an_ingredient_with_htmx_and_without(client, person, porridge, oats):
+    line = porridge.ingredients.get()
+    response = client.post(reverse("recipes:ingredient_delete", args=[line.pk]), **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Removed Oats, regular, cooked." in html
+    assert "Add foods to see the magnesium per serving." in html
+
+    again = RecipeIngredientFactory(recipe=porridge, food=oats, grams=100)
+    response = client.post(reverse("recipes:ingredient_delete", args=[again.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == f"{recipe_url(porridge)}#ingredients"
+    assert not porridge.ingredients.exists()
+
+
+def test_the_food_search_with_htmx_returns_the_body(client, porridge):
+    FoodFactory(description="Buckwheat groats")
+    response = client.get(recipe_url(porridge), {"q": "buckwheat"}, **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="recipe-body">')
+    assert "Buckwheat groats" in html
+    # Without htmx the same address is the whole page.
+    page = client.get(recipe_url(porridge), {"q": "buckwheat"}).content.decode()
+    assert "<html" in page
+
+
+def test_someone_elses_ingredient_is_404_with_htmx_too(client, porridge):
+    line = porridge.ingredients.get()
+    client.force_login(ProfileFactory().user)
+    response = client.post(reverse("recipes:ingredient_delete", args=[line.pk]), **HTMX)
+    assert response.status_code == 404
+    assert porridge.ingredients.exists()
