@@ -6,7 +6,7 @@ writes and fragments, scoped to the client's plan (404 unless actively linked).
 
 from django.urls import path
 
-from plans import views, workspace_views
+from plans import suggestion_views, views, workspace_views
 
 app_name = "clients"
 
@@ -29,4 +29,26 @@ urlpatterns = [
         name="supplement_dose_add",
     ),
     path("<int:client_id>/day/<str:on>/copy/", views.day_copy, name="day_copy"),
+    # Suggestions and fill my day (plans/suggestion_views.py), on the client's plan.
+    path(
+        "<int:client_id>/day/<str:on>/suggestions/",
+        suggestion_views.day_suggestions,
+        name="day_suggestions",
+    ),
+    path(
+        "<int:client_id>/day/<str:on>/suggestions/apply/",
+        suggestion_views.suggestion_apply,
+        name="suggestion_apply",
+    ),
+    path(
+        "<int:client_id>/day/<str:on>/suggestions/undo/",
+        suggestion_views.suggestion_undo,
+        name="suggestion_undo",
+    ),
+    path("<int:client_id>/day/<str:on>/fill/", suggestion_views.fill_page, name="fill"),
+    path(
+        "<int:client_id>/day/<str:on>/fill/accept/",
+        suggestion_views.fill_accept,
+        name="fill_accept",
+    ),
 ]

@@ -215,6 +215,18 @@ CLIENT_SCOPED: dict[str, Case] = {
         "plans:supplement_dose_add",
     ),
     "clients:day_copy": Case("get", lambda w: [w.on], own_twin="plans:day_copy"),
+    # Suggestions and fill my day; a bare POST is refused with 422 once reached.
+    "clients:day_suggestions": Case("get", lambda w: [w.on], own_twin="plans:day_suggestions"),
+    "clients:suggestion_apply": Case(
+        "post", lambda w: [w.on], own_twin="plans:suggestion_apply", allowed=REPORTS_OK
+    ),
+    "clients:suggestion_undo": Case(
+        "post", lambda w: [w.on], own_twin="plans:suggestion_undo", allowed=REPORTS_OK
+    ),
+    "clients:fill": Case("get", lambda w: [w.on], own_twin="plans:fill"),
+    "clients:fill_accept": Case(
+        "post", lambda w: [w.on], own_twin="plans:fill_accept", allowed=REPORTS_OK
+    ),
     # The dietitian's tools for a client (reports): a bare POST is a 422 once reached.
     "reports:client_tools": Case("get", lambda w: [], allowed=REPORTS_OK),
     "reports:client_target": Case("post", lambda w: [], allowed=REPORTS_OK),

@@ -213,3 +213,26 @@ def test_client_home_opens_this_week(dietitian) -> None:
     response = _as(dietitian).get(reverse("clients:home", args=[person.pk]))
     monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
     assert response.url == reverse("clients:week", args=[person.pk, monday.isoformat()])
+
+
+def test_suggestions_and_fill_work_on_the_clients_day(dietitian) -> None:
+    person = _client_of(dietitian, [30])
+    on = timezone.localdate().isoformat()
+    http = _as(dietitian)
+    day_page = http.get(reverse("clients:day", args=[person.pk, on])).content.decode()
+    assert reverse("clients:day_suggestions", args=[person.pk, on]) in day_page
+    assert reverse("plans:day_suggestions", args=[on]) not in day_page
+    panel = http.get(
+        reverse("clients:day_suggestions", args=[person.pk, on]), HTTP_HX_REQUEST="true"
+    )
+    assert panel.status_code == 200
+    assert reverse("plans:day_suggestions", args=[on]) not in panel.content.decode()
+    fill = http.get(reverse("clients:fill", args=[person.pk, on]))
+    assert fill.status_code == 200
+    html = fill.content.decode()
+    assert "/fill/accept/" not in html.replace(
+        reverse("clients:fill_accept", args=[person.pk, on]), ""
+    )
+    assert f"/clients/{person.pk}/day/{on}/" in html
+    # Nothing of this reaches the dietitian's own plan.
+    assert not Day.objects.filter(plan__owner=dietitian).exists()
