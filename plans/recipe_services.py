@@ -1,5 +1,6 @@
 """Writes for recipes, recipes eaten in meals, and shopping-list ticks; each in one transaction."""
 
+import uuid
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -96,9 +97,51 @@ def _copy_name(name: str) -> str:
     return name[: 120 - len(COPY_SUFFIX)] + COPY_SUFFIX
 
 
+def _custom_food_copy(food: Food, owner: User) -> tuple[Food, dict[int, int]]:
+    """`owner`'s own copy of someone else's custom food (custom foods are private), with its
+    household measures; returns the copy and the old-to-new portion ids.
+    """
+    values = {
+        field.attname: getattr(food, field.attname)
+        for field in Food._meta.concrete_fields
+        if field.attname not in ("id", "code", "owner_id")
+    }
+    # A random code, as custom_food_create makes: (source, code) stays unique.
+    copy = Food(**values, code=f"u{uuid.uuid4().hex[:15]}", owner=owner)
+    copy.full_clean()
+    copy.save()
+    portions = {}
+    for portion in food.portions.order_by("seq"):
+        new = Portion.objects.create(
+            food=copy,
+            seq=portion.seq,
+            amount=portion.amount,
+            unit=portion.unit,
+            grams=portion.grams,
+        )
+        portions[portion.pk] = new.pk
+    return copy, portions
+
+
 @transaction.atomic
 def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
-    """A private copy for `owner` (who may be a linked person reading a shared recipe)."""
+    """A private copy for `owner` (who may be a linked person reading a shared recipe).
+
+    The sharer's custom foods in it are copied into `owner`'s custom foods: the copy must
+    only use foods its owner can see, or it could not be scored, edited or shopped for.
+    """
+    lines = list(recipe.ingredients.select_related("food").order_by("position", "id"))
+    foreign = {
+        line.food_id: line.food
+        for line in lines
+        if line.food.owner_id is not None and line.food.owner_id != owner.pk
+    }
+    food_for: dict[int, int] = {}
+    portion_for: dict[int, int] = {}
+    for food in foreign.values():
+        copied, portions = _custom_food_copy(food, owner)
+        food_for[food.pk] = copied.pk
+        portion_for.update(portions)
     copy = recipe_create(
         owner=owner,
         name=_copy_name(recipe.name) if recipe.owner_id == owner.pk else recipe.name,
@@ -109,14 +152,16 @@ def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
     RecipeIngredient.objects.bulk_create(
         RecipeIngredient(
             recipe=copy,
-            food_id=line.food_id,
+            food_id=food_for.get(line.food_id, line.food_id),
             grams=line.grams,
-            portion_id=line.portion_id,
+            portion_id=portion_for.get(line.portion_id, line.portion_id)
+            if line.portion_id
+            else None,
             portion_quantity=line.portion_quantity,
             preparation=line.preparation,
             position=line.position,
         )
-        for line in recipe.ingredients.order_by("position", "id")
+        for line in lines
     )
     return copy
 

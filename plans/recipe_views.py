@@ -241,9 +241,19 @@ def recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def recipe_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
-    recipe = recipe_get_for(user=_user(request), pk=pk)
-    copy = recipe_services.recipe_duplicate(recipe=recipe, owner=_user(request))
-    flash.success(request, f"Made your own copy: “{copy.name}”.")
+    user = _user(request)
+    recipe = recipe_get_for(user=user, pk=pk)
+    foreign = {
+        line.food.description
+        for line in recipe.ordered_ingredients  # type: ignore[attr-defined]
+        if line.food.owner_id not in (None, user.pk)
+    }
+    copy = recipe_services.recipe_duplicate(recipe=recipe, owner=user)
+    names = ", ".join(sorted(foreign))
+    copied = (
+        f" {recipe.owner.name}'s custom foods in it are now yours too: {names}." if foreign else ""
+    )
+    flash.success(request, f"Made your own copy: “{copy.name}”.{copied}")
     return HttpResponseRedirect(_detail_url(copy))
 
 

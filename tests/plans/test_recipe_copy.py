@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from plans import services
-from plans.models import MealRecipe, MealTemplateRecipe
+from foods.models import Food
+from foods.services import custom_food_create
+from plans import recipe_services, services
+from plans.models import MealRecipe, MealTemplateRecipe, Recipe
 from plans.recipe_services import meal_recipe_add, meal_recipe_delete, recipe_delete
 from plans.selectors import monday_of, week_summary
 from tests.factories import (
@@ -169,3 +171,58 @@ def test_the_week_counts_a_day_with_only_a_recipe_as_planned(person, monday, chi
     assert summary.days[0].item_count == 1
     assert summary.days[0].effective_mg is not None
     assert summary.planned_days == 1
+
+
+# ---------------------------------------------------------------- duplicating shared recipes
+
+
+def test_duplicating_a_shared_recipe_copies_the_sharers_custom_foods(client, person):
+    granola = custom_food_create(
+        user=person,
+        description="Ana's granola",
+        magnesium_mg_per_100g=150,
+        phytate_mg_per_100g=400,
+        portion_unit="bowl",
+        portion_grams=60,
+    )
+    recipe = recipe_services.recipe_create(owner=person, name="Granola bowl", servings=1)
+    bowl = granola.portions.get()
+    recipe_services.recipe_ingredient_add(
+        recipe=recipe, food=granola, portion=bowl, portion_quantity=Decimal(2), preparation="soaked"
+    )
+    recipe_services.recipe_ingredient_add(recipe=recipe, food=FoodFactory(), grams=20)
+    recipe.shared = True
+    recipe.save()
+    link = DietitianLinkFactory(client=person)
+    client.force_login(link.dietitian)
+
+    response = client.post(reverse("recipes:duplicate", args=[recipe.pk]), follow=True)
+
+    copy = Recipe.objects.get(owner=link.dietitian)
+    line = copy.ingredients.get(position=0)
+    assert line.food.owner == link.dietitian
+    assert line.food.pk != granola.pk
+    assert (line.food.description, line.food.magnesium_mg_per_100g) == ("Ana's granola", 150)
+    assert (line.portion.food_id, line.portion.unit, line.grams) == (line.food.pk, "bowl", 120)
+    assert line.preparation == "soaked"
+    # The database food is shared by everyone: not copied.
+    assert copy.ingredients.get(position=1).food.owner is None
+    html = response.content.decode()
+    assert "custom foods in it are now yours too: Ana&#39;s granola." in html
+    # The copy is the dietitian's to edit and score, and the sharer's food is untouched.
+    assert client.get(reverse("recipes:detail", args=[copy.pk])).status_code == 200
+    assert (
+        "serving-effective"
+        in client.get(reverse("recipes:detail", args=[copy.pk])).content.decode()
+    )
+    assert Food.objects.filter(owner=person).count() == 1
+
+
+def test_duplicating_ones_own_recipe_keeps_ones_own_custom_foods(person):
+    own = custom_food_create(user=person, description="My bread", magnesium_mg_per_100g=80)
+    recipe = recipe_services.recipe_create(owner=person, name="Toast", servings=1)
+    recipe_services.recipe_ingredient_add(recipe=recipe, food=own, grams=50)
+    copy = recipe_services.recipe_duplicate(recipe=recipe, owner=person)
+    assert copy.name == "Toast (copy)"
+    assert copy.ingredients.get().food_id == own.pk
+    assert Food.objects.filter(owner=person).count() == 1
