@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db.models import Max
 
 from foods.diet import tags_for
-from foods.models import Food, FoodDataLoad, FoodSource, Portion
+from foods.models import Basis, Food, FoodDataLoad, FoodSource, Portion
 from foods.selectors import food_values
 from plans.swaps import CandidatePool, PoolFood, SwapPair, build_pool
 
@@ -74,12 +74,14 @@ def _database_foods() -> list[PoolFood]:
         "oxalate_mg_per_100g",
         "calcium_mg_per_100g",
         "kcal_per_100g",
+        "oxalate_basis",
     )
     return [
         PoolFood(
             food=food_values(food),
             tags=tags_for(food.code, food.description, food.food_group),
             portions=tuple(portions.get(food.pk, ())),
+            oxalate_known=food.oxalate_basis != Basis.ESTIMATE,
         )
         for food in foods.order_by()
     ]

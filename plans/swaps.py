@@ -245,6 +245,8 @@ class PoolFood:
     tags: frozenset[str]
     portions: tuple[tuple[float, str], ...]  # (grams, label) in the source's order
     role: str = ""
+    # False when the oxalate value is a group estimate, not a measurement or citation.
+    oxalate_known: bool = True
 
 
 # Auto candidates come from foods people eat as such, in household portions.
@@ -264,6 +266,7 @@ AUTO_GROUPS = frozenset(
     }
 )
 AUTO_MIN_PORTION_GRAMS = 15.0
+OXALATE_VARIABLE_GROUPS = frozenset({"Vegetables and Vegetable Products"})
 AUTO_MAX_PORTION_GRAMS = 300.0
 AUTO_MIN_PORTION_MG = 25.0
 AUTO_ADDS_PER_GROUP = 2
@@ -359,6 +362,11 @@ def build_pool(
         if food.food_group not in AUTO_GROUPS or food.kcal_per_100g <= 0.0:
             continue
         if not _eaten_as_is(food):
+            continue
+        # Greens range from almost no oxalate (kale) to more than spinach (dock, sorrel,
+        # purslane): a group estimate would flatter the worst of them, so an automatic green
+        # needs a measured or cited oxalate value.
+        if food.food_group in OXALATE_VARIABLE_GROUPS and not pool_food.oxalate_known:
             continue
         portion = household_portion(pool_food.portions)
         if portion is None:
