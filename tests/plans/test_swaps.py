@@ -219,7 +219,10 @@ def real_pool() -> swaps.CandidatePool:
             )
             foods.append(
                 swaps.PoolFood(
-                    values, tags_for(row["code"], row["description"], row["food_group"]), portions
+                    values,
+                    tags_for(row["code"], row["description"], row["food_group"]),
+                    portions,
+                    oxalate_known=row["oxalate_basis"] != "estimate",
                 )
             )
     return swaps.build_pool(foods, pairs=curated_pairs(), adds=curated_adds())
@@ -608,3 +611,37 @@ def test_automatic_replacements_stay_within_like_roles_and_energy():
     replaced = [s for s in swaps.suggest(day, pool, limit=100) if s.kind == "replace"]
     # Milk (role "dairy") has no automatic replacement; milk powder gram for gram is not one.
     assert replaced == []
+
+
+def test_an_automatic_green_needs_a_known_oxalate_value():
+    # Dock (sorrel) is among the richest greens in magnesium per kcal and in oxalate; with
+    # only a group estimate for its oxalate it must not be proposed automatically.
+    dock = FoodValues("11616", "Dock, raw", 103, 0, 46, 44, 22, "Vegetables and Vegetable Products")
+    portions = ((133.0, "1 cup, chopped"),)
+    for known, expected in ((False, False), (True, True)):
+        pool = swaps.build_pool(
+            [swaps.PoolFood(dock, frozenset(), portions, oxalate_known=known)], pairs=(), adds=()
+        )
+        offered = {c.food.code for cs in pool.same_role.values() for c in cs} | {
+            c.food.code for c in pool.adds
+        }
+        assert ("11616" in offered) is expected
+
+
+def test_the_real_pool_offers_no_vegetable_with_estimated_oxalate():
+    estimated = set()
+    with FOODS_FILE.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row.get("food_group") == "Vegetables and Vegetable Products" and (
+                row["oxalate_basis"] == "estimate"
+            ):
+                estimated.add(row["code"])
+    from plans.swap_pool import curated_adds
+
+    pool = real_pool()
+    curated = {code for code, _, _ in curated_adds()}
+    automatic = {c.food.code for cs in pool.same_role.values() for c in cs} | {
+        c.food.code for c in pool.adds
+    }
+    assert not (automatic - curated) & estimated
