@@ -48,6 +48,8 @@ def test_invite_accept_edit_and_set_a_target(browser, context, live_server, pers
 
     # The dietitian finds the client and adds pumpkin seeds to today's lunch.
     dee.goto("/clients/")
+    expect(dee.locator("tr.client-row")).to_contain_text(person.name)
+    assert blocking_violations(dee) == []
     dee.get_by_role("link", name=f"Today for {person.name}").click()
     expect(dee.get_by_text(re.compile(f"working on the plan of {person.name}"))).to_be_visible()
     assert blocking_violations(dee) == []
