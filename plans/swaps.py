@@ -608,13 +608,13 @@ def _share(score: DayScore, meal: str, key: str | None, code: str | None, name: 
     return 0.0
 
 
-def _ratio_words(new: float, old: float) -> str:
+def _ratio_words(new: float, old: float, other: str) -> str:
     if old <= 0.0:
-        return "more"
+        return f"more absorbable magnesium than {other}"
     ratio = new / old
     if ratio >= 1.95:
-        return f"about {ratio:.1f} times as much"
-    return f"about {100 * (ratio - 1):.0f} % more"
+        return f"about {ratio:.1f} times the absorbable magnesium of {other}"
+    return f"about {100 * (ratio - 1):.0f} % more absorbable magnesium than {other}"
 
 
 def _add_candidates(ctx: _Context, pool: CandidatePool) -> list[Candidate]:
@@ -740,10 +740,7 @@ def _suggest_replacements(ctx: _Context, pool: CandidatePool, meals: Sequence[st
                         "food database"
                     )
                     if new > 1.05 * old:
-                        lead = (
-                            f"{food.name}: {_ratio_words(new, old)} absorbable magnesium than "
-                            f"{item.name}"
-                        )
+                        lead = f"{food.name}: {_ratio_words(new, old, item.name)}"
                     else:
                         # Less magnesium in the new food, but the meal loses less of the rest.
                         lead = (
