@@ -82,6 +82,7 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
 )
 PERSON_KEY = "person"
+DIETITIAN_KEY = "dietitian"
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +423,27 @@ def _account(spec: DemoAccount, *, password: str, report: SeedReport) -> User:
     return user
 
 
+def _link(*, dietitian: User, client: User, report: SeedReport) -> None:
+    """Link the demo dietitian to the demo person the way people do: invite, then accept.
+
+    An existing link (live or revoked) is left alone: a revoked demo link was the person's
+    choice, and a second run must change nothing.
+    """
+    from accounts.link_services import invitation_accept, invitation_create
+    from accounts.models import DietitianLink, InvitationDirection
+
+    if DietitianLink.objects.filter(dietitian=dietitian, client=client).exists():
+        report.note(f"link: {dietitian.email} and {client.email} already linked", changed=False)
+        return
+    invitation, _token = invitation_create(
+        sender=dietitian,
+        addressee_email=client.email,
+        direction=InvitationDirection.DIETITIAN_INVITES_CLIENT,
+    )
+    invitation_accept(invitation=invitation, user=client)
+    report.note(f"link: {client.email} accepted {dietitian.email} as her dietitian")
+
+
 def _recipe(
     *, person: User, spec: DemoRecipe, foods: dict[str, Food], report: SeedReport
 ) -> "Recipe":
@@ -550,6 +572,7 @@ def seed_demo(*, password: str, today: date) -> SeedReport:
     report = SeedReport(week_start=week_start)
     users = {spec.key: _account(spec, password=password, report=report) for spec in ACCOUNTS}
     person = users[PERSON_KEY]
+    _link(dietitian=users[DIETITIAN_KEY], client=person, report=report)
     recipes = {
         spec.name: _recipe(person=person, spec=spec, foods=foods, report=report) for spec in RECIPES
     }

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import DietitianLink, Invitation, User
 from accounts.selectors import person_on
 from plans import recipes
 from plans.demo import ACCOUNTS, DEFAULT_DEMO_PASSWORD, FOODS, RECIPES, WEEK, demo_codes
@@ -41,6 +41,7 @@ def snapshot() -> tuple:
         sorted(Recipe.objects.values_list("name", "servings", "updated_at")),
         RecipeIngredient.objects.count(),
         MealRecipe.objects.count(),
+        sorted(DietitianLink.objects.values_list("dietitian__email", "client__email")),
     )
 
 
@@ -100,6 +101,23 @@ def test_first_run_creates_accounts_and_the_current_week(demo_foods):
     )
     assert [d.weekday() for d in citrate_days] == [0, 2, 4]
     assert f"/plan/week/{monday.isoformat()}/" in out
+
+
+def test_the_demo_dietitian_is_linked_to_the_person_by_an_accepted_invitation(demo_foods):
+    run()
+    dietitian = User.objects.get(email="dietitian@example.org")
+    person = User.objects.get(email="ana@example.org")
+
+    link = DietitianLink.objects.active().get(dietitian=dietitian, client=person)
+    assert Invitation.objects.get(accepted_link=link).used_at is not None
+    client = Client()
+    client.force_login(dietitian)
+    assert (
+        client.get(f"/clients/{person.pk}/day/{timezone.localdate().isoformat()}/").status_code
+        == 200
+    )
+    run()
+    assert DietitianLink.objects.filter(dietitian=dietitian, client=person).count() == 1
 
 
 def test_second_run_changes_nothing_and_says_so(demo_foods):

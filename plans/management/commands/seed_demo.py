@@ -16,7 +16,8 @@ EXIT_NOT_READY = 2
 class Command(BaseCommand):
     help = (
         "Create the demo accounts (admin, a person with a planned week and five recipes, a "
-        "dietitian, a food editor) and plan the current week. Idempotent. Needs load_foods "
+        "dietitian linked to the person, a food editor) and plan the current week. "
+        "Idempotent. Needs load_foods "
         f"first. The password is {DEFAULT_DEMO_PASSWORD!r} unless DEMO_PASSWORD is set."
     )
 
