@@ -81,6 +81,8 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.messages.context_processors.messages",
+                # One masked CSRF token per render instead of one per form.
+                "mgplanner.jinja2.csrf",
             ],
         },
     },
