@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import profile_for
 from foods.models import Food, Portion
+from plans.concurrency import day_version_check, record_written
 from plans.models import (
     DEFAULT_MEAL_NAMES,
     MAX_DAY_NOTE_CHARS,
@@ -50,10 +51,13 @@ MAX_NOTES_CHARS = 4000
 
 
 def _touch(day: Day, *, editor: User | None) -> None:
-    day.version += 1
+    # Under the row lock: a write sent with a version the day has left is refused
+    # (StaleDayError rolls the whole write back; plans/concurrency.py).
+    day.version = day_version_check(day_pk=day.pk) + 1
     day.last_edited_by = editor
     day.last_edited_at = timezone.now()
     day.save(update_fields=["version", "last_edited_by", "last_edited_at"])
+    record_written(day_pk=day.pk, version=day.version)
 
 
 @transaction.atomic
@@ -550,6 +554,8 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
             problems.setdefault("dates", []).append(f"{on:%a %-d %b %Y}: {problem}")
     if problems:
         raise ValidationError(problems)
+    # The copy page showed the source as it was: copying a source changed since is refused.
+    day_version_check(day_pk=source.pk)
 
     meals = list(
         source.meals.order_by("position", "id").prefetch_related(
@@ -616,6 +622,7 @@ def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
         raise ValidationError(
             {"meal_name": "Pick another meal or another day: this is the same meal."}
         )
+    day_version_check(day_pk=meal.day_id)
     items = list(meal.items.filter(deleted_at__isnull=True).order_by("position", "id"))
     uses = list(meal.recipes.filter(deleted_at__isnull=True).order_by("position", "id"))
     if not items and not uses:
