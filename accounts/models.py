@@ -237,7 +237,12 @@ class AccessLog(models.Model):
     dietitian = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="client_accesses"
     )
-    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_log")
+    # SET_NULL: when the client deletes their account the entry stays, without their
+    # identity (client_ref holds a salted pseudonym; accounts/data_rights.py).
+    client = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="access_log"
+    )
+    client_ref = models.CharField(max_length=40, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=6, choices=AccessAction.choices)
     path = models.CharField(max_length=500)

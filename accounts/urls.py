@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import link_views, views
+from accounts import data_views, link_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -25,6 +25,10 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("data/", data_views.data_page, name="data"),
+    path("data/export.json", data_views.data_export_json, name="data_json"),
+    path("data/export.zip", data_views.data_export_csv, name="data_csv"),
+    path("data/delete/", data_views.account_delete_view, name="delete"),
     path("profile/", views.profile, name="profile"),
     path("profile/<slug:step>/", views.profile_step, name="profile_step"),
     # Dietitian links: the person's settings, invitations by link or code, revoking.

@@ -313,8 +313,10 @@ class DayNote(models.Model):
     """A dietitian's note on a client's day: private ones are read by their author alone."""
 
     day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="dietitian_notes")
+    # NULL once its author deleted their account: a shared note stays with the client
+    # (accounts/data_rights.py), shown as from "a former dietitian".
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="day_notes"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="day_notes"
     )
     visibility = models.CharField(
         max_length=7, choices=NoteVisibility.choices, default=NoteVisibility.PRIVATE
