@@ -11,12 +11,15 @@ from django_htmx.jinja import django_htmx_script, htmx_script
 from jinja2 import Environment
 from markupsafe import Markup
 
+from mgplanner.reverse import cached_reverse
 from plans.client_scope import plan_url
 from plans.concurrency import day_version_attr, day_version_input
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    if kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs)
+    return cached_reverse(name, *args)
 
 
 def messages(request: HttpRequest) -> list[Any]:

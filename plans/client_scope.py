@@ -10,12 +10,12 @@ log the client sees.
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from jinja2 import pass_context
 
 from accounts.link_services import access_record
 from accounts.models import AccessAction, User
 from accounts.selectors import client_get_for, link_get_for
+from mgplanner.reverse import cached_reverse
 
 
 def _user(request: HttpRequest) -> User:
@@ -71,8 +71,8 @@ def plan_reverse(request: HttpRequest | None, name: str, *args: Any) -> str:
     """The URL of planner page `name` in the plan this request works on."""
     client = plan_client(request) if request is not None else None
     if client is not None:
-        return reverse(f"clients:{name}", args=[client.pk, *args])
-    return reverse(f"plans:{name}", args=args)
+        return cached_reverse(f"clients:{name}", client.pk, *args)
+    return cached_reverse(f"plans:{name}", *args)
 
 
 @pass_context

@@ -19,6 +19,7 @@ urlpatterns = [
     path("meals/<int:pk>/foods/", views.food_picker, name="food_picker"),
     path("meals/<int:pk>/amount/", views.food_amount_form, name="food_amount_form"),
     path("items/<int:pk>/", views.meal_item_update, name="meal_item_update"),
+    path("items/<int:pk>/edit/", views.meal_item_edit, name="meal_item_edit"),
     path("items/<int:pk>/delete/", views.meal_item_delete, name="meal_item_delete"),
     path("items/<int:pk>/restore/", views.meal_item_restore, name="meal_item_restore"),
     # Supplements, copying a day or meal, meal templates.

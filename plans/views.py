@@ -237,6 +237,8 @@ def _day_context(
         ),
         "undo_item": undo_item,
         "undo_recipe": undo_recipe,
+        # The one item whose edit form is open without JavaScript (the "Edit" link).
+        "edit_item": _int(request.GET.get("edit")),
         "notes_form": (forms or {}).get("notes") or DayNotesForm(initial={"notes": day.notes}),
         "add_meal_form": (forms or {}).get("add_meal") or MealNameForm(),
         "previous_day": day.date.fromordinal(day.date.toordinal() - 1),
@@ -298,6 +300,37 @@ def _render_day_blocks(
     # The supplement panel follows too: a renamed or deleted meal changes its doses' labels.
     html = render_blocks(
         engine.env, DAY_TEMPLATE, ["day_meals", "day_score", "day_supplements"], **full
+    )
+    return HttpResponse(html, status=status)
+
+
+def _render_meal_blocks(
+    request: HttpRequest,
+    day_date: date,
+    meal_pk: int,
+    *,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """One meal, and out of band the other meals' figures, the score and the supplement
+    panel: the htmx response to an item added or saved, a tenth of the whole meals block."""
+    day = _load_day(request, day_date)
+    meal = next((meal for meal in day.ordered_meals if meal.pk == meal_pk), None)  # type: ignore[attr-defined]
+    if meal is None:
+        return _render_day_blocks(request, day_date, forms=forms, status=status)
+    context = _day_context(request, day, forms=forms, oob=True)
+    context.update(meal=meal, changed_meal_pk=meal_pk, figures_oob=True)
+    engine = engines["jinja2"]
+    full: dict[str, Any] = {"request": request}
+    for processor in engine.template_context_processors:
+        full.update(processor(request))
+    full.update(context)
+    # The supplement panel follows: its vitamin D note depends on the day's score.
+    html = render_blocks(
+        engine.env,
+        DAY_TEMPLATE,
+        ["day_meal", "day_figures", "day_score", "day_supplements"],
+        **full,
     )
     return HttpResponse(html, status=status)
 
@@ -424,7 +457,12 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
+            if request.htmx:  # type: ignore[attr-defined]
+                return _render_meal_blocks(request, meal.day.date, meal.pk)
             return _after_write(request, meal.day.date, anchor=f"meal-item-{item.pk}")
+    if request.htmx:  # type: ignore[attr-defined]
+        forms = {f"add-{meal.pk}": form}
+        return _render_meal_blocks(request, meal.day.date, meal.pk, forms=forms, status=422)
     return _invalid(request, meal.day.date, {f"add-{meal.pk}": form})
 
 
@@ -449,8 +487,43 @@ def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
+            if request.htmx:  # type: ignore[attr-defined]
+                return _render_meal_blocks(request, item.meal.day.date, item.meal_id)
             return _after_write(request, item.meal.day.date, anchor=f"meal-item-{item.pk}")
-    return _invalid(request, item.meal.day.date, {f"item-{item.pk}": form})
+    forms = {f"item-{item.pk}": form}
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_meal_blocks(
+            request, item.meal.day.date, item.meal_id, forms=forms, status=422
+        )
+    return _invalid(request, item.meal.day.date, forms)
+
+
+@profile_required
+@require_GET
+def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item's row with its edit form open (`?cancel=1`: closed again), for htmx; without
+    JavaScript the "Edit" link opens the form on the day page instead."""
+    user = _user(request)
+    item = meal_item_get_for(user=user, pk=pk)
+    scope_to_plan(request, item.meal.day.plan)
+    day_date = item.meal.day.date
+    editing = request.GET.get("cancel") != "1"
+    if not request.htmx:  # type: ignore[attr-defined]
+        url = _day_url(request, day_date, edit=item.pk if editing else None)
+        return HttpResponseRedirect(f"{url}#meal-item-{item.pk}")
+    day = _load_day(request, day_date)
+    loaded = next(
+        (
+            live
+            for meal in day.ordered_meals  # type: ignore[attr-defined]
+            for live in meal.live_items
+            if live.pk == item.pk
+        ),
+        item,
+    )
+    context = _day_context(request, day)
+    context.update(item=loaded, meal=loaded.meal, edit_item=item.pk if editing else None)
+    return render_page(request, DAY_TEMPLATE, context, block="meal_item")
 
 
 @profile_required

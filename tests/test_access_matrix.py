@@ -169,6 +169,7 @@ CLIENT_SCOPED: dict[str, Case] = {
         ITEM,
         lambda w, u: {f"item-{w.item.pk}-grams": "45", f"item-{w.item.pk}-preparation": "none"},
     ),
+    "plans:meal_item_edit": Case("get", ITEM),
     "plans:meal_item_delete": Case("post", ITEM),
     "plans:meal_item_restore": Case("post", lambda w: [w.deleted_item.pk]),
     "plans:supplement_dose_delete": Case("post", DOSE),

@@ -99,7 +99,7 @@ def test_add_food_by_household_measure_computes_grams(client, person, today):
     assert item.amount_label == "2 × 1 oz (57 g)"
 
 
-def test_htmx_add_returns_meals_and_the_score_panel_out_of_band(client, person, today):
+def test_htmx_add_returns_the_meal_and_the_score_panel_out_of_band(client, person, today):
     open_day(client, today)
     meal = first_meal(person, today)
     seeds = FoodFactory(description="Pumpkin seeds")
@@ -110,7 +110,8 @@ def test_htmx_add_returns_meals_and_the_score_panel_out_of_band(client, person, 
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="day-meals"')
+    assert html.lstrip().startswith(f'<section class="meal card" id="meal-{meal.pk}"')
+    assert 'id="day-meals"' not in html
     assert 'id="day-score"' in html
     assert 'hx-swap-oob="innerHTML"' in html
     assert "<html" not in html
@@ -219,9 +220,10 @@ def test_preparation_is_offered_only_for_foods_with_phytate(client, person, toda
     meal = first_meal(person, today)
     with_phytate = MealItemFactory(meal=meal, food=FoodFactory(phytate_mg_per_100g=500))
     without = MealItemFactory(meal=meal, food=FoodFactory(phytate_mg_per_100g=0))
-    html = open_day(client, today).content.decode()
-    assert f'id="item-{with_phytate.pk}-preparation"' in html
-    assert f'id="item-{without.pk}-preparation"' not in html
+    for item, offered in [(with_phytate, True), (without, False)]:
+        # The edit form is loaded on demand (the "Edit" link).
+        html = client.get(reverse("plans:meal_item_edit", args=[item.pk]), **HTMX).content.decode()
+        assert (f'id="item-{item.pk}-preparation"' in html) is offered
 
 
 def test_meals_add_rename_move_delete(client, person, today):
