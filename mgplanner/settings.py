@@ -221,5 +221,7 @@ LOGGING = {
     "loggers": {
         # Our request lines replace runserver's own access log.
         "django.server": {"level": "WARNING"},
+        # django-axes logs every successful log-in at INFO; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
