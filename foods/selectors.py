@@ -106,7 +106,7 @@ def _matching(foods: QuerySet[Food], prefixes: list[str]) -> QuerySet[Food]:
         )
     if vendor == "postgresql":
         return foods.filter(
-            RawSQL(  # noqa: S611 - a constant expression and a bound parameter
+            RawSQL(  # noqa: S611 - constant SQL, bound parameter # nosec B611
                 f"{search_index.PG_VECTOR_SQL} @@ to_tsquery('simple'::regconfig, %s)",
                 (search.tsquery(prefixes),),
                 output_field=BooleanField(),

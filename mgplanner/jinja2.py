@@ -79,7 +79,7 @@ def csrf(request: HttpRequest) -> dict[str, Any]:
 
 
 def environment(**options: Any) -> Environment:
-    env = Environment(**options)  # noqa: S701 - Django's backend sets autoescape=True
+    env = Environment(**options)  # noqa: S701 - Django's backend sets autoescape=True # nosec B701
     env.globals.update(
         static=static,
         url=url,

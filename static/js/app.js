@@ -109,3 +109,15 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 })();
+
+// ---- CSP: behaviour that would otherwise be inline (the policy forbids inline handlers and
+// htmx's eval-based trigger filters) ----
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) window.print();
+});
+// The suggestions panel refreshes after the score panel is swapped out of band; htmx would
+// need eval for a `[detail.target.id=='day-score']` filter, so the filter lives here.
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  const target = event.detail && event.detail.target;
+  if (target && target.id === "day-score") document.body.dispatchEvent(new CustomEvent("mg:score-swapped"));
+});

@@ -176,12 +176,33 @@ def browser_foods(transactional_db) -> dict[str, Food]:
     return load_browser_foods()
 
 
+# Every page reports a Content-Security-Policy violation on the console; the init script
+# also reports the DOM's securitypolicyviolation events (some violations log nothing).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`
+    + ` at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
 def context(browser, live_server, transactional_db) -> Iterator[object]:
     ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(5_000)
+    violations: list[str] = []
+    ctx.add_init_script(CSP_REPORTER)
+    ctx.on(
+        "console",
+        lambda message: (
+            violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield ctx
     ctx.close()
+    assert not violations, "CSP violations in the browser console:\n" + "\n".join(violations)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 
@@ -136,7 +137,10 @@ def test_demo_password_from_the_environment(demo_foods, monkeypatch):
     _, out, _ = run()
     assert "another demo secret" in out
     client = Client()
-    assert client.login(email="ana@example.org", password="another demo secret")
+    # django-axes needs the request that authenticate() is for.
+    assert client.login(
+        request=HttpRequest(), email="ana@example.org", password="another demo secret"
+    )
     page = client.get(f"/plan/day/{monday_of(timezone.localdate()).isoformat()}/")
     assert page.status_code == 200
     assert "Magnesium citrate 500 mg" in page.content.decode()
