@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Profile, User
-from foods.models import Food, Portion
+from foods.models import Food
 from foods.selectors import food_values
 from plans.models import (
     Day,
@@ -58,10 +58,9 @@ def day_date_error(*, profile: Profile, on: date, today: date | None = None) -> 
 def live_items() -> QuerySet[MealItem]:
     return (
         MealItem.objects.filter(deleted_at__isnull=True)
+        # The foods' portions are not fetched: only an open edit form lists them (one query
+        # for that one item), and the day page shows a 30-item day with ~60 of them unused.
         .select_related("food", "portion")
-        # Portion.Meta.ordering is ("food", "seq"): inherited here it would make PostgreSQL
-        # join and sort the whole food table for every day page.
-        .prefetch_related(Prefetch("food__portions", queryset=Portion.objects.order_by("seq")))
         .order_by("position", "id")
     )
 
@@ -80,11 +79,11 @@ def live_meal_recipes() -> QuerySet[MealRecipe]:
 
 
 def _days_prefetched(user: User) -> QuerySet[Day]:
-    """Days the user may see, with meals, live items, their foods' portions and doses.
+    """Days the user may see, with meals, live items and doses.
 
-    Seven queries whatever the size of the day(s): days, meals, items with food and
-    chosen portion, the foods' portions, recipes eaten with their ingredients (two), and
-    supplement doses with their product.
+    Six queries whatever the size of the day(s): days, meals, items with food and chosen
+    portion, recipes eaten with their ingredients (two), and supplement doses with their
+    product.
     """
     meals = Meal.objects.order_by("position", "id").prefetch_related(
         Prefetch("items", queryset=live_items(), to_attr="live_items"),

@@ -65,14 +65,14 @@ class TestDays:
         with CaptureQueriesContext(connection) as queries:
             fetched = selectors.day_get_for(user=person, on=day.date)
             items = [item for meal in fetched.ordered_meals for item in meal.live_items]
-            portions = [p.label for item in items for p in item.food.portions.all()]
+            foods = [item.food.description for item in items]
             products = [dose.product.name for dose in fetched.live_doses]
         assert items == [kept]
-        assert len(portions) == 3
+        assert foods == [food.description]
         assert len(products) == 1
-        # days, meals, items, portions, recipes eaten (none here: their ingredients are not
-        # fetched), doses
-        assert len(queries.captured_queries) == 6
+        # days, meals, items with their foods, recipes eaten (none here: their ingredients
+        # are not fetched), doses; no portions (only an open edit form lists them)
+        assert len(queries.captured_queries) == 5
 
     def test_another_persons_day_meal_and_item_are_not_found(self, person, day):
         stranger = UserFactory()
