@@ -15,9 +15,10 @@ between clicks. After a 5 s warm-up, for --duration seconds, each user picks:
                 the day's add-food picker 16 (or 8 + suggestions 8 when --suggestions)
   writes (20 %) add an item (HTMX POST) 12, delete an item this user added 8
 
---suggestions: a path template for the suggestions (swaps) endpoint, with {date} and
-{meal} placeholders, e.g. --suggestions '/plan/day/{date}/suggestions/'. The planner has no
-such endpoint yet, so by default the suggestions share of reads goes to the picker.
+Suggestions: the day's suggestions (swaps) panel, found by its URL name
+plans:day_suggestions (GET /plan/day/<date>/suggestions/?meal=<id>, HTMX). --suggestions
+PATH_TEMPLATE (with {date} and {meal}) points elsewhere; --no-suggestions leaves it out
+(then its share of reads goes to the picker), as happens when no such URL exists.
 
 Reports requests, errors (any status >= 400 or a failed connection), req/s and latency
 percentiles overall and per request kind. Targets (issue 8): zero errors, p99 < 200 ms.
@@ -326,7 +327,7 @@ def report(
         f"\n{args.users} users, {args.duration} s after a {WARM_UP_S:.0f} s warm-up, think time "
         f"{args.think_min}-{args.think_max} s; gunicorn {args.workers} sync workers, "
         f"PostgreSQL, loopback; suggestions: "
-        f"{args.suggestions or 'off (no endpoint yet; --suggestions PATH)'}\n"
+        f"{args.suggestions or 'off'}\n"
     )
     print("| Request | count | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -371,6 +372,7 @@ def main() -> int:
     parser.add_argument("--think-max", type=float, default=1.5)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--suggestions", help="suggestions path template ({date}, {meal})")
+    parser.add_argument("--no-suggestions", action="store_true")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
 
@@ -388,6 +390,10 @@ def main() -> int:
     bench_web.manage("collectstatic", "--noinput", "-v", "0", env=env)
     bench_web.manage("load_foods", env=env)
     users, seeded_at = seed_users(env, args.users)
+    if args.no_suggestions:
+        args.suggestions = None
+    elif not args.suggestions:
+        args.suggestions = suggestions_path()
     from foods.models import Food
 
     food_id = Food.objects.get(source="usda_sr28", code="12014").pk  # pumpkin seeds
@@ -418,6 +424,17 @@ def main() -> int:
     met = report(samples, failures, elapsed_s, args, server_ms, (load_before, load_after))
     print(f"{removed} items added by the run removed; gunicorn log: {log_path}")
     return 0 if met or not args.strict else 1
+
+
+def suggestions_path() -> str | None:
+    """The suggestions panel's path template, when the planner has one."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        path = reverse("plans:day_suggestions", kwargs={"on": "2000-01-01"})
+    except NoReverseMatch:
+        return None
+    return path.replace("2000-01-01", "{date}") + "?meal={meal}"
 
 
 def remove_added_items(seeded_at: object) -> int:
