@@ -250,7 +250,9 @@ if REDIS_URL:
 # "cached_db" (read through the cache, written to both) or "cache" (Redis only).
 SESSION_ENGINE = "django.contrib.sessions.backends." + os.environ.get("DJANGO_SESSION_ENGINE", "db")
 
-# Structured logs: JSON lines on stdout, one per request and per warning or error.
+# Structured logs: JSON lines on stderr, one per request and per warning or error. Not
+# stdout: `score_day` and `suggest` print their JSON there, and a log line must never
+# corrupt it. Process managers (gunicorn, systemd, containers) collect both streams.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
@@ -262,7 +264,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "stream": "ext://sys.stderr",
             "formatter": "text" if LOG_FORMAT == "text" else "json",
         }
     },

@@ -85,9 +85,9 @@ def test_json_formatter_keeps_the_exception_on_the_same_line():
     assert "ValueError: bad grams" in entry["exception"]
 
 
-def test_settings_log_json_lines_to_stdout():
+def test_settings_log_json_lines_to_stderr_so_command_output_stays_pure_json():
     handler = settings.LOGGING["handlers"]["console"]
-    assert handler["stream"] == "ext://sys.stdout"
+    assert handler["stream"] == "ext://sys.stderr"
     assert settings.LOGGING["formatters"][handler["formatter"]]["()"].endswith("JsonFormatter")
 
 
