@@ -91,4 +91,16 @@ def environment(**options: Any) -> Environment:
         django_htmx_script=django_htmx_script,
     )
     env.filters["number"] = number
+    # The form macros as globals too: an htmx request renders one block of a page alone
+    # (jinja2-fragments), and a `{% from ... import %}` at the top of the file does not run
+    # then, so a block re-rendered with errors (422) would fail on an undefined macro.
+    for name in ("field", "fields", "error_summary"):
+        env.globals[name] = _form_macro(env, name)
     return env
+
+
+def _form_macro(env: Environment, name: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(env.get_template("macros/forms.html").module, name)(*args, **kwargs)
+
+    return call

@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test import Client
@@ -245,13 +246,13 @@ ARGS: dict[str, Callable[[World], list[Any]]] = {
     "plans:meal_copy": lambda w: [w.meal.pk],
     "plans:meal_delete": lambda w: [w.meal.pk],
     "plans:meal_item_add": lambda w: [w.meal.pk],
-    "plans:meal_item_delete": lambda w: [w.meal.pk],
-    "plans:meal_item_edit": lambda w: [w.meal.pk],
-    "plans:meal_item_restore": lambda w: [w.meal.pk],
-    "plans:meal_item_update": lambda w: [w.meal.pk],
+    "plans:meal_item_delete": lambda w: [w.item.pk],
+    "plans:meal_item_edit": lambda w: [w.item.pk],
+    "plans:meal_item_restore": lambda w: [w.deleted_item.pk],
+    "plans:meal_item_update": lambda w: [w.item.pk],
     "plans:meal_move": lambda w: [w.meal.pk],
     "plans:meal_rename": lambda w: [w.meal.pk],
-    "plans:meal_template_delete": lambda w: [w.meal.pk],
+    "plans:meal_template_delete": lambda w: [w.meal_template.pk],
     "plans:meal_template_insert": lambda w: [w.meal.pk],
     "plans:meal_template_save": lambda w: [w.meal.pk],
     "plans:meal_tools": lambda w: [w.meal.pk],
@@ -272,7 +273,7 @@ ARGS: dict[str, Callable[[World], list[Any]]] = {
     "recipes:edit": lambda w: [w.recipe.pk],
     "recipes:export": lambda w: [w.recipe.pk],
     "recipes:import": lambda w: [],
-    "recipes:ingredient_add": lambda w: [w.ingredient.pk],
+    "recipes:ingredient_add": lambda w: [w.recipe.pk],
     "recipes:ingredient_delete": lambda w: [w.ingredient.pk],
     "recipes:ingredient_update": lambda w: [w.ingredient.pk],
     "recipes:list": lambda w: [],
@@ -460,3 +461,55 @@ def test_only_the_owner_and_her_linked_dietitian_reach_her_objects() -> None:
             for role in ("unlinked", "editor", "admin"):
                 assert by_role[role] == 404, (name, role)
         assert 500 not in by_role.values(), name
+
+
+def admin_cases() -> list[tuple[str, str]]:
+    """(URL name, model label) for each registered model's list and add pages."""
+    cases = [("admin:index", "")]
+    for model in admin.site._registry:
+        label = f"{model._meta.app_label}_{model._meta.model_name}"
+        cases += [(f"admin:{label}_changelist", label), (f"admin:{label}_add", label)]
+    return cases
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_matrix(world: World, role: str, rf) -> None:
+    """Anonymous and non-staff: the admin's log-in redirect; the food editor: the pages her
+    group's permissions allow (403 otherwise); the administrator: every page, except an add
+    page its ModelAdmin forbids."""
+    requester = Requester(world)
+    user = world.users[role]
+    registry = {
+        f"{model._meta.app_label}_{model._meta.model_name}": model_admin
+        for model, model_admin in admin.site._registry.items()
+    }
+    wrong = []
+    for name, label in admin_cases():
+        if user is None or not user.is_staff:
+            expected = 302
+        elif not label:
+            expected = 200
+        else:
+            model_admin = registry[label]
+            request = rf.get("/")
+            request.user = user
+            allowed = (
+                model_admin.has_add_permission(request)
+                if name.endswith("_add")
+                else model_admin.has_view_or_change_permission(request)
+            )
+            expected = 200 if allowed else 403
+        got = requester.status(role, "get", reverse(name))
+        if got != expected:
+            wrong.append(f"{name}: expected {expected}, got {got}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def test_the_food_editor_curates_foods_and_nothing_else(world: World) -> None:
+    editor = world.users["editor"]
+    assert editor.has_perm("foods.change_food")
+    assert not editor.has_perm("accounts.view_user")
+    assert not editor.has_perm("plans.view_day")
+    requester = Requester(world)
+    assert requester.status("editor", "get", reverse("admin:foods_food_changelist")) == 200
+    assert requester.status("editor", "get", reverse("admin:accounts_user_changelist")) == 403

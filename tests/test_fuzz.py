@@ -1,0 +1,299 @@
+"""Fuzzing every form and HTMX write endpoint with Hypothesis (issue 8).
+
+The forms are not listed by hand: the owner's pages are fetched and parsed, and every
+`<form method=post>` and `hx-post` element found becomes a target with the names of its
+inputs (and the values its selects and radios offer). Each example POSTs generated values
+(valid choices, text, numbers, huge, negative, unicode, empty; fields left out) as the
+owner, with or without the HTMX header, and asserts:
+
+- never a 500 (the test client re-raises a view's exception, which fails the example);
+- a rejected input (status 4xx) changed nothing: the row count of every table of ours and
+  the day's `score_to_json` are as before.
+
+Each example runs in a savepoint that is rolled back, so all start from the same world.
+`test_fuzz_quick` runs ~300 examples in the default run; `test_fuzz_thorough` (marked
+slow, run by `make test` and CI) runs 10,000 or more.
+"""
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from accounts.selectors import person_on, profile_for
+from foods.models import FoodSource
+from plans.scoring import score_day, score_to_json
+from plans.selectors import day_get_for, day_to_engine
+from tests.factories import (
+    DayFactory,
+    FoodFactory,
+    MealFactory,
+    MealItemFactory,
+    MealRecipeFactory,
+    MealTemplateFactory,
+    MealTemplateItemFactory,
+    PortionFactory,
+    ProfileFactory,
+    RecipeFactory,
+    RecipeIngredientFactory,
+    SupplementDoseFactory,
+    SupplementProductFactory,
+)
+
+OUR_APPS = ("accounts", "foods", "plans")
+# Posting these would end the session or the account under test; their refusals are
+# covered by tests/accounts. (Account deletion with a wrong password is still fuzzed.)
+SKIP_ACTIONS = {"accounts:logout"}
+
+
+@dataclass
+class Target:
+    action: str
+    # name -> values the page offers (select options, radio/checkbox values, current value)
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.action
+
+
+class FormParser(HTMLParser):
+    """Collects POST forms and hx-post elements with the names of the inputs inside them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[Target] = []
+        self.open: list[tuple[str, Target]] = []
+        self.select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "get").lower() == "post" and a.get("action"):
+            self.open.append((tag, Target(a["action"])))
+        elif "hx-post" in a:
+            self.open.append((tag, Target(a["hx-post"])))
+            if "name" in a:
+                self.open[-1][1].fields.setdefault(a["name"], []).append(a.get("value", ""))
+        elif tag in ("input", "textarea", "select", "button") and self.open and "name" in a:
+            name = a["name"]
+            if name == "csrfmiddlewaretoken":
+                return
+            values = self.open[-1][1].fields.setdefault(name, [])
+            if a.get("value"):
+                values.append(a["value"])
+            if tag == "select":
+                self.select = name
+        elif tag == "option" and self.select and self.open:
+            self.open[-1][1].fields[self.select].append(a.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.select = None
+        if self.open and self.open[-1][0] == tag:
+            self.targets.append(self.open.pop()[1])
+
+
+@dataclass
+class World:
+    client: Client
+    user: Any
+    day: Any
+    targets: list[Target]
+    before: dict[str, Any]
+
+
+def pages(objects: dict[str, Any]) -> Iterator[str]:
+    on = objects["day"].date.isoformat()
+    meal, recipe, food = objects["meal"], objects["recipe"], objects["food"]
+    yield reverse("plans:day", args=[on])
+    yield reverse("plans:meal_tools", args=[meal.pk])
+    yield reverse("plans:food_amount_form", args=[meal.pk]) + f"?food={food.pk}"
+    yield reverse("plans:meal_item_edit", args=[objects["item"].pk])
+    yield reverse("plans:day_copy", args=[on])
+    yield reverse("plans:day_suggestions", args=[on])
+    yield reverse("plans:fill", args=[on])
+    yield reverse("plans:supplements")
+    yield reverse("plans:templates")
+    yield reverse("foods:custom_new")
+    yield reverse("foods:custom_edit", args=[objects["custom_food"].pk])
+    yield reverse("foods:custom_delete", args=[objects["custom_food"].pk])
+    yield reverse("recipes:detail", args=[recipe.pk])
+    yield reverse("recipes:list")
+    yield reverse("shopping:list")
+    yield reverse("reports:own_report_page")
+    yield reverse("accounts:dietitians")
+    yield reverse("accounts:password_change")
+    yield reverse("accounts:data")
+    for step in ("about", "health", "food"):
+        yield reverse("accounts:profile_step", args=[step])
+
+
+def snapshot(user: Any, day_date: Any) -> dict[str, Any]:
+    """Row counts of every table of ours (one query) and the day's score as JSON."""
+    tables = sorted(
+        model._meta.db_table
+        for label in OUR_APPS
+        for model in apps.get_app_config(label).get_models()
+        if not model._meta.proxy
+    )
+    # Table names come from the model registry, never from input.
+    counts_sql = ", ".join(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(t)})" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + counts_sql)
+        counts = dict(zip(tables, cursor.fetchone(), strict=True))
+    day = day_get_for(user=user, on=day_date)
+    profile = profile_for(user=user)
+    score = score_to_json(score_day(day_to_engine(day, person_on(profile, day.date))))
+    return {"counts": counts, "score": json.dumps(score, sort_keys=True)}
+
+
+@pytest.fixture
+def world(db) -> World:
+    user = ProfileFactory(user__email="owner@example.org").user
+    food = FoodFactory(source=FoodSource.USDA_SR28, magnesium_mg_per_100g=120)
+    PortionFactory(food=food, seq=1, unit="cup", grams=100)
+    custom_food = FoodFactory(source=FoodSource.CUSTOM, owner=user, code="")
+    day = DayFactory(plan__owner=user, date=timezone.localdate())
+    meal = MealFactory(day=day, name="Lunch", position=0)
+    MealFactory(day=day, name="Dinner", position=1)
+    item = MealItemFactory(meal=meal, food=food)
+    MealItemFactory(meal=meal, food=food, deleted_at=timezone.now())
+    product = SupplementProductFactory(owner=user)
+    SupplementDoseFactory(day=day, product=product)
+    recipe = RecipeFactory(owner=user)
+    RecipeIngredientFactory(recipe=recipe, food=food)
+    MealRecipeFactory(meal=meal, recipe=recipe)
+    template = MealTemplateFactory(owner=user)
+    MealTemplateItemFactory(template=template, food=food)
+    objects = {
+        "day": day,
+        "meal": meal,
+        "item": item,
+        "food": food,
+        "custom_food": custom_food,
+        "recipe": recipe,
+    }
+    client = Client()
+    client.force_login(user)
+    found: dict[str, Target] = {}
+    for page in pages(objects):
+        # Without JavaScript some fragments redirect to the page that shows them.
+        response = client.get(page, follow=True)
+        assert response.status_code == 200, page
+        parser = FormParser()
+        parser.feed(response.content.decode())
+        for target in parser.targets:
+            known = found.setdefault(target.action, Target(target.action))
+            for name, values in target.fields.items():
+                known.fields.setdefault(name, []).extend(values)
+    skip = {reverse(name) for name in SKIP_ACTIONS}
+    targets = [t for path, t in sorted(found.items()) if path.split("?")[0] not in skip]
+    return World(client, user, day, targets, snapshot(user, day.date))
+
+
+junk = st.one_of(
+    st.just(""),
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=60),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["-1", "0", "1e308", "-0", "NaN", "inf", "9" * 400, "1,5", " 2 ", "0x10"]),
+    st.sampled_from(["2026-02-30", "0001-01-01", "9999-12-31", "25:61", "\x00", "'; --", "<b>"]),
+    # Huge values, built cheaply (drawing kilobytes of text char by char is slow).
+    st.tuples(st.sampled_from(["x", "9", "é", "💊", " "]), st.integers(300, 20_000)).map(
+        lambda part_count: part_count[0] * part_count[1]
+    ),
+)
+
+
+def values_for(target: Target) -> st.SearchStrategy[dict[str, list[str]]]:
+    """Per field: left out, one of the page's own values, or junk (sometimes repeated)."""
+    per_field = {}
+    for name, offered in target.fields.items():
+        choices = [v for v in offered if len(v) < 200] or [""]
+        value = st.one_of(st.sampled_from(choices), junk)
+        per_field[name] = st.one_of(st.none(), st.lists(value, min_size=1, max_size=2))
+    # A few unexpected fields as well (and so every target, even one without inputs, has
+    # more than a handful of distinct examples).
+    extra = st.dictionaries(
+        st.text(min_size=1, max_size=12), st.lists(junk, max_size=2), max_size=2
+    )
+    return st.tuples(st.fixed_dictionaries(per_field), extra).map(
+        lambda both: {**both[1], **{k: v for k, v in both[0].items() if v is not None}}
+    )
+
+
+def post(world: World, target: Target, data: dict[str, list[str]], htmx: bool) -> int:
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    cookies = copy.deepcopy(world.client.cookies)
+    with transaction.atomic():
+        response = world.client.post(target.action, data, **headers)
+        status = response.status_code
+        assert status < 500, f"{status} from {target} with {data!r}"
+        if 400 <= status < 500:
+            after = snapshot(world.user, world.day.date)
+            assert after == world.before, f"{status} from {target} changed the database"
+        transaction.set_rollback(True)
+    world.client.cookies = cookies
+    return status
+
+
+def fuzz_target(world: World, target: Target, examples: int, statuses: dict[int, int]) -> None:
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=values_for(target), htmx=st.booleans())
+    def run(data: dict[str, list[str]], htmx: bool) -> None:
+        status = post(world, target, data, htmx)
+        statuses[status] = statuses.get(status, 0) + 1
+
+    run()
+
+
+def fuzz(world: World, examples_per_target: int) -> dict[str, dict[int, int]]:
+    seen: dict[str, dict[int, int]] = {}
+    for target in world.targets:
+        fuzz_target(world, target, examples_per_target, seen.setdefault(target.action, {}))
+    return seen
+
+
+def test_the_pages_expose_the_write_endpoints(world: World) -> None:
+    actions = {t.action.split("?")[0] for t in world.targets}
+    on = world.day.date.isoformat()
+    for expected in (
+        reverse("plans:meal_add", args=[on]),
+        reverse("plans:supplement_log", args=[on]),
+        reverse("plans:day_notes", args=[on]),
+        reverse("foods:custom_new"),
+        reverse("recipes:new"),
+        reverse("accounts:profile_step", args=["about"]),
+    ):
+        assert expected in actions, expected
+    assert len(world.targets) >= 25, [t.action for t in world.targets]
+
+
+def test_fuzz_quick(world: World) -> None:
+    seen = fuzz(world, examples_per_target=-(-300 // len(world.targets)))
+    assert sum(sum(s.values()) for s in seen.values()) >= 300
+
+
+@pytest.mark.slow
+def test_fuzz_thorough(world: World) -> None:
+    per_target = -(-10_000 // len(world.targets))
+    seen = fuzz(world, examples_per_target=per_target)
+    total = sum(sum(s.values()) for s in seen.values())
+    assert total >= 10_000, total
