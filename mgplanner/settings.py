@@ -64,7 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Holds the day version a write was sent with; a stale write becomes a 409 (plans/concurrency.py).
+    # Holds the day version a write was sent with; a stale write becomes a 409
+    # (plans/concurrency.py).
     "plans.concurrency.DayVersionMiddleware",
     # Innermost: its process_exception sees a view's database error first.
     "mgplanner.middleware.DatabaseUnavailableMiddleware",
