@@ -19,3 +19,25 @@ def test_htmx_is_served_locally(client):
     assert "/static/django_htmx/htmx-2.min.js" in html
     assert "unpkg" not in html
     assert "cdn" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_home_page_leads_a_visitor_to_sign_up_and_a_person_to_their_plan(client):
+    from tests.factories import ProfileFactory
+
+    assert 'href="/accounts/signup/"' in client.get("/").content.decode()
+    client.force_login(ProfileFactory().user)
+    html = client.get("/").content.decode()
+    assert "Open this week&#39;s plan" in html or "Open this week's plan" in html
+    assert 'href="/plan/"' in html
+
+
+@pytest.mark.django_db
+def test_the_plan_link_is_in_the_header_of_every_page_and_marks_the_plan_pages(client):
+    from tests.factories import ProfileFactory
+
+    client.force_login(ProfileFactory().user)
+    foods = client.get("/foods/").content.decode()
+    assert '<a href="/plan/">Plan</a>' in foods
+    week = client.get("/plan/", follow=True).content.decode()
+    assert '<a href="/plan/" aria-current="page">Plan</a>' in week
