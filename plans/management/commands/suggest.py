@@ -5,25 +5,24 @@ Input: a day in the `score_day` format; `profile` may add `diet` and `exclusions
 """
 
 import json
-import sys
-from typing import Any, NoReturn
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import DatabaseError
 
 from foods.diet import DIETS, EXCLUSIONS
 from foods.selectors import food_values_by_code
 from plans.day_json import DayInputError, parse_day
+from plans.management.day_command import DayCommand
 from plans.swap_pool import candidate_pool
 from plans.swaps import suggest, suggestion_to_json
 from plans.targets import TargetError
 
-EXIT_INVALID_INPUT = 2
-EXIT_NO_DATABASE = 1
 DEFAULT_LIMIT = 10
 
 
-class Command(BaseCommand):
+class Command(DayCommand):
+    command_name = "suggest"
     help = (
         "Suggest changes (add, replace, prepare, split) that raise one day's effective "
         "magnesium. Reads a score_day JSON day from FILE (or '-' for stdin), whose profile may "
@@ -40,8 +39,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["limit"] < 1:
-            self._refuse(f"--limit must be 1 or more, not {options['limit']}")
-        data = self._read(options["file"])
+            self.refuse(f"--limit must be 1 or more, not {options['limit']}")
+        data = self.read_json(options["file"])
         try:
             day = parse_day(data, food_values_by_code)
             diet, exclusions = _diet_and_exclusions(data["profile"])
@@ -56,38 +55,10 @@ class Command(BaseCommand):
                 limit=options["limit"],
             )
         except (DayInputError, TargetError) as error:
-            self._refuse(str(error))
+            self.refuse(str(error))
         except DatabaseError as error:
-            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self._refuse(
-                f"cannot read the food database ({first_line}); run manage.py migrate and "
-                "load foods",
-                code=EXIT_NO_DATABASE,
-            )
-        result = {"suggestions": [suggestion_to_json(s) for s in suggestions]}
-        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
-
-    def _read(self, path: str) -> object:
-        try:
-            if path == "-":
-                text = sys.stdin.read()
-            else:
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
-        except OSError as error:
-            self._refuse(f"cannot read {path}: {error.strerror or error}")
-        except UnicodeDecodeError:
-            self._refuse(f"cannot read {path}: not UTF-8 text")
-        try:
-            return json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as error:
-            self._refuse(f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")
-        except ValueError as error:
-            self._refuse(f"invalid JSON: {error}")
-
-    def _refuse(self, message: str, code: int = EXIT_INVALID_INPUT) -> NoReturn:
-        self.stderr.write(f"suggest: {message}")
-        raise SystemExit(code)
+            self.refuse_database(error, "read the food database")
+        self.write_json({"suggestions": [suggestion_to_json(s) for s in suggestions]})
 
 
 def _diet_and_exclusions(profile: dict[str, Any]) -> tuple[str, frozenset[str]]:
@@ -111,8 +82,3 @@ def _diet_and_exclusions(profile: dict[str, Any]) -> tuple[str, frozenset[str]]:
                 f"(known: {', '.join(EXCLUSIONS)})"
             )
     return diet, frozenset(raw)
-
-
-def _reject_constant(name: str) -> float:
-    """Python's json accepts NaN and Infinity; JSON does not, and neither do we."""
-    raise ValueError(f"{name} is not a JSON number")
