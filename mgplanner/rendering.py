@@ -1,11 +1,11 @@
-"""One place that renders a page, or one named block of it for an HTMX request."""
+"""One place that renders a page, or named blocks of it for an HTMX request."""
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
-from jinja2_fragments import render_block
+from jinja2_fragments import render_block, render_blocks
 
 
 def render_page(
@@ -27,6 +27,29 @@ def render_page(
     if not wants_fragment:
         template = engine.get_template(template_name)
         return HttpResponse(template.render(context or {}, request), status=status)
+    html = render_block(engine.env, template_name, block, **_full_context(request, context))
+    return HttpResponse(html, status=status)
+
+
+def render_blocks_response(
+    request: HttpRequest,
+    template_name: str,
+    blocks: list[str],
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """Several named blocks of one template in one response: the first swaps the target, the
+    others swap out of band (their roots carry `hx-swap-oob` when the context asks)."""
+    html = render_blocks(
+        engines["jinja2"].env, template_name, blocks, **_full_context(request, context)
+    )
+    return HttpResponse(html, status=status)
+
+
+def _full_context(request: HttpRequest, context: dict[str, Any] | None) -> dict[str, Any]:
+    """What Django's Jinja2 backend adds to a whole-page render, which a block render skips."""
+    engine = engines["jinja2"]
     full_context: dict[str, Any] = {
         "request": request,
         "csrf_input": csrf_input_lazy(request),
@@ -35,5 +58,4 @@ def render_page(
     for processor in engine.template_context_processors:
         full_context.update(processor(request))
     full_context.update(context or {})
-    html = render_block(engine.env, template_name, block, **full_context)
-    return HttpResponse(html, status=status)
+    return full_context

@@ -438,21 +438,6 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
     return _pick_page(request, meal, form, status=422)
 
 
-def _after_day_write(
-    request: HttpRequest, on: date, *, undo_recipe: int | None = None, anchor: str = ""
-) -> HttpResponse:
-    """Like the day page's writes: htmx gets the meals block and the score out of band, a
-    plain form post a redirect to the day (with the Undo bar when something was removed).
-    """
-    if request.htmx:  # type: ignore[attr-defined]
-        request.GET = request.GET.copy()  # type: ignore[assignment]
-        if undo_recipe is not None:
-            request.GET["undo_recipe"] = str(undo_recipe)
-        return day_views._render_day_blocks(request, on)
-    url = day_views._day_url(request, on, undo_recipe=undo_recipe)
-    return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
-
-
 @profile_required
 @require_POST
 def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -460,7 +445,9 @@ def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
     used = meal_recipe_get_for(user=user, pk=pk)
     scope_to_plan(request, used.meal.day.plan)
     recipe_services.meal_recipe_delete(used=used, editor=user)
-    return _after_day_write(request, used.meal.day.date, undo_recipe=used.pk, anchor="undo")
+    return day_views._after_write(
+        request, used.meal.day.date, undo=used.pk, undo_param="undo_recipe", anchor="undo"
+    )
 
 
 @profile_required
@@ -470,7 +457,7 @@ def meal_recipe_restore(request: HttpRequest, pk: int) -> HttpResponse:
     used = meal_recipe_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, used.meal.day.plan)
     recipe_services.meal_recipe_restore(used=used, editor=user)
-    return _after_day_write(request, used.meal.day.date, anchor=f"meal-recipe-{used.pk}")
+    return day_views._after_write(request, used.meal.day.date, anchor=f"meal-recipe-{used.pk}")
 
 
 # ---------------------------------------------------------------- shopping list

@@ -23,11 +23,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template import engines
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
-from jinja2_fragments import render_blocks
 
 from accounts.decorators import profile_required
 from accounts.models import Profile, User
@@ -35,7 +32,7 @@ from accounts.selectors import person_on, profile_for
 from foods.diet import allowed, tags_for
 from foods.models import Food, FoodSource, Portion
 from foods.selectors import food_values
-from mgplanner.rendering import render_page
+from mgplanner.rendering import render_blocks_response, render_page
 from plans import fill, scoring, services, swaps
 from plans.client_scope import plan_owner, plan_reverse, scope_to_client
 from plans.models import Day, Meal, MealItem, SupplementDose
@@ -188,22 +185,13 @@ def _render_panel_blocks(
     context = _day_context(request, day, oob=True)
     context.update(meals_oob=True, supplements_oob=True, suggestions_oob=False)
     context.update(panel(day))
-    engine = engines["jinja2"]
-    full: dict[str, Any] = {
-        "request": request,
-        "csrf_input": csrf_input_lazy(request),
-        "csrf_token": csrf_token_lazy(request),
-    }
-    for processor in engine.template_context_processors:
-        full.update(processor(request))
-    full.update(context)
-    html = render_blocks(
-        engine.env,
+    return render_blocks_response(
+        request,
         DAY_TEMPLATE,
         ["day_suggestions", "day_meals", "day_score", "day_supplements"],
-        **full,
+        context,
+        status=status,
     )
-    return HttpResponse(html, status=status)
 
 
 @profile_required

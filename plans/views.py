@@ -7,6 +7,7 @@ form bound with its errors, with status 422: nothing already saved is lost.
 """
 
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,19 +16,16 @@ from urllib.parse import urlencode
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template import engines
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from jinja2_fragments import render_blocks
 
 from accounts.decorators import profile_required
 from accounts.models import Profile, User
 from accounts.selectors import person_on, profile_for
 from foods.models import Food
-from mgplanner.rendering import render_page
+from mgplanner.rendering import render_blocks_response, render_page
 from plans import charts_panel, scoring, services
 from plans.client_scope import (
     plan_client,
@@ -288,20 +286,10 @@ def _render_day_blocks(
     """The meals block and, out of band, the score panel: the response of every day write."""
     day = _load_day(request, day_date)
     context = _day_context(request, day, forms=forms, oob=True)
-    engine = engines["jinja2"]
-    full: dict[str, Any] = {
-        "request": request,
-        "csrf_input": csrf_input_lazy(request),
-        "csrf_token": csrf_token_lazy(request),
-    }
-    for processor in engine.template_context_processors:
-        full.update(processor(request))
-    full.update(context)
     # The supplement panel follows too: a renamed or deleted meal changes its doses' labels.
-    html = render_blocks(
-        engine.env, DAY_TEMPLATE, ["day_meals", "day_score", "day_supplements"], **full
+    return render_blocks_response(
+        request, DAY_TEMPLATE, ["day_meals", "day_score", "day_supplements"], context, status=status
     )
-    return HttpResponse(html, status=status)
 
 
 def _render_meal_blocks(
@@ -320,30 +308,33 @@ def _render_meal_blocks(
         return _render_day_blocks(request, day_date, forms=forms, status=status)
     context = _day_context(request, day, forms=forms, oob=True)
     context.update(meal=meal, changed_meal_pk=meal_pk, figures_oob=True)
-    engine = engines["jinja2"]
-    full: dict[str, Any] = {"request": request}
-    for processor in engine.template_context_processors:
-        full.update(processor(request))
-    full.update(context)
     # The supplement panel follows: its vitamin D note depends on the day's score.
-    html = render_blocks(
-        engine.env,
+    return render_blocks_response(
+        request,
         DAY_TEMPLATE,
         ["day_meal", "day_figures", "day_score", "day_supplements"],
-        **full,
+        context,
+        status=status,
     )
-    return HttpResponse(html, status=status)
 
 
 def _after_write(
-    request: HttpRequest, day_date: date, *, undo: int | None = None, anchor: str = ""
+    request: HttpRequest,
+    day_date: date,
+    *,
+    undo: int | None = None,
+    undo_param: str = "undo",
+    anchor: str = "",
+    render: Callable[[HttpRequest, date], HttpResponse] = _render_day_blocks,
 ) -> HttpResponse:
+    """Every day write's response: htmx gets `render`'s blocks, a plain form post a redirect
+    to the day; `undo` (the removed row, named by `undo_param`) shows the Undo bar."""
     if request.htmx:  # type: ignore[attr-defined]
         request.GET = request.GET.copy()  # type: ignore[assignment]
         if undo is not None:
-            request.GET["undo"] = str(undo)
-        return _render_day_blocks(request, day_date)
-    url = _day_url(request, day_date, undo=undo)
+            request.GET[undo_param] = str(undo)
+        return render(request, day_date)
+    url = _day_url(request, day_date, **{undo_param: undo})
     return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
 
 
@@ -729,31 +720,22 @@ def _render_supplement_blocks(
     day = _load_day(request, day_date)
     context = _day_context(request, day, forms=forms, oob=True)
     context.update(supplements_oob=False, meals_oob=True)
-    engine = engines["jinja2"]
-    full: dict[str, Any] = {
-        "request": request,
-        "csrf_input": csrf_input_lazy(request),
-        "csrf_token": csrf_token_lazy(request),
-    }
-    for processor in engine.template_context_processors:
-        full.update(processor(request))
-    full.update(context)
-    html = render_blocks(
-        engine.env, DAY_TEMPLATE, ["day_supplements", "day_meals", "day_score"], **full
+    return render_blocks_response(
+        request, DAY_TEMPLATE, ["day_supplements", "day_meals", "day_score"], context, status=status
     )
-    return HttpResponse(html, status=status)
 
 
 def _after_supplement_write(
     request: HttpRequest, day_date: date, *, undo_dose: int | None = None
 ) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
-        request.GET = request.GET.copy()  # type: ignore[assignment]
-        if undo_dose is not None:
-            request.GET["undo_dose"] = str(undo_dose)
-        return _render_supplement_blocks(request, day_date)
-    url = _day_url(request, day_date, undo_dose=undo_dose)
-    return HttpResponseRedirect(f"{url}#day-supplements")
+    return _after_write(
+        request,
+        day_date,
+        undo=undo_dose,
+        undo_param="undo_dose",
+        anchor="day-supplements",
+        render=_render_supplement_blocks,
+    )
 
 
 def _supplement_invalid(
