@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from foods.food_file import FoodFileError, FoodRecord, parse_food_file
+from foods.food_file import (
+    ANTINUTRIENT_FIELDS,
+    NUTRIENT_FIELDS,
+    FoodFileError,
+    FoodRecord,
+    parse_food_file,
+)
 from foods.models import Basis, Food, FoodDataLoad, FoodSource, Portion
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "data" / "foods.jsonl"
@@ -25,29 +31,7 @@ IN_CHUNK = 500
 T = TypeVar("T")
 Progress = Callable[[Sequence[T]], Iterable[T]]
 
-FOOD_FIELDS = [
-    "description",
-    "food_group",
-    "kcal_per_100g",
-    "protein_g_per_100g",
-    "fat_g_per_100g",
-    "carbohydrate_g_per_100g",
-    "fibre_g_per_100g",
-    "magnesium_mg_per_100g",
-    "calcium_mg_per_100g",
-    "potassium_mg_per_100g",
-    "sodium_mg_per_100g",
-    "phosphorus_mg_per_100g",
-    "zinc_mg_per_100g",
-    "iron_mg_per_100g",
-    "vitamin_d_ug_per_100g",
-    "phytate_mg_per_100g",
-    "phytate_basis",
-    "phytate_source",
-    "oxalate_mg_per_100g",
-    "oxalate_basis",
-    "oxalate_source",
-]
+FOOD_FIELDS = ["description", "food_group", *NUTRIENT_FIELDS, *ANTINUTRIENT_FIELDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,22 +160,7 @@ def food_data_load(
 # ---- custom foods: a person's own foods, which only they see ----
 
 # The nutrient fields a person may enter for a custom food; magnesium is required by the form.
-CUSTOM_FOOD_FIELDS = [
-    "description",
-    "kcal_per_100g",
-    "protein_g_per_100g",
-    "fat_g_per_100g",
-    "carbohydrate_g_per_100g",
-    "fibre_g_per_100g",
-    "magnesium_mg_per_100g",
-    "calcium_mg_per_100g",
-    "potassium_mg_per_100g",
-    "sodium_mg_per_100g",
-    "phosphorus_mg_per_100g",
-    "zinc_mg_per_100g",
-    "iron_mg_per_100g",
-    "vitamin_d_ug_per_100g",
-]
+CUSTOM_FOOD_FIELDS = ["description", *NUTRIENT_FIELDS]
 CUSTOM_FOOD_GROUP = "Custom foods"
 ENTERED_SOURCE = "entered by you"
 NOT_ENTERED_SOURCE = "not entered: counted as none"

@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from foods.food_file import NUTRIENT_FIELDS
 from foods.models import Basis, Food, FoodSource
 from tests.factories import FoodFactory, PortionFactory, ProfileFactory
 
@@ -105,22 +106,6 @@ FOODS: list[dict] = [
         "portions": [(1, "cup chopped", 91), (1, 'spear (about 5" long)', 31)],
     },
 ]
-
-NUTRIENT_FIELDS = (
-    "kcal_per_100g",
-    "protein_g_per_100g",
-    "fat_g_per_100g",
-    "carbohydrate_g_per_100g",
-    "fibre_g_per_100g",
-    "magnesium_mg_per_100g",
-    "calcium_mg_per_100g",
-    "potassium_mg_per_100g",
-    "sodium_mg_per_100g",
-    "phosphorus_mg_per_100g",
-    "zinc_mg_per_100g",
-    "iron_mg_per_100g",
-    "vitamin_d_ug_per_100g",
-)
 
 
 def load_browser_foods() -> dict[str, Food]:
