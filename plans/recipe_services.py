@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +24,7 @@ from plans.models import (
     ShoppingTick,
 )
 from plans.recipe_selectors import MAX_SHOPPING_DAYS, pure_recipe
-from plans.services import _amount, _preparation, _touch
+from plans.services import _amount, _next_position, _preparation, _touch
 
 # A copy's name says it is one, within the name's length.
 COPY_SUFFIX = " (copy)"
@@ -185,7 +185,6 @@ def recipe_ingredient_add(
     amount_grams, portion, portion_quantity = _amount(
         food=food, grams=grams, portion=portion, portion_quantity=portion_quantity
     )
-    last = recipe.ingredients.aggregate(last=Max("position"))["last"]
     line = RecipeIngredient(
         recipe=recipe,
         food=food,
@@ -193,7 +192,7 @@ def recipe_ingredient_add(
         portion=portion,
         portion_quantity=portion_quantity,
         preparation=_preparation(food, preparation),
-        position=0 if last is None else last + 1,
+        position=_next_position(recipe.ingredients),
     )
     line.full_clean()
     line.save()
@@ -330,13 +329,12 @@ def meal_recipe_add(
     grams: float | None = None,
 ) -> MealRecipe:
     """Servings (or grams of the finished dish, turned into servings) of a recipe in a meal."""
-    last = meal.recipes.aggregate(last=Max("position"))["last"]
     used = MealRecipe(
         meal=meal,
         recipe=recipe,
         servings=_servings(recipe, servings, grams),
         grams=grams if servings is None else None,
-        position=0 if last is None else last + 1,
+        position=_next_position(meal.recipes),
     )
     used.full_clean()
     used.save()

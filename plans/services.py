@@ -7,11 +7,11 @@ dietitian and their client editing the same day can tell what changed.
 from collections.abc import Sequence
 from datetime import date, time, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -104,8 +104,7 @@ def meal_add(*, day: Day, name: str, editor: User) -> Meal:
     if day.meals.count() >= MAX_MEALS_PER_DAY:
         raise ValidationError({"name": f"A day holds at most {MAX_MEALS_PER_DAY} meals."})
     name = _clean_meal_name(day, name)
-    last = day.meals.aggregate(last=Max("position"))["last"]
-    meal = Meal(day=day, name=name, position=0 if last is None else last + 1)
+    meal = Meal(day=day, name=name, position=_next_position(day.meals))
     meal.full_clean()
     meal.save()
     _touch(day, editor=editor)
@@ -184,6 +183,37 @@ def _preparation(food: Food, preparation: str) -> str:
     return preparation
 
 
+def _next_position(rows: QuerySet[Any]) -> int:
+    """One past the highest `position` of `rows` (0 when there are none): new rows go last."""
+    last = rows.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
+
+
+def _meal_item_create(
+    *,
+    meal: Meal,
+    food: Food,
+    grams: float,
+    portion: Portion | None,
+    portion_quantity: Decimal | None,
+    preparation: str = Preparation.NONE,
+    position: int | None = None,
+) -> MealItem:
+    """Save one item from an amount `_amount` has resolved; last in the meal unless placed."""
+    item = MealItem(
+        meal=meal,
+        food=food,
+        grams=grams,
+        portion=portion,
+        portion_quantity=portion_quantity,
+        preparation=preparation,
+        position=_next_position(meal.items) if position is None else position,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
 @transaction.atomic
 def meal_item_add(
     *,
@@ -198,18 +228,14 @@ def meal_item_add(
     amount_grams, portion, portion_quantity = _amount(
         food=food, grams=grams, portion=portion, portion_quantity=portion_quantity
     )
-    last = meal.items.aggregate(last=Max("position"))["last"]
-    item = MealItem(
+    item = _meal_item_create(
         meal=meal,
         food=food,
         grams=amount_grams,
         portion=portion,
         portion_quantity=portion_quantity,
         preparation=_preparation(food, preparation),
-        position=0 if last is None else last + 1,
     )
-    item.full_clean()
-    item.save()
     _touch(meal.day, editor=editor)
     return item
 
@@ -399,14 +425,13 @@ def supplement_dose_add(
     problems = _dose_time_problems(day=day, meal=meal)
     if problems:
         raise ValidationError(problems)
-    last = day.supplement_doses.aggregate(last=Max("position"))["last"]
     dose = SupplementDose(
         day=day,
         product=product,
         quantity=quantity,
         meal=meal,
         taken_at=taken_at,
-        position=0 if last is None else last + 1,
+        position=_next_position(day.supplement_doses),
     )
     dose.full_clean()
     dose.save()
@@ -477,8 +502,7 @@ MAX_COPY_TARGETS = 31
 
 
 def _copy_items(items: Sequence[AmountFields], into: Meal) -> list[MealItem]:
-    last = into.items.aggregate(last=Max("position"))["last"]
-    start = 0 if last is None else last + 1
+    start = _next_position(into.items)
     # Copies of rows that passed full_clean when saved: same food, amount and measure.
     return MealItem.objects.bulk_create(
         MealItem(
@@ -496,8 +520,7 @@ def _copy_items(items: Sequence[AmountFields], into: Meal) -> list[MealItem]:
 
 def _copy_recipes(uses: Sequence[MealRecipe | MealTemplateRecipe], into: Meal) -> list[MealRecipe]:
     """Recipes eaten (or saved in a template) into a meal, after its own: same servings."""
-    last = into.recipes.aggregate(last=Max("position"))["last"]
-    start = 0 if last is None else last + 1
+    start = _next_position(into.recipes)
     return MealRecipe.objects.bulk_create(
         MealRecipe(
             meal=into,
@@ -522,8 +545,7 @@ def _target_meal(day: Day, name: str, existing: dict[str, Meal]) -> Meal:
     """The day's meal called `name` (names are unique per day, ignoring case), or a new one."""
     meal = existing.get(name.lower())
     if meal is None:
-        last = day.meals.aggregate(last=Max("position"))["last"]
-        meal = Meal.objects.create(day=day, name=name, position=0 if last is None else last + 1)
+        meal = Meal.objects.create(day=day, name=name, position=_next_position(day.meals))
         existing[name.lower()] = meal
     return meal
 
@@ -586,8 +608,7 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
             meal_for[meal.pk] = into
             _copy_items(meal.copy_items, into)
             _copy_recipes(meal.copy_recipes, into)
-        last = target.supplement_doses.aggregate(last=Max("position"))["last"]
-        start = 0 if last is None else last + 1
+        start = _next_position(target.supplement_doses)
         SupplementDose.objects.bulk_create(
             SupplementDose(
                 day=target,
@@ -934,10 +955,7 @@ def _added_item(*, meal: Meal, food: Food, grams: float, position: int | None) -
         portion=portion,
         portion_quantity=Decimal(1) if portion else None,
     )
-    if position is None:
-        last = meal.items.aggregate(last=Max("position"))["last"]
-        position = 0 if last is None else last + 1
-    item = MealItem(
+    return _meal_item_create(
         meal=meal,
         food=food,
         grams=amount_grams,
@@ -945,9 +963,6 @@ def _added_item(*, meal: Meal, food: Food, grams: float, position: int | None) -
         portion_quantity=quantity,
         position=position,
     )
-    item.full_clean()
-    item.save()
-    return item
 
 
 def _halve(quantity: Decimal) -> Decimal:
@@ -1072,17 +1087,14 @@ def fill_accept(
             portion=portion,
             portion_quantity=Decimal(count) if portion else None,
         )
-        last = meal.items.aggregate(last=Max("position"))["last"]
-        item = MealItem(
-            meal=meal,
-            food=food,
-            grams=amount_grams,
-            portion=portion,
-            portion_quantity=quantity,
-            position=0 if last is None else last + 1,
+        added.append(
+            _meal_item_create(
+                meal=meal,
+                food=food,
+                grams=amount_grams,
+                portion=portion,
+                portion_quantity=quantity,
+            )
         )
-        item.full_clean()
-        item.save()
-        added.append(item)
     _touch(day, editor=editor)
     return added
