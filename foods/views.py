@@ -23,6 +23,7 @@ from foods.selectors import (
     food_search_page,
 )
 from foods.services import custom_food_create, custom_food_delete, custom_food_update
+from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
 
 PAGE_SIZE = 30
@@ -162,7 +163,7 @@ def custom_food_new(request: HttpRequest) -> HttpResponse:
         try:
             food = custom_food_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            apply_validation_error(form, error)
         else:
             return _saved(request, food, f"Added “{food.description}” to your foods.")
     return _form_page(request, form, None)
@@ -178,7 +179,7 @@ def custom_food_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 custom_food_update(food=food, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error(None, error)
+                apply_validation_error(form, error)
             else:
                 return _saved(request, food, f"Saved “{food.description}”.")
     else:

@@ -163,7 +163,7 @@ def world(db) -> World:
     user = ProfileFactory(user__email="owner@example.org").user
     food = FoodFactory(source=FoodSource.USDA_SR28, magnesium_mg_per_100g=120)
     PortionFactory(food=food, seq=1, unit="cup", grams=100)
-    custom_food = FoodFactory(source=FoodSource.CUSTOM, owner=user, code="")
+    custom_food = FoodFactory(source=FoodSource.CUSTOM, owner=user, code="ufuzz")
     day = DayFactory(plan__owner=user, date=timezone.localdate())
     meal = MealFactory(day=day, name="Lunch", position=0)
     MealFactory(day=day, name="Dinner", position=1)

@@ -160,6 +160,21 @@ def test_edit_prefills_and_saves(client) -> None:
     assert food.description == "Bar, dark"
 
 
+def test_a_model_error_on_a_field_the_form_lacks_is_shown_not_raised(client) -> None:
+    # Found by the fuzzer: a stored custom food whose code fails validation made the edit
+    # view put a "code" error on a form without that field, a 500.
+    user = UserFactory()
+    food = FoodFactory(source="custom", owner=user, code="", description="Bar")
+    client.force_login(user)
+    response = client.post(
+        reverse("foods:custom_edit", args=[food.pk]), {**VALID, "description": "Bar, dark"}
+    )
+    assert response.status_code == 422
+    assert "This field cannot be blank." in response.content.decode()
+    food.refresh_from_db()
+    assert food.description == "Bar"
+
+
 def test_someone_elses_food_cannot_be_edited_or_deleted(client) -> None:
     food = custom_food_create(user=UserFactory(), description="Mine", magnesium_mg_per_100g=5)
     database_food = FoodFactory()
