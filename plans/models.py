@@ -462,12 +462,12 @@ class RecipeIngredient(AmountFields):
         return f"{self.grams:g} g {self.food}"
 
 
-class MealRecipe(models.Model):
-    """Servings of a recipe eaten in a meal; the engine sees its ingredients, scaled."""
+class ServingsFields(models.Model):
+    """What a recipe eaten in a meal and one saved in a template share: how many servings.
 
-    meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="recipes")
-    # PROTECT: deleting a recipe that days still use would silently empty those meals.
-    recipe = models.ForeignKey(Recipe, on_delete=models.PROTECT, related_name="meal_uses")
+    Abstract, so each keeps its own table; the fields are the ones both declared before.
+    """
+
     servings = models.DecimalField(
         max_digits=6,
         decimal_places=3,
@@ -476,6 +476,20 @@ class MealRecipe(models.Model):
     # What the person typed when they entered grams of the finished dish (shown back).
     grams = models.FloatField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.servings.normalize():f} × {self.recipe}"  # type: ignore[attr-defined]
+
+
+class MealRecipe(ServingsFields):
+    """Servings of a recipe eaten in a meal; the engine sees its ingredients, scaled."""
+
+    meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="recipes")
+    # PROTECT: deleting a recipe that days still use would silently empty those meals.
+    recipe = models.ForeignKey(Recipe, on_delete=models.PROTECT, related_name="meal_uses")
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -487,23 +501,13 @@ class MealRecipe(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.servings.normalize():f} × {self.recipe}"
 
-
-class MealTemplateRecipe(models.Model):
+class MealTemplateRecipe(ServingsFields):
     """Servings of a recipe saved in a meal template, inserted with its foods."""
 
     template = models.ForeignKey(MealTemplate, on_delete=models.CASCADE, related_name="recipes")
     # A deleted recipe leaves the templates that named it: they cannot hold what is gone.
     recipe = models.ForeignKey(Recipe, on_delete=models.CASCADE, related_name="template_uses")
-    servings = models.DecimalField(
-        max_digits=6,
-        decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_RECIPE_SERVINGS)],
-    )
-    grams = models.FloatField(null=True, blank=True)
-    position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["template", "position", "id"]
@@ -512,9 +516,6 @@ class MealTemplateRecipe(models.Model):
                 condition=Q(servings__gt=0), name="meal_template_recipe_servings_positive"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.servings.normalize():f} × {self.recipe}"
 
 
 class ShoppingTick(models.Model):
