@@ -15,3 +15,16 @@ def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None
     for field, messages in error.message_dict.items():
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+# A database id has at most 19 digits (bigint); anything longer is not an id. The bound also
+# keeps int() away from Python's 4,300-digit conversion limit, which raises ValueError.
+MAX_ID_DIGITS = 18
+
+
+def parse_id(value: object) -> int | None:
+    """The id a query or form value names, or None when it is not one (a typo, junk, huge)."""
+    text = str(value) if value is not None else ""
+    if not text.isdigit() or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)

@@ -7,6 +7,7 @@ from django import forms
 
 from accounts.models import User
 from foods.models import Food, Portion
+from mgplanner.forms import parse_id
 from plans.models import MAX_ITEM_GRAMS, Preparation
 
 
@@ -84,8 +85,9 @@ class MealItemAddForm(AmountForm):
         if self.is_bound:
             raw = self.data.get(self.add_prefix("food"))
             self.food = None
-            if raw and str(raw).isdigit():
-                self.food = Food.objects.visible_to(user).filter(pk=int(raw)).first()
+            food_pk = parse_id(raw)
+            if food_pk is not None:
+                self.food = Food.objects.visible_to(user).filter(pk=food_pk).first()
             if self.food is not None:
                 self.fields["portion"].queryset = Portion.objects.filter(food=self.food)
 

@@ -22,6 +22,7 @@ from accounts.models import Profile, User
 from accounts.selectors import person_on, profile_for
 from foods.models import Food
 from foods.selectors import food_search
+from mgplanner.forms import parse_id
 from mgplanner.rendering import render_page
 from plans import recipe_services, recipes, scoring, services
 from plans import views as day_views
@@ -169,8 +170,9 @@ def _detail_page(
     is_owner = recipe.owner_id == user.pk
     query = request.GET.get("q", "").strip()[:100]
     picked = None
-    if is_owner and request.GET.get("food", "").isdigit():
-        picked = Food.objects.visible_to(user).filter(pk=int(request.GET["food"])).first()
+    food_pk = parse_id(request.GET.get("food"))
+    if is_owner and food_pk is not None:
+        picked = Food.objects.visible_to(user).filter(pk=food_pk).first()
     today = timezone.localdate()
     context = {
         "recipe": recipe,
@@ -418,7 +420,8 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
         return _pick_page(request, meal)
     form = ServingsForm(request.POST)
     raw = request.POST.get("recipe", "")
-    recipe = recipes_for(user=user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    recipe_pk = parse_id(raw)
+    recipe = recipes_for(user=user).filter(pk=recipe_pk).first() if recipe_pk else None
     if recipe is None:
         form.is_valid()
         form.add_error(None, "Pick one of the recipes.")
@@ -526,7 +529,8 @@ def shopping_tick(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = ShoppingRangeForm(request.POST)
     raw = request.POST.get("food", "")
-    food = Food.objects.visible_to(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    food_pk = parse_id(raw)
+    food = Food.objects.visible_to(user).filter(pk=food_pk).first() if food_pk else None
     if food is None:
         raise Http404("No such food.")
     if not form.is_valid():

@@ -32,6 +32,7 @@ from accounts.selectors import person_on, profile_for
 from foods.diet import allowed, tags_for
 from foods.models import Food, FoodSource, Portion
 from foods.selectors import food_values
+from mgplanner.forms import parse_id
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import fill, scoring, services, swaps
 from plans.client_scope import plan_owner, plan_reverse, scope_to_client
@@ -57,10 +58,6 @@ KIND_LABELS = {
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _writable_date(request: HttpRequest, on: str) -> date:
@@ -206,7 +203,7 @@ def day_suggestions(request: HttpRequest, on: str, client_id: int | None = None)
         request,
         day,
         profile,
-        meal_pk=_int(request.GET.get("meal")),
+        meal_pk=parse_id(request.GET.get("meal")),
         applied=request.GET.get("applied", ""),
     )
     if request.htmx:  # type: ignore[attr-defined]
@@ -241,7 +238,7 @@ def _refused(
 
 
 def _item_pk(key: str, prefix: str) -> int | None:
-    return _int(key.removeprefix(prefix)) if key.startswith(prefix) else None
+    return parse_id(key.removeprefix(prefix)) if key.startswith(prefix) else None
 
 
 @profile_required
@@ -254,7 +251,7 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
     profile = profile_for(user=owner)
     day = _load_day(request, the_date)
     data = request.POST
-    panel_meal = _int(data.get("panel_meal"))
+    panel_meal = parse_id(data.get("panel_meal"))
     kind = data.get("kind", "")
     if kind not in swaps.KINDS:
         return _refused(request, the_date, panel_meal, "That is not a kind of suggestion.")
@@ -403,7 +400,7 @@ def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None)
     user = _user(request)
     the_date = _writable_date(request, on)
     day = _load_day(request, the_date)
-    panel_meal = _int(request.POST.get("panel_meal"))
+    panel_meal = parse_id(request.POST.get("panel_meal"))
     payload = _undo_payload(request.POST.get("token", ""), day)
     if payload is None:
         return _refused(
@@ -550,15 +547,14 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
     diet, exclusions, _ = _preferences(profile)
     meals = {meal.pk: meal for meal in day.ordered_meals}  # type: ignore[attr-defined]
     data = request.POST
-    count = _int(data.get("count")) or 0
+    count = parse_id(data.get("count")) or 0
     additions: list[tuple[Meal, Food, Portion | None, int, float]] = []
     problem = "" if 0 < count <= 100 else "There is nothing to add."
     for index in range(count if not problem else 0):
-        meal = meals.get(_int(data.get(f"meal-{index}")) or 0)
-        food = (
-            Food.objects.visible_to(owner).filter(pk=_int(data.get(f"food-{index}")) or 0).first()
-        )
-        portions = _int(data.get(f"portions-{index}")) or 0
+        meal = meals.get(parse_id(data.get(f"meal-{index}")) or 0)
+        food_pk = parse_id(data.get(f"food-{index}")) or 0
+        food = Food.objects.visible_to(owner).filter(pk=food_pk).first()
+        portions = parse_id(data.get(f"portions-{index}")) or 0
         try:
             grams = float(data.get(f"grams-{index}", ""))
         except ValueError:
@@ -575,7 +571,7 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
         portion = None
         if data.get(f"portion-{index}"):
             portion = Portion.objects.filter(
-                pk=_int(data.get(f"portion-{index}")) or 0, food=food
+                pk=parse_id(data.get(f"portion-{index}")) or 0, food=food
             ).first()
             if portion is None:
                 problem = "A measure of the proposal is no longer there; ask again."

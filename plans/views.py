@@ -25,6 +25,7 @@ from accounts.decorators import profile_required
 from accounts.models import Profile, User
 from accounts.selectors import person_on, profile_for
 from foods.models import Food
+from mgplanner.forms import parse_id
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import charts_panel, scoring, services
 from plans.client_scope import (
@@ -197,13 +198,14 @@ def _day_context(
     user = plan_owner(request)
     profile = profile or profile_for(user=user)
     meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
-    search_meal = _int(request.GET.get("meal"))
+    search_meal = parse_id(request.GET.get("meal"))
     query = request.GET.get("q", "").strip()[:100]
     picked_food = None
-    if search_meal is not None and _int(request.GET.get("food")) is not None:
-        picked_food = Food.objects.visible_to(user).filter(pk=_int(request.GET.get("food"))).first()
+    picked_pk = parse_id(request.GET.get("food"))
+    if search_meal is not None and picked_pk is not None:
+        picked_food = Food.objects.visible_to(user).filter(pk=picked_pk).first()
     undo_item = None
-    undo_pk = _int(request.GET.get("undo"))
+    undo_pk = parse_id(request.GET.get("undo"))
     if undo_pk is not None:
         undo_item = (
             MealItem.objects.filter(pk=undo_pk, meal__day=day, deleted_at__isnull=False)
@@ -211,7 +213,7 @@ def _day_context(
             .first()
         )
     undo_recipe = None
-    undo_recipe_pk = _int(request.GET.get("undo_recipe"))
+    undo_recipe_pk = parse_id(request.GET.get("undo_recipe"))
     if undo_recipe_pk is not None:
         undo_recipe = (
             MealRecipe.objects.filter(pk=undo_recipe_pk, meal__day=day, deleted_at__isnull=False)
@@ -236,7 +238,7 @@ def _day_context(
         "undo_item": undo_item,
         "undo_recipe": undo_recipe,
         # The one item whose edit form is open without JavaScript (the "Edit" link).
-        "edit_item": _int(request.GET.get("edit")),
+        "edit_item": parse_id(request.GET.get("edit")),
         "notes_form": (forms or {}).get("notes") or DayNotesForm(initial={"notes": day.notes}),
         "add_meal_form": (forms or {}).get("add_meal") or MealNameForm(),
         "previous_day": day.date.fromordinal(day.date.toordinal() - 1),
@@ -251,10 +253,6 @@ def _day_context(
     # Notes from a dietitian and who set a custom target (plans/report_views.py).
     context.update(dietitian_day_context(request, day, profile))
     return context
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _load_day(request: HttpRequest, on: date) -> Day:
@@ -616,7 +614,7 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     owner = plan_owner(request)
-    food = Food.objects.visible_to(owner).filter(pk=_int(request.GET.get("food"))).first()
+    food = Food.objects.visible_to(owner).filter(pk=parse_id(request.GET.get("food"))).first()
     if food is None:
         raise Http404("No such food.")
     if not request.htmx:  # type: ignore[attr-defined]
@@ -680,7 +678,7 @@ def _supplements_context(
     meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
     form = forms.get("supplement") or SupplementLogForm(meals=meals, prefix="supplement")
     undo_dose = None
-    undo_pk = _int(request.GET.get("undo_dose"))
+    undo_pk = parse_id(request.GET.get("undo_dose"))
     if undo_pk is not None:
         undo_dose = (
             SupplementDose.objects.filter(pk=undo_pk, day=day, deleted_at__isnull=False)

@@ -1,0 +1,43 @@
+"""mgplanner/forms.py: the helpers views use to read ids and report service errors."""
+
+import pytest
+from django.utils import timezone
+
+from mgplanner.forms import parse_id
+from tests.factories import ProfileFactory
+
+HUGE = "9" * 5000  # past Python's 4,300-digit int() limit, which raises ValueError
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("42", 42),
+        ("007", 7),
+        (None, None),
+        ("", None),
+        ("-3", None),
+        ("4.5", None),
+        ("9" * 18, 10**18 - 1),
+        ("9" * 19, None),
+        (HUGE, None),
+    ],
+)
+def test_parse_id_reads_ids_and_refuses_everything_else(value, expected):
+    assert parse_id(value) == expected
+
+
+@pytest.mark.django_db
+def test_a_huge_id_in_a_query_is_ignored_not_a_500(client):
+    # Found by the fuzzer: int() of a 4,301-digit value raised inside the views.
+    client.force_login(ProfileFactory().user)
+    day = f"/plan/day/{timezone.localdate().isoformat()}/"
+    assert (
+        client.get(day, {"meal": HUGE, "food": HUGE, "edit": HUGE, "undo": HUGE}).status_code == 200
+    )
+    fill_accept = f"{day}fill/accept/"
+    response = client.post(
+        fill_accept,
+        {"count": "1", "meal-0": HUGE, "food-0": HUGE, "portions-0": HUGE, "grams-0": "28"},
+    )
+    assert response.status_code == 422
