@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import link_services
-from accounts.link_forms import DietitianRequestForm, InvitationCodeForm, InviteForm
+from accounts.link_forms import (
+    DietitianRequestForm,
+    InvitationCodeForm,
+    InviteForm,
+    apply_invitation_error,
+)
 from accounts.models import DietitianLink, Invitation, InvitationDirection, User
 from accounts.selectors import (
     access_log_of,
@@ -26,6 +31,7 @@ from accounts.selectors import (
     invitations_received,
     invitations_sent,
 )
+from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
 
 SETTINGS_TEMPLATE = "accounts/dietitians.html"
@@ -33,16 +39,6 @@ SETTINGS_TEMPLATE = "accounts/dietitians.html"
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _errors_of(error: ValidationError) -> dict[str, list[str]]:
-    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-
-
-def _apply(form: InviteForm | DietitianRequestForm, error: ValidationError) -> None:
-    for field, field_messages in _errors_of(error).items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _settings_page(
@@ -97,7 +93,7 @@ def dietitian_invite(request: HttpRequest) -> HttpResponse:
                 direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_invitation_error(form, error)
         else:
             link_services.invitation_send(
                 invitation=invitation,
@@ -144,7 +140,7 @@ def dietitian_request(request: HttpRequest) -> HttpResponse:
                 user=_user(request), message=form.cleaned_data["message"]
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, "Request sent. An admin will look at it.")
             return HttpResponseRedirect(reverse("accounts:dietitians"))

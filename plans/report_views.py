@@ -21,6 +21,7 @@ from accounts.decorators import profile_required
 from accounts.link_services import access_record
 from accounts.models import AccessAction, User
 from accounts.selectors import client_get_for, link_get_for, profile_for, target_on
+from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
 from plans import report_selectors, services
 from plans.report_forms import (
@@ -62,14 +63,6 @@ def _plan_owner(request: HttpRequest, client_id: int) -> User:
     """The dietitian's own plan when `client_id` is theirs, else a linked client's (or 404)."""
     user = _user(request)
     return user if client_id == user.pk else _client(request, client_id)
-
-
-def _copy_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _default_range() -> tuple[date, date]:
@@ -143,7 +136,7 @@ def client_target(request: HttpRequest, client_id: int) -> HttpResponse:
             account_services.custom_target_clear(dietitian=_user(request), client=client)
         except ValidationError as error:
             form = CustomTargetForm()
-            _copy_errors(form, error)
+            apply_validation_error(form, error)
             return _tools_invalid(request, client, {"target": form}, "target_panel")
         _log(request, client, AccessAction.EDIT, "cleared the custom target")
         return _tools_done(request, client, "target_panel")
@@ -157,7 +150,7 @@ def client_target(request: HttpRequest, client_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _copy_errors(form, error)
+            apply_validation_error(form, error)
         else:
             _log(
                 request,
@@ -256,7 +249,7 @@ def note_add(request: HttpRequest, client_id: int, on: str) -> HttpResponse:
                 text=form.cleaned_data["text"],
             )
         except ValidationError as error:
-            _copy_errors(form, error)
+            apply_validation_error(form, error)
         else:
             _log(request, client, AccessAction.EDIT, f"note on {the_date:%Y-%m-%d}")
             return _notes_response(request, client, the_date)
@@ -322,7 +315,7 @@ def template_save(request: HttpRequest, client_id: int) -> HttpResponse:
                     raise ValidationError({"on": f"{on:%a %-d %b %Y} is not planned."})
                 services.day_template_save(source=day, name=name, owner=user)
         except ValidationError as error:
-            _copy_errors(form, error)
+            apply_validation_error(form, error)
         else:
             if owner.pk != user.pk:
                 _log(request, owner, AccessAction.VIEW, f"saved “{name}” as a template")
@@ -359,7 +352,7 @@ def template_assign(request: HttpRequest, client_id: int) -> HttpResponse:
                 editor=user,
             )
         except ValidationError as error:
-            _copy_errors(form, error)
+            apply_validation_error(form, error)
         else:
             _log(
                 request,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import link_services
-from accounts.link_forms import InviteForm
+from accounts.link_forms import InviteForm, apply_invitation_error
 from accounts.models import InvitationDirection, User
 from accounts.selectors import client_get_for, invitations_sent
 from mgplanner.rendering import render_page
@@ -76,11 +76,7 @@ def client_invite(request: HttpRequest) -> HttpResponse:
                 direction=InvitationDirection.DIETITIAN_INVITES_CLIENT,
             )
         except ValidationError as error:
-            for field, field_messages in (
-                error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-            ).items():
-                for message in field_messages:
-                    form.add_error("email" if field == "addressee_email" else None, message)
+            apply_invitation_error(form, error)
         else:
             link_services.invitation_send(
                 invitation=invitation,
