@@ -166,13 +166,19 @@ ENTERED_SOURCE = "entered by you"
 NOT_ENTERED_SOURCE = "not entered: counted as none"
 
 
-def _custom_food_apply(
+def _custom_food_save(
     food: Food,
     *,
     phytate_mg_per_100g: float | None,
     oxalate_mg_per_100g: float | None,
+    portion_unit: str,
+    portion_grams: float | None,
     values: dict[str, Any],
-) -> None:
+) -> Food:
+    """Set a custom food's entered values, validate, save it and its one portion."""
+    unknown = set(values) - set(CUSTOM_FOOD_FIELDS)
+    if unknown:
+        raise TypeError(f"not a custom food field: {', '.join(sorted(unknown))}")
     for name in CUSTOM_FOOD_FIELDS:
         if name in values:
             setattr(food, name, values[name])
@@ -184,6 +190,10 @@ def _custom_food_apply(
         setattr(
             food, f"{prefix}_source", ENTERED_SOURCE if value is not None else NOT_ENTERED_SOURCE
         )
+    food.full_clean()
+    food.save()
+    _custom_portion_set(food, portion_unit=portion_unit, portion_grams=portion_grams)
+    return food
 
 
 def _custom_portion_set(food: Food, *, portion_unit: str, portion_grams: float | None) -> None:
@@ -213,9 +223,6 @@ def custom_food_create(
     **values: Any,
 ) -> Food:
     """A new custom food owned by `user`; raises ValidationError on implausible values."""
-    unknown = set(values) - set(CUSTOM_FOOD_FIELDS)
-    if unknown:
-        raise TypeError(f"not a custom food field: {', '.join(sorted(unknown))}")
     # A random code keeps (source, code) unique without a counter to race on.
     food = Food(
         source=FoodSource.CUSTOM,
@@ -223,16 +230,14 @@ def custom_food_create(
         owner=user,
         food_group=CUSTOM_FOOD_GROUP,
     )
-    _custom_food_apply(
+    return _custom_food_save(
         food,
         phytate_mg_per_100g=phytate_mg_per_100g,
         oxalate_mg_per_100g=oxalate_mg_per_100g,
+        portion_unit=portion_unit,
+        portion_grams=portion_grams,
         values=values,
     )
-    food.full_clean()
-    food.save()
-    _custom_portion_set(food, portion_unit=portion_unit, portion_grams=portion_grams)
-    return food
 
 
 @transaction.atomic
@@ -248,19 +253,14 @@ def custom_food_update(
     """Change a custom food; the caller fetched it with custom_food_get_for (owner only)."""
     if food.owner_id is None:
         raise ValueError("Database foods are changed by food editors in the admin.")
-    unknown = set(values) - set(CUSTOM_FOOD_FIELDS)
-    if unknown:
-        raise TypeError(f"not a custom food field: {', '.join(sorted(unknown))}")
-    _custom_food_apply(
+    return _custom_food_save(
         food,
         phytate_mg_per_100g=phytate_mg_per_100g,
         oxalate_mg_per_100g=oxalate_mg_per_100g,
+        portion_unit=portion_unit,
+        portion_grams=portion_grams,
         values=values,
     )
-    food.full_clean()
-    food.save()
-    _custom_portion_set(food, portion_unit=portion_unit, portion_grams=portion_grams)
-    return food
 
 
 @transaction.atomic

@@ -1,11 +1,13 @@
 """Custom foods: services (atomic, validated) and their pages (422 with field errors)."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 
 from foods.models import Food
-from foods.selectors import food_search
+from foods.selectors import custom_food_get_for, food_search
 from foods.services import custom_food_create, custom_food_delete, custom_food_update
 from tests.factories import FoodFactory, UserFactory
 
@@ -209,3 +211,26 @@ def test_list_shows_only_my_foods(client) -> None:
     html = client.get(reverse("foods:custom_list")).content.decode()
     assert "My granola" in html
     assert "Their granola" not in html
+
+
+def test_create_and_update_refuse_a_field_that_is_not_a_custom_food_field() -> None:
+    user = UserFactory()
+    with pytest.raises(TypeError, match="food_group"):
+        custom_food_create(user=user, description="x", magnesium_mg_per_100g=1, food_group="Nuts")
+    assert not Food.objects.filter(owner=user).exists()
+    food = custom_food_create(user=user, description="Mine", magnesium_mg_per_100g=5)
+    with pytest.raises(TypeError, match="owner"):
+        custom_food_update(food=food, description="Mine", magnesium_mg_per_100g=5, owner=None)
+    food.refresh_from_db()
+    assert food.owner == user
+
+
+def test_custom_food_get_for_is_a_404_for_anyone_but_the_owner() -> None:
+    owner = UserFactory()
+    food = custom_food_create(user=owner, description="Mine", magnesium_mg_per_100g=5)
+    assert custom_food_get_for(user=owner, pk=food.pk) == food
+    for someone in (UserFactory(), AnonymousUser()):
+        with pytest.raises(Http404):
+            custom_food_get_for(user=someone, pk=food.pk)
+    with pytest.raises(Http404):
+        custom_food_get_for(user=owner, pk=FoodFactory().pk)
