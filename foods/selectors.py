@@ -17,7 +17,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from foods import search, search_index
@@ -219,12 +218,7 @@ def food_get_for(*, user: object, pk: int) -> Food:
 
 def custom_food_get_for(*, user: object, pk: int) -> Food:
     """One of `user`'s own custom foods, to change or delete; 404 for any other food."""
-    if not getattr(user, "is_authenticated", False):
-        raise Http404("No such food.")
-    return get_object_or_404(
-        Food.objects.filter(owner=user, source=FoodSource.CUSTOM).prefetch_related(_portions()),
-        pk=pk,
-    )
+    return get_object_or_404(custom_foods_of(user=user), pk=pk)
 
 
 def custom_foods_of(*, user: object) -> QuerySet[Food]:
