@@ -22,7 +22,7 @@ from accounts.models import Profile, User
 from accounts.selectors import person_on, profile_for
 from foods.models import Food
 from foods.selectors import food_search
-from mgplanner.forms import parse_id
+from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.rendering import render_page
 from plans import recipe_services, recipes, scoring, services
 from plans import views as day_views
@@ -52,12 +52,6 @@ FORM_CONSTANTS = {"preparations": Preparation.choices, "max_grams": MAX_ITEM_GRA
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    for field, messages in error.message_dict.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _detail_url(recipe: Recipe, anchor: str = "") -> str:
@@ -98,7 +92,7 @@ def recipe_new(request: HttpRequest) -> HttpResponse:
         try:
             recipe = recipe_services.recipe_create(owner=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             flash.success(request, f"Recipe “{recipe.name}” created: now add its foods.")
             return HttpResponseRedirect(_detail_url(recipe, "add-ingredient"))
@@ -221,7 +215,7 @@ def recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             recipe_services.recipe_update(recipe=recipe, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             flash.success(request, "Recipe saved.")
             return HttpResponseRedirect(_detail_url(recipe))
@@ -304,7 +298,7 @@ def ingredient_add(request: HttpRequest, pk: int) -> HttpResponse:
                 preparation=data["preparation"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _after_ingredient_write(
                 request,
@@ -335,7 +329,7 @@ def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
                 preparation=data["preparation"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _after_ingredient_write(
                 request,
@@ -388,7 +382,7 @@ def recipe_plan(request: HttpRequest, pk: int) -> HttpResponse:
                 grams=data["grams"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return HttpResponseRedirect(_day_url(data["date"], f"meal-recipe-{used.pk}"))
     return _detail_page(request, recipe, status=422, plan_form=form)
@@ -435,7 +429,7 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
                 grams=form.cleaned_data["grams"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return HttpResponseRedirect(_day_url(meal.day.date, f"meal-recipe-{used.pk}"))
     return _pick_page(request, meal, form, status=422)

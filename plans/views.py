@@ -25,7 +25,7 @@ from accounts.decorators import profile_required
 from accounts.models import Profile, User
 from accounts.selectors import person_on, profile_for
 from foods.models import Food
-from mgplanner.forms import parse_id
+from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import charts_panel, scoring, services
 from plans.client_scope import (
@@ -353,13 +353,6 @@ def _date_problem(request: HttpRequest, problem: str) -> HttpResponse:
     )
 
 
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """A service's ValidationError onto the form, on the field it names when the form has it."""
-    for field, messages in error.message_dict.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
 @profile_required
 @require_POST
 def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
@@ -377,7 +370,7 @@ def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
             day = _load_day(request, the_date)
             meal = services.meal_add(day=day, name=form.cleaned_data["name"], editor=user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _after_write(request, the_date, anchor=f"meal-{meal.pk}")
     return _invalid(request, the_date, {"add_meal": form})
@@ -394,7 +387,7 @@ def meal_rename(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.meal_rename(meal=meal, name=form.cleaned_data["name"], editor=user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _after_write(request, meal.day.date, anchor=f"meal-{meal.pk}")
     return _invalid(request, meal.day.date, {f"rename-{meal.pk}": form})
@@ -444,7 +437,7 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 preparation=data["preparation"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             if request.htmx:  # type: ignore[attr-defined]
                 return _render_meal_blocks(request, meal.day.date, meal.pk)
@@ -474,7 +467,7 @@ def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
                 preparation=data["preparation"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             if request.htmx:  # type: ignore[attr-defined]
                 return _render_meal_blocks(request, item.meal.day.date, item.meal_id)
@@ -552,7 +545,7 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
         try:
             day = services.day_notes_update(day=day, notes=form.cleaned_data["notes"], editor=user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             if request.htmx:  # type: ignore[attr-defined]
                 return render_page(
@@ -782,7 +775,7 @@ def supplement_log(request: HttpRequest, on: str, client_id: int | None = None) 
                 save_product=data["save_product"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _after_supplement_write(request, the_date)
     return _supplement_invalid(request, the_date, {"supplement": form})
@@ -814,7 +807,7 @@ def supplement_dose_add(
                 taken_at=data["taken_at"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _after_supplement_write(request, the_date)
     return _supplement_invalid(request, the_date, {"one_click": form})
@@ -916,7 +909,7 @@ def day_copy(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
                 editor=user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             verb = "Replaced" if form.cleaned_data["mode"] == "replace" else "Copied onto"
             names = ", ".join(copy.date.strftime("%a %-d %b") for copy in copies)
@@ -1010,7 +1003,7 @@ def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
                 editor=user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             into = meal_get_for(user=user, pk=into.pk)
             return _meal_done(
@@ -1032,7 +1025,7 @@ def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
                 meal=meal, name=form.cleaned_data["name"], owner=plan_owner(request)
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _meal_done(
                 request, meal, f"Saved {meal.name} as the template “{template.name}”."
@@ -1052,7 +1045,7 @@ def meal_template_insert(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.meal_template_insert(template=template, meal=meal, editor=user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return _meal_done(request, meal, f"Added “{template.name}” to {meal.name}.")
     return _meal_tools_page(request, meal, forms={"insert": form}, status=422)
