@@ -28,7 +28,7 @@ from plans import recipe_services, recipes, scoring, services
 from plans import views as day_views
 from plans.client_scope import scope_to_plan
 from plans.forms import AmountForm, MealItemAddForm
-from plans.models import MAX_ITEM_GRAMS, Preparation, Recipe
+from plans.models import Recipe
 from plans.recipe_forms import (
     ImportForm,
     PlanRecipeForm,
@@ -46,8 +46,6 @@ from plans.recipe_selectors import (
 )
 from plans.selectors import meal_get_for, monday_of
 from plans.targets import TargetError
-
-FORM_CONSTANTS = {"preparations": Preparation.choices, "max_grams": MAX_ITEM_GRAMS}
 
 
 def _user(request: HttpRequest) -> User:
@@ -193,7 +191,7 @@ def _detail_page(
         "delete_error": forms.get("delete_error"),
         "status_message": forms.get("status_message"),
         "steps": recipes.split_steps(recipe.steps),
-        **FORM_CONSTANTS,
+        **day_views.FORM_CONSTANTS,
         **_per_serving(recipe, user),
     }
     # htmx (food search, ingredient writes) swaps the ingredients and the figures per serving.
