@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from foods.values import FoodValues
-from plans.scoring import PREPARATIONS, Day, Item, Meal, Supplement, standalone_name
+from plans.scoring import PREPARATIONS, Day, Item, Meal, Supplement, food_item, standalone_name
 from plans.supplements import FORMS
 from plans.targets import CKD_STAGES, MEDICATIONS, SEXES, Person, TargetError, target_for
 
@@ -254,19 +254,7 @@ def parse_day(data: object, lookup_food: FoodLookup) -> Day:
                 food = foods.get(code)
                 if food is None:
                     raise _fail(f"{item_where}.food", f"unknown food code {code!r}")
-                meal_items.append(
-                    Item(
-                        name=label or food.name,
-                        grams=grams,
-                        magnesium_mg_per_100g=food.magnesium_mg_per_100g,
-                        phytate_mg_per_100g=food.phytate_mg_per_100g,
-                        oxalate_mg_per_100g=food.oxalate_mg_per_100g,
-                        calcium_mg_per_100g=food.calcium_mg_per_100g,
-                        kcal_per_100g=food.kcal_per_100g,
-                        preparation=preparation,
-                        code=code,
-                    )
-                )
+                meal_items.append(food_item(food, grams, name=label, preparation=preparation))
                 continue
             if item.get("magnesium_mg_per_100g") is None:
                 raise _fail(item_where, "give 'food' (a food code) or 'magnesium_mg_per_100g'")

@@ -102,18 +102,7 @@ class FillProposal:
 
 
 def _item(option: FillOption, portions: int, index: int) -> scoring.Item:
-    food = option.food
-    return scoring.Item(
-        name=food.name,
-        grams=option.portion_grams * portions,
-        magnesium_mg_per_100g=food.magnesium_mg_per_100g,
-        phytate_mg_per_100g=food.phytate_mg_per_100g,
-        oxalate_mg_per_100g=food.oxalate_mg_per_100g,
-        calcium_mg_per_100g=food.calcium_mg_per_100g,
-        kcal_per_100g=food.kcal_per_100g,
-        code=food.code,
-        key=f"fill-{index}",
-    )
+    return scoring.food_item(option.food, option.portion_grams * portions, key=f"fill-{index}")
 
 
 def with_additions(day: scoring.Day, additions: Sequence[FillAddition]) -> scoring.Day:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from foods.values import FoodValues
 from plans.supplements import FORMS
 from plans.targets import Person, Target, target_for
 
@@ -127,6 +128,29 @@ class Item:
     preparation: str = "none"
     code: str | None = None
     key: str | None = None  # the caller's id, e.g. "item-7"
+
+
+def food_item(
+    food: FoodValues,
+    grams: float,
+    *,
+    name: str | None = None,
+    preparation: str = "none",
+    key: str | None = None,
+) -> Item:
+    """`grams` of a database or custom food as the engine's Item (its name unless given)."""
+    return Item(
+        name=name or food.name,
+        grams=grams,
+        magnesium_mg_per_100g=food.magnesium_mg_per_100g,
+        phytate_mg_per_100g=food.phytate_mg_per_100g,
+        oxalate_mg_per_100g=food.oxalate_mg_per_100g,
+        calcium_mg_per_100g=food.calcium_mg_per_100g,
+        kcal_per_100g=food.kcal_per_100g,
+        preparation=preparation,
+        code=food.code,
+        key=key,
+    )
 
 
 @dataclass(frozen=True, slots=True)

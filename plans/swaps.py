@@ -20,7 +20,15 @@ from dataclasses import dataclass, field, replace
 from foods.diet import allowed
 from foods.values import FoodValues
 from plans import scoring
-from plans.scoring import PREPARATION_PHYTATE_FACTOR, Day, DayScore, Item, Meal, Supplement
+from plans.scoring import (
+    PREPARATION_PHYTATE_FACTOR,
+    Day,
+    DayScore,
+    Item,
+    Meal,
+    Supplement,
+    food_item,
+)
 
 KINDS = ("add", "replace", "prepare", "split")
 JSON_KEYS = (
@@ -411,18 +419,7 @@ def build_pool(
 
 
 def _item_for(candidate: Candidate, grams: float, key: str | None = None) -> Item:
-    food = candidate.food
-    return Item(
-        name=food.name,
-        grams=grams,
-        magnesium_mg_per_100g=food.magnesium_mg_per_100g,
-        phytate_mg_per_100g=food.phytate_mg_per_100g,
-        oxalate_mg_per_100g=food.oxalate_mg_per_100g,
-        calcium_mg_per_100g=food.calcium_mg_per_100g,
-        kcal_per_100g=food.kcal_per_100g,
-        code=food.code,
-        key=key,
-    )
+    return food_item(candidate.food, grams, key=key)
 
 
 def _with_meal(day: Day, meal_name: str, change: Callable[[list[Item]], list[Item]]) -> Day:

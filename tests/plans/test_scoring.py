@@ -272,3 +272,26 @@ def test_score_to_json_rounds_and_omits_factors_of_an_empty_occasion():
     assert "factors" not in data["occasions"][1]
     assert all(len(str(v).split(".")[-1]) <= 4 for v in data["occasions"][0]["factors"].values())
     assert list(data["losses_mg"]) == ["dose", "form", "phytate", "oxalate", "calcium"]
+
+
+def test_food_item_carries_every_value_the_engine_reads():
+    from foods.values import FoodValues
+    from plans.scoring import food_item
+
+    seeds = FoodValues("12014", "Seeds, pumpkin", 592, 3066, 41, 46, 559, "Nut and Seed Products")
+    item = food_item(seeds, 28.35, preparation="soaked", key="item-7")
+    assert (item.name, item.code, item.key, item.grams, item.preparation) == (
+        "Seeds, pumpkin",
+        "12014",
+        "item-7",
+        28.35,
+        "soaked",
+    )
+    assert (
+        item.magnesium_mg_per_100g,
+        item.phytate_mg_per_100g,
+        item.oxalate_mg_per_100g,
+        item.calcium_mg_per_100g,
+        item.kcal_per_100g,
+    ) == (592, 3066, 41, 46, 559)
+    assert food_item(seeds, 10, name="my seeds").name == "my seeds"
