@@ -31,7 +31,6 @@ from plans.report_forms import (
     TemplateAssignForm,
     TemplateSaveForm,
 )
-from plans.reports import LOSS_LABELS
 from plans.scoring import STATUS_LABELS
 from plans.selectors import plan_for
 
@@ -392,7 +391,6 @@ def _report_context(owner: User, start: date, end: date) -> dict[str, Any]:
         "report": data.report,
         "target": target_on(data.profile, end),
         "status_labels": STATUS_LABELS,
-        "loss_labels": LOSS_LABELS,
         "generated_at": timezone.localtime(),
     }
 

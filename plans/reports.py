@@ -10,18 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from plans.scoring import DayScore
+from plans.scoring import FACTOR_LABELS, WATERFALL_ORDER, DayScore
 
 # A report longer than this is a typo in the range (and a very long PDF).
 MAX_REPORT_DAYS = 92
-LOSS_KINDS = ("phytate", "oxalate", "calcium", "form", "dose")
-LOSS_LABELS = {
-    "phytate": "Phytate",
-    "oxalate": "Oxalate",
-    "calcium": "Calcium",
-    "form": "Supplement form",
-    "dose": "Dose size",
-}
 TOP_SOURCES = 8
 
 
@@ -180,9 +172,12 @@ def build_report(start: date, end: date, inputs: Sequence[ReportDayInput]) -> Re
     count = len(scored)
     plate = _mean([s.total_mg for _, s in scored]) or 0.0
     losses = []
-    for kind in LOSS_KINDS:
+    # In the day page's waterfall order and with its names (and /model/'s), so they agree.
+    for kind in WATERFALL_ORDER:
         average = _mean([getattr(s.losses_mg, kind) for _, s in scored]) or 0.0
-        losses.append(LossLine(kind, LOSS_LABELS[kind], average, average / plate if plate else 0.0))
+        losses.append(
+            LossLine(kind, FACTOR_LABELS[kind], average, average / plate if plate else 0.0)
+        )
 
     source_mg: dict[tuple[str, str | None, bool], float] = defaultdict(float)
     source_days: dict[tuple[str, str | None, bool], set[date]] = defaultdict(set)
