@@ -20,6 +20,7 @@ from accounts.data_rights import (
     account_delete_summary,
 )
 from accounts.models import User
+from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
 
 
@@ -91,8 +92,7 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
         try:
             account_delete(user=_user(request), password=form.cleaned_data["password"])
         except ValidationError as error:
-            for message in error.message_dict.get("password", []):
-                form.add_error("password", message)
+            apply_validation_error(form, error)
         else:
             logout(request)
             messages.success(request, "Your account and your data are deleted.")

@@ -278,19 +278,26 @@ def _dietitian(request: HttpRequest) -> User:
     return user
 
 
-@profile_required
-@require_GET
-def templates_page(request: HttpRequest) -> HttpResponse:
-    user = _dietitian(request)
+def _templates_page(
+    request: HttpRequest, user: User, *, form: TemplateSaveForm | None = None, status: int = 200
+) -> HttpResponse:
     return render_page(
         request,
         "plans/dietitian_templates.html",
         {
             "day_templates": list(report_selectors.day_templates_for(user=user)),
             "week_templates": list(report_selectors.week_templates_for(user=user)),
-            "save_form": TemplateSaveForm(initial={"on": timezone.localdate(), "span": "day"}),
+            "save_form": form
+            or TemplateSaveForm(initial={"on": timezone.localdate(), "span": "day"}),
         },
+        status=status,
     )
+
+
+@profile_required
+@require_GET
+def templates_page(request: HttpRequest) -> HttpResponse:
+    return _templates_page(request, _dietitian(request))
 
 
 @profile_required
@@ -320,16 +327,7 @@ def template_save(request: HttpRequest, client_id: int) -> HttpResponse:
                 _log(request, owner, AccessAction.VIEW, f"saved “{name}” as a template")
             return HttpResponseRedirect(reverse("reports:templates"))
     if owner.pk == user.pk:
-        return render_page(
-            request,
-            "plans/dietitian_templates.html",
-            {
-                "day_templates": list(report_selectors.day_templates_for(user=user)),
-                "week_templates": list(report_selectors.week_templates_for(user=user)),
-                "save_form": form,
-            },
-            status=422,
-        )
+        return _templates_page(request, user, form=form, status=422)
     return _tools_invalid(request, owner, {"save": form}, "templates_panel")
 
 
