@@ -501,36 +501,62 @@ COPY_MODES: tuple[str, ...] = ("append", "replace")
 MAX_COPY_TARGETS = 31
 
 
-def _copy_items(items: Sequence[AmountFields], into: Meal) -> list[MealItem]:
-    start = _next_position(into.items)
-    # Copies of rows that passed full_clean when saved: same food, amount and measure.
-    return MealItem.objects.bulk_create(
-        MealItem(
-            meal=into,
-            food_id=item.food_id,
-            grams=item.grams,
-            portion_id=item.portion_id,
-            portion_quantity=item.portion_quantity,
-            preparation=item.preparation,
-            position=start + offset,
-        )
-        for offset, item in enumerate(items)
+def _amount_copy(row: AmountFields) -> dict[str, Any]:
+    """A saved row's food, amount, measure and preparation, for a copy of it: copies of rows
+    that passed full_clean when saved, so they are inserted without cleaning again.
+    """
+    return {
+        "food_id": row.food_id,
+        "grams": row.grams,
+        "portion_id": row.portion_id,
+        "portion_quantity": row.portion_quantity,
+        "preparation": row.preparation,
+    }
+
+
+def _last_positions(
+    model: type[MealItem] | type[MealRecipe], meals: Sequence[Meal]
+) -> dict[int, int]:
+    """The highest `position` of `model` rows in each of `meals`, in one query."""
+    rows = (
+        model.objects.filter(meal__in=meals)
+        .order_by()
+        .values("meal")
+        .annotate(last=Max("position"))
+        .values_list("meal", "last")
     )
+    return dict(rows)
 
 
-def _copy_recipes(uses: Sequence[MealRecipe | MealTemplateRecipe], into: Meal) -> list[MealRecipe]:
-    """Recipes eaten (or saved in a template) into a meal, after its own: same servings."""
-    start = _next_position(into.recipes)
-    return MealRecipe.objects.bulk_create(
+FoodCopy = tuple[Meal, Sequence[AmountFields], Sequence[MealRecipe | MealTemplateRecipe]]
+
+
+def _copy_food(copies: Sequence[FoodCopy]) -> list[MealItem]:
+    """Items and recipes (same amounts and servings) into each meal, after the meal's own.
+
+    Four queries however many meals: a day copy onto a month of days stays cheap.
+    """
+    meals = [into for into, _, _ in copies]
+    last_item = _last_positions(MealItem, meals)
+    last_recipe = _last_positions(MealRecipe, meals)
+    items = [
+        MealItem(meal=into, position=last_item.get(into.pk, -1) + 1 + offset, **_amount_copy(item))
+        for into, rows, _ in copies
+        for offset, item in enumerate(rows)
+    ]
+    uses = [
         MealRecipe(
             meal=into,
             recipe_id=used.recipe_id,
             servings=used.servings,
             grams=used.grams,
-            position=start + offset,
+            position=last_recipe.get(into.pk, -1) + 1 + offset,
         )
-        for offset, used in enumerate(uses)
-    )
+        for into, _, recipe_rows in copies
+        for offset, used in enumerate(recipe_rows)
+    ]
+    MealRecipe.objects.bulk_create(uses)
+    return MealItem.objects.bulk_create(items)
 
 
 def _live_recipes(to_attr: str) -> Prefetch:
@@ -602,12 +628,8 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
             target.notes = source.notes
             target.save(update_fields=["notes"])
         existing = {meal.name.lower(): meal for meal in target.meals.all()}
-        meal_for = {}
-        for meal in meals:
-            into = _target_meal(target, meal.name, existing)
-            meal_for[meal.pk] = into
-            _copy_items(meal.copy_items, into)
-            _copy_recipes(meal.copy_recipes, into)
+        meal_for = {meal.pk: _target_meal(target, meal.name, existing) for meal in meals}
+        _copy_food([(meal_for[meal.pk], meal.copy_items, meal.copy_recipes) for meal in meals])
         start = _next_position(target.supplement_doses)
         SupplementDose.objects.bulk_create(
             SupplementDose(
@@ -653,8 +675,7 @@ def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
     if name.lower() not in existing and target_day.meals.count() >= MAX_MEALS_PER_DAY:
         raise ValidationError({"meal_name": f"A day holds at most {MAX_MEALS_PER_DAY} meals."})
     into = _target_meal(target_day, name, existing)
-    _copy_items(items, into)
-    _copy_recipes(uses, into)
+    _copy_food([(into, items, uses)])
     _touch(target_day, editor=editor)
     return into
 
@@ -682,15 +703,7 @@ def meal_template_create(*, meal: Meal, name: str, owner: User) -> MealTemplate:
     template.full_clean()
     template.save()
     MealTemplateItem.objects.bulk_create(
-        MealTemplateItem(
-            template=template,
-            food_id=item.food_id,
-            grams=item.grams,
-            portion_id=item.portion_id,
-            portion_quantity=item.portion_quantity,
-            preparation=item.preparation,
-            position=position,
-        )
+        MealTemplateItem(template=template, position=position, **_amount_copy(item))
         for position, item in enumerate(items)
     )
     MealTemplateRecipe.objects.bulk_create(
@@ -712,12 +725,10 @@ def meal_template_insert(*, template: MealTemplate, meal: Meal, editor: User) ->
     if template.owner_id != meal.day.plan.owner_id:
         raise ValidationError({"template": "That template is not yours."})
     items = list(template.items.order_by("position", "id"))
-    copies = _copy_items(items, meal)
     # A recipe shared by someone no longer linked is not theirs to use any more.
     visible = Recipe.objects.visible_to(meal.day.plan.owner)
-    _copy_recipes(
-        list(template.recipes.filter(recipe__in=visible).order_by("position", "id")), meal
-    )
+    uses = list(template.recipes.filter(recipe__in=visible).order_by("position", "id"))
+    copies = _copy_food([(meal, items, uses)])
     _touch(meal.day, editor=editor)
     return copies
 
@@ -807,12 +818,8 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
             template=template,
             meal_name=meal.name,
             meal_position=meal_position,
-            food_id=item.food_id,
-            grams=item.grams,
-            portion_id=item.portion_id,
-            portion_quantity=item.portion_quantity,
-            preparation=item.preparation,
             position=position,
+            **_amount_copy(item),
         )
         for meal_position, meal in enumerate(meals)
         for position, item in enumerate(meal.copy_items)
@@ -870,8 +877,12 @@ def _lay_day(template: DayTemplate, *, owner: User, on: date, mode: str, editor:
     by_meal: dict[str, list[DayTemplateItem]] = {}
     for item in items:
         by_meal.setdefault(item.meal_name, []).append(item)
-    for meal_name, meal_items in by_meal.items():
-        _copy_items(meal_items, _target_meal(target, meal_name, existing))
+    _copy_food(
+        [
+            (_target_meal(target, meal_name, existing), meal_items, ())
+            for meal_name, meal_items in by_meal.items()
+        ]
+    )
     _touch(target, editor=editor)
     return target
 

@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -258,3 +260,23 @@ def test_the_meal_copy_form_offers_the_next_day(client, person, source):
     # An ISO value, or a browser's date input shows it empty.
     assert f'value="{(source.date + timedelta(days=1)).isoformat()}"' in page
     assert "Pumpkin seeds, 1 × 1 oz (28 g)" in page
+
+
+def _append_queries(person, source, on):
+    services.day_get_or_create(user=person, on=on, editor=person)
+    with CaptureQueriesContext(connection) as queries:
+        services.day_copy(source=source, dates=[on], mode="append", editor=person)
+    return len(queries)
+
+
+def test_copy_queries_do_not_grow_with_the_meals_copied(person, source, monday):
+    """Items and recipes go in one insert per day, not one per meal (a month of copies)."""
+    one_meal = _append_queries(person, source, monday + timedelta(days=1))
+    for meal in source.meals.exclude(name__in=["Breakfast", "Brunch"]):
+        MealItemFactory(meal=meal, food=FoodFactory(), grams=50)
+
+    all_meals = _append_queries(person, source, monday + timedelta(days=2))
+
+    assert all_meals == one_meal
+    copied = MealItem.objects.filter(meal__day__date=monday + timedelta(days=2))
+    assert copied.count() == source.meals.count()
