@@ -408,6 +408,46 @@ def test_fill_reject_changes_nothing_and_excluded_accept_is_refused(client, pers
     assert snapshot(person, day) == before
 
 
+def test_fill_accept_checks_the_proposal_in_queries_that_do_not_grow_with_its_lines(
+    client, person, day, foods
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lunch = meal(day)
+    ounce = PortionFactory(food=foods["pumpkin"])
+    other_food_measure = PortionFactory(food=foods["kale"])
+
+    def line(index, portion, portions="1"):
+        return {
+            f"meal-{index}": lunch.pk,
+            f"food-{index}": foods["pumpkin"].pk,
+            f"portion-{index}": portion.pk,
+            f"portions-{index}": portions,
+            f"grams-{index}": "28.35",
+        }
+
+    def queries_for(lines):
+        # The last line is out of range, so nothing is written and the same 422 page renders.
+        fields = {"count": str(lines)}
+        for index in range(lines - 1):
+            fields.update(line(index, ounce))
+        fields.update(line(lines - 1, ounce, portions="0"))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url("fill_accept", day), fields)
+        assert response.status_code == 422
+        assert "not valid" in response.content.decode()
+        return len(captured)
+
+    queries_for(2)  # the first request warms per-process caches (the candidate pool)
+    assert queries_for(6) == queries_for(2)
+    # A measure of another food is still refused, as before.
+    response = client.post(url("fill_accept", day), {"count": "1", **line(0, other_food_measure)})
+    assert response.status_code == 422
+    assert "measure of the proposal is no longer there" in response.content.decode()
+    assert not MealItem.objects.filter(meal__day=day, deleted_at__isnull=True).exists()
+
+
 def test_split_service_refuses_a_dose_that_cannot_be_halved(person, day):
     product = SupplementProductFactory(owner=person, amount_mg=400, amount_basis="elemental")
     dose = SupplementDoseFactory(day=day, product=product, quantity=Decimal("0.25"))
