@@ -352,6 +352,10 @@ def meal_recipe_delete(*, used: MealRecipe, editor: User) -> MealRecipe:
 
 @transaction.atomic
 def meal_recipe_restore(*, used: MealRecipe, editor: User) -> MealRecipe:
+    # A second Undo changes nothing, so it must not bump the day's version either
+    # (as meal_item_restore): that would make the other editor's next save look stale.
+    if used.deleted_at is None:
+        return used
     used.deleted_at = None
     used.save(update_fields=["deleted_at"])
     _touch(used.meal.day, editor=editor)

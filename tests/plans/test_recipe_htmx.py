@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans.models import MealRecipe
-from plans.recipe_services import meal_recipe_add
+from plans.recipe_services import meal_recipe_add, meal_recipe_restore
 from plans.services import day_get_or_create
 from tests.factories import (
     FoodFactory,
@@ -220,3 +220,11 @@ def test_someone_elses_ingredient_is_404_with_htmx_too(client, porridge):
     response = client.post(reverse("recipes:ingredient_delete", args=[line.pk]), **HTMX)
     assert response.status_code == 404
     assert porridge.ingredients.exists()
+
+
+def test_restoring_a_recipe_not_removed_leaves_the_day_version(person, used):
+    version = used.meal.day.version
+    meal_recipe_restore(used=used, editor=person)
+
+    used.meal.day.refresh_from_db()
+    assert used.meal.day.version == version
