@@ -13,7 +13,15 @@ from typing import Any
 from foods.values import FoodValues
 from plans.scoring import PREPARATIONS, Day, Item, Meal, Supplement, food_item, standalone_name
 from plans.supplements import FORMS
-from plans.targets import CKD_STAGES, MEDICATIONS, SEXES, Person, TargetError, target_for
+from plans.targets import (
+    CKD_STAGES,
+    MEDICATIONS,
+    MIN_CUSTOM_TARGET_MG,
+    SEXES,
+    Person,
+    TargetError,
+    target_for,
+)
 
 # Generous physical bounds: they keep the arithmetic finite without refusing any real meal.
 MAX_GRAMS = 10_000.0  # one item of a day, 10 kg
@@ -79,7 +87,9 @@ def _object(value: object, where: str, allowed: frozenset[str]) -> dict[str, Any
     return value
 
 
-def _number(value: object, where: str, *, upper: float, positive: bool = False) -> float:
+def _number(
+    value: object, where: str, *, upper: float, positive: bool = False, lower: float = 0.0
+) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(where, f"must be a number, not {_describe(value)}")
     number = float(value)
@@ -87,8 +97,8 @@ def _number(value: object, where: str, *, upper: float, positive: bool = False) 
         raise _fail(where, f"must be a finite number, not {_describe(value)}")
     if positive and number <= 0:
         raise _fail(where, f"must be more than 0, not {_describe(value)}")
-    if number < 0:
-        raise _fail(where, f"must be a number of 0 or more, not {_describe(value)}")
+    if number < lower:
+        raise _fail(where, f"must be a number of {lower:g} or more, not {_describe(value)}")
     if number > upper:
         raise _fail(where, f"must be at most {upper:,.0f}, not {_describe(value)}")
     return number
@@ -166,7 +176,11 @@ def parse_person(data: object, where: str = "profile") -> Person:
     target_mg = None
     if profile.get("target_mg") is not None:
         target_mg = _number(
-            profile["target_mg"], f"{where}.target_mg", upper=MAX_TARGET_MG, positive=True
+            profile["target_mg"],
+            f"{where}.target_mg",
+            upper=MAX_TARGET_MG,
+            positive=True,
+            lower=MIN_CUSTOM_TARGET_MG,
         )
     person = Person(
         sex=sex,

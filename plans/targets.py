@@ -15,6 +15,8 @@ CKD_STAGES = range(6)
 # A dietitian's custom target replaces the RDA; the RDA is set at EAR + 2 SD, i.e. EAR x 1.2,
 # so the matching EAR for a custom target is target / 1.2 (scoring-model.md section 1).
 CUSTOM_EAR_DIVISOR = 1.2
+# Below 1 mg a "target" is not one, and a percentage of it overflows to infinity.
+MIN_CUSTOM_TARGET_MG = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +178,8 @@ def target_for(person: Person) -> Target:
     if person.target_mg is not None:
         if not person.target_mg > 0:
             raise TargetError("A custom target must be more than 0 mg.")
+        if person.target_mg < MIN_CUSTOM_TARGET_MG:
+            raise TargetError(f"A custom target must be at least {MIN_CUSTOM_TARGET_MG:g} mg.")
         target_mg = float(person.target_mg)
         return Target(
             target_mg=target_mg,

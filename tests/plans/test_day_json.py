@@ -205,3 +205,11 @@ def test_custom_target_and_lactation_reach_the_person():
     person = parse_person({"sex": "female", "age_years": 30, "lactating": True, "target_mg": 400})
     assert person.lactating
     assert person.target_mg == 400
+
+
+def test_a_custom_target_under_1_mg_is_refused_not_scored_as_infinity():
+    # Found by Hypothesis: a denormal target (2.2e-313 mg) made percent_of_target infinite,
+    # which no JSON can carry.
+    data = {"profile": {"sex": "female", "age_years": 34, "target_mg": 2.2250738585e-313}}
+    with pytest.raises(DayInputError, match=r"profile\.target_mg: must be a number of 1 or more"):
+        parse_day(data, lambda codes: {})

@@ -105,6 +105,11 @@ def test_custom_target_of_zero_is_refused():
         target_for(Person("male", 45, target_mg=0))
 
 
+def test_a_custom_target_under_1_mg_is_refused_as_no_target():
+    with pytest.raises(TargetError, match="at least 1 mg"):
+        target_for(Person("male", 45, target_mg=2.2250738585e-313))
+
+
 @pytest.mark.parametrize(
     ("person", "label"),
     [
