@@ -8,7 +8,7 @@ servings eaten / servings the recipe makes.
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,6 +128,28 @@ def servings_from_grams(recipe: Recipe, grams: float) -> float:
             "This recipe has no ingredients yet, so grams cannot be turned into servings."
         )
     return grams / recipe.serving_grams
+
+
+def meal_recipe_key(meal_recipe_pk: int) -> str:
+    """The key prefix of a planned recipe's ingredients in the engine: `recipe-<id>`."""
+    return f"recipe-{meal_recipe_pk}"
+
+
+_MEAL_RECIPE_KEY = re.compile(r"^recipe-(\d+)-")
+
+
+def meal_recipe_scores(
+    item_scores: Iterable[scoring.ItemScore],
+) -> dict[int, tuple[float, float]]:
+    """Each planned recipe's (mg on the plate, mg effective): the sum of its ingredients'."""
+    totals: dict[int, tuple[float, float]] = {}
+    for item in item_scores:
+        match = _MEAL_RECIPE_KEY.match(item.key or "")
+        if match:
+            pk = int(match.group(1))
+            plate, effective = totals.get(pk, (0.0, 0.0))
+            totals[pk] = (plate + item.magnesium_mg, effective + item.effective_mg)
+    return totals
 
 
 def engine_items(recipe: Recipe, servings: float, *, key_prefix: str) -> tuple[scoring.Item, ...]:

@@ -200,7 +200,7 @@ def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
                 recipes.engine_items(
                     pure_recipe(used.recipe),
                     float(used.servings),
-                    key_prefix=f"recipe-{used.pk}",
+                    key_prefix=recipes.meal_recipe_key(used.pk),
                 )
             )
         engine_meals.append(scoring.Meal(name=name_of[meal.pk], items=tuple(items)))

@@ -27,7 +27,7 @@ from accounts.selectors import person_on, profile_for
 from foods.models import Food
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.rendering import render_blocks_response, render_page
-from plans import charts_panel, scoring, services
+from plans import charts_panel, recipes, scoring, services
 from plans.client_scope import (
     plan_client,
     plan_owner,
@@ -183,6 +183,7 @@ def _score_context(day: Day, profile: Profile) -> dict[str, Any]:
         "waterfall": charts_panel.waterfall_bars([tuple(step) for step in steps]),
         "top_sources": [item for item in sources if item.effective_mg > 0][:5],
         "item_scores": {item.key: item for item in sources if item.key},
+        "recipe_scores": recipes.meal_recipe_scores(sources),
     }
 
 

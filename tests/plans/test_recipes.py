@@ -148,3 +148,16 @@ def test_a_plain_schema_org_recipe_without_the_extension_is_refused_clearly():
     assert "food codes and grams" in caught.value.errors["mgplanner"][0]
     with pytest.raises(recipes.RecipeImportError):
         recipes.parse_recipe_json([1, 2], preparations=scoring.PREPARATIONS)
+
+
+def test_meal_recipe_scores_add_up_each_planned_recipes_ingredients():
+    from plans.recipes import meal_recipe_key, meal_recipe_scores
+    from plans.scoring import ItemScore
+
+    items = [
+        ItemScore("chickpeas", "16057", f"{meal_recipe_key(7)}-1", 40.0, 25.0, 150.0),
+        ItemScore("tahini", "12166", f"{meal_recipe_key(7)}-2", 20.0, 12.5, 90.0),
+        ItemScore("lentils", "16070", f"{meal_recipe_key(71)}-1", 30.0, 20.0, 110.0),
+        ItemScore("oats", "08120", "item-7", 55.0, 14.0, 150.0),
+    ]
+    assert meal_recipe_scores(items) == {7: (60.0, 37.5), 71: (30.0, 20.0)}
