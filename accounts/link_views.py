@@ -7,7 +7,6 @@ show the outcome. A refused invitation links nothing and says why.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from accounts.link_forms import (
     InviteForm,
     apply_invitation_error,
 )
-from accounts.models import DietitianLink, Invitation, InvitationDirection, User
+from accounts.models import Invitation, InvitationDirection, User
 from accounts.selectors import (
     access_log_of,
     clients_of,
@@ -30,6 +29,7 @@ from accounts.selectors import (
     invitation_by_token,
     invitations_received,
     invitations_sent,
+    party_link_get_for,
 )
 from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
@@ -113,14 +113,7 @@ def dietitian_invite(request: HttpRequest) -> HttpResponse:
 def dietitian_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """End a link at once, from either side; someone else's link is a 404."""
     user = _user(request)
-    link = (
-        DietitianLink.objects.active()
-        .filter(Q(client=user) | Q(dietitian=user), pk=pk)
-        .select_related("dietitian", "client")
-        .first()
-    )
-    if link is None:
-        raise Http404("No such link.")
+    link = party_link_get_for(user=user, pk=pk)
     link_services.link_revoke(link=link, by=user)
     if link.client_id == user.pk:
         messages.success(request, f"{link.dietitian.name} no longer has access to your plan.")

@@ -3,8 +3,9 @@
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import AccessLog, DietitianLink, DietitianRequest, Invitation, Profile, User
 
@@ -104,6 +105,18 @@ def client_get_for(*, dietitian: User, pk: int) -> User:
 def link_get_for(*, dietitian: User, client: User) -> DietitianLink | None:
     """The active link between them, or None: what the dietitian was granted."""
     return DietitianLink.objects.active().filter(dietitian=dietitian, client=client).first()
+
+
+def party_link_get_for(*, user: User, pk: int) -> DietitianLink:
+    """An active link `user` is a party to (client or dietitian); any other link is a 404,
+    so a link id reveals nothing about links between other people.
+    """
+    return get_object_or_404(
+        DietitianLink.objects.active()
+        .filter(Q(client=user) | Q(dietitian=user))
+        .select_related("dietitian", "client"),
+        pk=pk,
+    )
 
 
 def dietitian_links_of(*, client: User) -> QuerySet[DietitianLink]:
