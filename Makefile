@@ -63,7 +63,9 @@ format: $(STAMP)
 # bandit: no medium or high finding (reviewed ones carry `# nosec <id>` with the reason).
 # pip-audit: every installed distribution checked against PyPI's advisories (--strict: none
 # may go unchecked). .ci/audit fails on any known vulnerability; when the advisory service
-# cannot be reached it says NOT AUDITED instead (AUDIT_REQUIRED=1 makes that fatal too).
+# cannot be reached, .ci/audit_fallback.py checks each distribution that is at its latest
+# release against PyPI's project JSON API and lists the rest as NOT AUDITED (AUDIT_REQUIRED=1
+# makes anything not audited fatal too).
 AUDIT_STRICT ?= --strict
 security: $(STAMP)
 	$(BIN)/bandit -q -r accounts foods plans mgplanner -ll
