@@ -101,7 +101,11 @@ def account_data(*, user: User) -> dict[str, Any]:
         "days": [_row(d) for d in Day.objects.filter(plan__owner=user).order_by("date")],
         "meals": [
             _row(m)
-            for m in Meal.objects.filter(day__plan__owner=user).order_by("day__date", "position")
+            # Deleted meals too (with their deleted_at), as deleted items are: the export
+            # holds every stored row, and the items below name their meal.
+            for m in Meal.all_objects.filter(day__plan__owner=user).order_by(
+                "day__date", "position"
+            )
         ],
         "meal_items": [
             _row(i, **_food_columns(i))

@@ -160,20 +160,10 @@ class SupplementDoseFields(forms.Form):
         return self.meals.get(int(raw)) if raw else None
 
 
-class SupplementLogForm(SupplementDoseFields):
-    """A supplement as its label states it; saved to "my supplements" unless unticked."""
+class SupplementAmountFields(forms.Form):
+    """A product's amount as its label gives it: magnesium (compound or elemental mg),
+    calcium mg or vitamin D IU; shared by the log form and the dose edit form."""
 
-    kind = forms.ChoiceField(
-        choices=[
-            ("magnesium", "Magnesium"),
-            ("calcium", "Calcium tablet"),
-            ("vitamin_d", "Vitamin D"),
-        ],
-        initial="magnesium",
-        label="Supplement",
-        widget=forms.RadioSelect,
-    )
-    form = forms.ChoiceField(required=False, label="Magnesium form")
     amount_mg = forms.FloatField(
         required=False,
         min_value=0.1,
@@ -208,6 +198,22 @@ class SupplementLogForm(SupplementDoseFields):
         label="Vitamin D per tablet (IU)",
         error_messages={"min_value": "Enter at least 1 IU."},
     )
+
+
+class SupplementLogForm(SupplementDoseFields, SupplementAmountFields):
+    """A supplement as its label states it; saved to "my supplements" unless unticked."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            ("magnesium", "Magnesium"),
+            ("calcium", "Calcium tablet"),
+            ("vitamin_d", "Vitamin D"),
+        ],
+        initial="magnesium",
+        label="Supplement",
+        widget=forms.RadioSelect,
+    )
+    form = forms.ChoiceField(required=False, label="Magnesium form")
     name = forms.CharField(
         required=False, max_length=120, label="Name on your list", help_text="Blank: named for you."
     )
@@ -236,6 +242,43 @@ class SupplementLogForm(SupplementDoseFields):
         self.fields["form"].choices = [("", "Pick the form on the label")] + [
             (key, spec.label) for key, spec in FORMS.items()
         ]
+
+
+# The amount fields each kind of product is entered with (the log form shows them all).
+DOSE_AMOUNT_FIELDS = {
+    "magnesium": ("amount_mg", "amount_basis"),
+    "calcium": ("calcium_mg",),
+    "vitamin_d": ("vitamin_d_iu",),
+}
+
+
+class SupplementDoseEditForm(SupplementDoseFields, SupplementAmountFields):
+    """A logged dose: its product's amount as the label gives it, how many, and when.
+
+    Only the amount fields of the dose's kind are offered; the service checks what is
+    entered as it checks the log form's (plans.services.supplement_dose_update).
+    """
+
+    field_order = [
+        "amount_mg",
+        "amount_basis",
+        "calcium_mg",
+        "vitamin_d_iu",
+        "quantity",
+        "meal",
+        "taken_at",
+    ]
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keep = DOSE_AMOUNT_FIELDS.get(kind, ())
+        for name in ("amount_mg", "amount_basis", "calcium_mg", "vitamin_d_iu"):
+            if name not in keep:
+                del self.fields[name]
+            else:
+                # Optional on the log form (which kind is chosen decides), needed here.
+                self.fields[name].required = True
+                self.fields[name].error_messages["required"] = "Enter the amount on the label."
 
 
 class DayCopyForm(forms.Form):

@@ -86,13 +86,31 @@ class Day(models.Model):
         return f"{self.date:%Y-%m-%d} of {self.plan}"
 
 
+class LiveMealManager(models.Manager["Meal"]):
+    """Meals not deleted: the default manager, so `day.meals`, prefetches and every
+    `Meal.objects` read skip a meal waiting for Undo. Joins from items, recipes and doses
+    (`meal__day=...`, `dose.meal`) do not pass through it and check `deleted_at` themselves.
+    """
+
+    def get_queryset(self) -> models.QuerySet["Meal"]:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Meal(models.Model):
     day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="meals")
     name = models.CharField(max_length=60)
     position = models.PositiveSmallIntegerField(default=0)
+    # Set on delete so Undo can bring the meal back with its items and recipes (which stay
+    # as they were); nothing reads a deleted meal but Undo.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    # Deleted meals too: for Undo, and the data export (which lists every stored row).
+    all_objects = models.Manager()
+    objects = LiveMealManager()
 
     class Meta:
         ordering = ["day", "position", "id"]
+        default_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.name
@@ -267,6 +285,13 @@ class SupplementDose(models.Model):
     def clean(self) -> None:
         if self.meal_id is not None and self.day_id is not None and self.meal.day_id != self.day_id:
             raise ValidationError({"meal": "That meal is on another day."})
+
+    @property
+    def taken_with(self) -> Meal | None:
+        """The meal the dose is taken with; None when taken on its own, which it is also
+        while that meal is deleted (Undo brings the pairing back)."""
+        meal = self.meal
+        return meal if meal is not None and meal.deleted_at is None else None
 
 
 class MealTemplate(models.Model):

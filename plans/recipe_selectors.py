@@ -121,7 +121,10 @@ def recipe_ingredient_get_for(*, user: User, pk: int) -> RecipeIngredient:
 
 def meal_recipe_get_for(*, user: User, pk: int, include_deleted: bool = False) -> MealRecipe:
     """A recipe in a meal of a plan the user may see (a removed one too, for Undo)."""
-    uses = MealRecipe.objects.filter(pk=pk, meal__day__plan__in=Plan.objects.visible_to(user))
+    # A recipe in a deleted meal is gone with it until the meal's Undo.
+    uses = MealRecipe.objects.filter(
+        pk=pk, meal__day__plan__in=Plan.objects.visible_to(user), meal__deleted_at__isnull=True
+    )
     if not include_deleted:
         uses = uses.filter(deleted_at__isnull=True)
     used = uses.select_related("meal", "meal__day", "meal__day__plan", "recipe").first()
@@ -194,13 +197,15 @@ def shopping_list_for(*, user: User, start: date, end: date) -> ShoppingList:
     days = Day.objects.filter(plan__owner=user, date__range=(start, end))
     totals: dict[int, float] = defaultdict(float)
     foods: dict[int, Food] = {}
-    items = MealItem.objects.filter(meal__day__in=days, deleted_at__isnull=True).select_related(
-        "food"
-    )
+    items = MealItem.objects.filter(
+        meal__day__in=days, meal__deleted_at__isnull=True, deleted_at__isnull=True
+    ).select_related("food")
     for item in items:
         _add(totals, foods, item.food, item.grams)
     used = (
-        MealRecipe.objects.filter(meal__day__in=days, deleted_at__isnull=True)
+        MealRecipe.objects.filter(
+            meal__day__in=days, meal__deleted_at__isnull=True, deleted_at__isnull=True
+        )
         .select_related("recipe")
         .prefetch_related(
             Prefetch(

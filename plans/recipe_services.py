@@ -77,7 +77,9 @@ def recipe_update(
 def recipe_delete(*, recipe: Recipe) -> None:
     """Refused while planned meals use it: deleting would silently empty those meals."""
     uses = (
-        MealRecipe.objects.filter(recipe=recipe, deleted_at__isnull=True)
+        MealRecipe.objects.filter(
+            recipe=recipe, deleted_at__isnull=True, meal__deleted_at__isnull=True
+        )
         .values_list("meal__day__date", flat=True)
         .distinct()
     )
@@ -88,7 +90,8 @@ def recipe_delete(*, recipe: Recipe) -> None:
         raise ValidationError(
             {"recipe": f"Planned on {shown}{more}: remove it from those meals first."}
         )
-    # Removed-and-not-restored uses only kept it for Undo; they go with it.
+    # Removed-and-not-restored uses (and those of deleted meals) only kept it for Undo;
+    # they go with it.
     MealRecipe.objects.filter(recipe=recipe).delete()
     recipe.delete()
 

@@ -162,7 +162,7 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
             rows.append(
                 ItemRow(
                     date=on,
-                    meal=dose.meal.name if dose.meal_id else "On its own",
+                    meal=dose.taken_with.name if dose.taken_with else "On its own",
                     kind="supplement",
                     code=dose.product.form,
                     name=dose.product.name,

@@ -111,9 +111,11 @@ def day_get_for(*, user: User, on: date) -> Day | None:
     return _days_prefetched(user).filter(plan__owner=user, date=on).first()
 
 
-def meal_get_for(*, user: User, pk: int) -> Meal:
+def meal_get_for(*, user: User, pk: int, include_deleted: bool = False) -> Meal:
+    """A meal of a plan the user may see; a deleted one only with `include_deleted` (Undo)."""
+    meals = Meal.all_objects if include_deleted else Meal.objects
     meal = (
-        Meal.objects.filter(pk=pk, day__plan__in=Plan.objects.visible_to(user))
+        meals.filter(pk=pk, day__plan__in=Plan.objects.visible_to(user))
         .select_related("day", "day__plan")
         .first()
     )
@@ -123,7 +125,10 @@ def meal_get_for(*, user: User, pk: int) -> Meal:
 
 
 def meal_item_get_for(*, user: User, pk: int, include_deleted: bool = False) -> MealItem:
-    items = MealItem.objects.filter(pk=pk, meal__day__plan__in=Plan.objects.visible_to(user))
+    # An item of a deleted meal is gone with it until the meal's Undo.
+    items = MealItem.objects.filter(
+        pk=pk, meal__day__plan__in=Plan.objects.visible_to(user), meal__deleted_at__isnull=True
+    )
     if not include_deleted:
         items = items.filter(deleted_at__isnull=True)
     item = items.select_related("meal", "meal__day", "meal__day__plan", "food", "portion").first()

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import F, Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -141,10 +141,43 @@ def meal_move(*, meal: Meal, direction: Literal["up", "down"], editor: User) -> 
 
 
 @transaction.atomic
-def meal_delete(*, meal: Meal, editor: User) -> None:
-    """Delete the meal and its items; supplements taken with it become taken on their own."""
-    day = meal.day
-    meal.delete()
+def meal_delete(*, meal: Meal, editor: User) -> Meal:
+    """Soft delete, so Undo can restore it: the meal leaves the day with its items and
+    recipes; supplements taken with it count as taken on their own until it is restored.
+    """
+    meal.deleted_at = timezone.now()
+    meal.save(update_fields=["deleted_at"])
+    _touch(meal.day, editor=editor)
+    return meal
+
+
+def _free_meal_name(day: Day, name: str) -> str:
+    """`name`, or "name (2)", "name (3)"… when a meal added since holds it (names are unique)."""
+    taken = {each.lower() for each in day.meals.values_list("name", flat=True)}
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        suffix = f" ({number})"
+        candidate = name[: 60 - len(suffix)] + suffix
+    return candidate
+
+
+@transaction.atomic
+def meal_restore(*, meal: Meal, editor: User) -> Meal:
+    """Bring a deleted meal back where it was, with its items, recipes and the supplements
+    taken with it. Raises ValidationError keyed by `name` when the day is full meanwhile."""
+    if meal.deleted_at is None:
+        return meal
+    day = Day.objects.select_for_update().get(pk=meal.day_id)
+    if day.meals.count() >= MAX_MEALS_PER_DAY:
+        raise ValidationError(
+            {"name": f"A day holds at most {MAX_MEALS_PER_DAY} meals: delete one first."}
+        )
+    meal.name = _free_meal_name(day, meal.name)
+    # Its old place: the meals that followed it (moves renumber the live meals) move down one.
+    day.meals.filter(position__gte=meal.position).update(position=F("position") + 1)
+    meal.deleted_at = None
+    meal.save(update_fields=["deleted_at", "name"])
     _touch(day, editor=editor)
 
 
@@ -152,6 +185,7 @@ def _amount(
     *,
     food: Food,
     grams: float | None,
+    return meal
     portion: Portion | None,
     portion_quantity: Decimal | None,
 ) -> tuple[float, Portion | None, Decimal | None]:
@@ -479,6 +513,66 @@ def supplement_dose_delete(*, dose: SupplementDose, editor: User) -> SupplementD
     dose.deleted_at = timezone.now()
     dose.save(update_fields=["deleted_at"])
     _touch(dose.day, editor=editor)
+@transaction.atomic
+def supplement_dose_update(
+    *,
+    dose: SupplementDose,
+    editor: User,
+    quantity: Decimal,
+    meal: Meal | None = None,
+    taken_at: time | None = None,
+    amount_mg: float | None = None,
+    amount_basis: str | None = None,
+    calcium_mg: float | None = None,
+    vitamin_d_iu: float | None = None,
+) -> SupplementDose:
+    """Change a logged dose: how many, when, and its amount as the label gives it.
+
+    The amount belongs to the product, which other days may log too: a changed amount
+    points this dose at the product with that label (made off "my supplements" when new,
+    through supplement_product_create and its checks), never rewrites the product.
+    An amount left as None keeps the product's.
+    """
+    day = dose.day
+    problems = _dose_time_problems(day=day, meal=meal)
+    if problems:
+        raise ValidationError(problems)
+    product = dose.product
+    label = {
+        "amount_mg": product.amount_mg if amount_mg is None else amount_mg,
+        "amount_basis": product.amount_basis if amount_basis is None else amount_basis,
+        "calcium_mg": product.calcium_mg if calcium_mg is None else calcium_mg,
+        "vitamin_d_iu": product.vitamin_d_iu if vitamin_d_iu is None else vitamin_d_iu,
+    }
+    if any(getattr(product, name) != value for name, value in label.items()):
+        old_default = _default_product_name(
+            kind=product.kind,
+            form=product.form,
+            amount_mg=product.amount_mg,
+            basis=product.amount_basis,
+            calcium_mg=product.calcium_mg,
+            iu=product.vitamin_d_iu,
+        )
+        product = supplement_product_create(
+            owner=day.plan.owner,
+            kind=product.kind,
+            # A name made from the old amount would now be wrong: named afresh; one the
+            # person chose stays.
+            name="" if product.name == old_default else product.name,
+            form=product.form,
+            saved=False,
+            **label,
+        )
+    dose.product = product
+    dose.quantity = quantity
+    dose.meal = meal
+    dose.taken_at = taken_at
+    dose.full_clean()
+    dose.save(update_fields=["product", "quantity", "meal", "taken_at"])
+    _touch(day, editor=editor)
+    return dose
+
+
     return dose
 
 

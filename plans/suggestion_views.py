@@ -321,6 +321,7 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
             MealItem.objects.filter(
                 pk=_item_pk(target_key or "", "item-") or 0,
                 meal__day=day,
+                meal__deleted_at__isnull=True,
                 deleted_at__isnull=True,
             )
             .select_related("meal", "food")
@@ -428,7 +429,9 @@ def _fill_options(user: User, profile: Profile) -> list[fill.FillOption]:
     candidates, all allowed by the profile's diet and exclusions; each food once."""
     diet, exclusions, _ = _preferences(profile)
     usual = list(
-        MealItem.objects.filter(meal__day__plan__owner=user, deleted_at__isnull=True)
+        MealItem.objects.filter(
+            meal__day__plan__owner=user, meal__deleted_at__isnull=True, deleted_at__isnull=True
+        )
         .filter(Q(food__owner__isnull=True) | Q(food__owner=user))
         .values("food")
         .annotate(uses=Count("id"))
@@ -439,7 +442,10 @@ def _fill_options(user: User, profile: Profile) -> list[fill.FillOption]:
     measures: dict[int, tuple[Portion | None, float]] = {}
     rows = (
         MealItem.objects.filter(
-            meal__day__plan__owner=user, food__in=foods.keys(), deleted_at__isnull=True
+            meal__day__plan__owner=user,
+            meal__deleted_at__isnull=True,
+            food__in=foods.keys(),
+            deleted_at__isnull=True,
         )
         .values("food", "portion", "portion__grams", "grams")
         .annotate(uses=Count("id"))

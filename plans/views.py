@@ -46,6 +46,7 @@ from plans.forms import (
     MealTemplateInsertForm,
     MealTemplateSaveForm,
     SupplementDoseFields,
+    SupplementDoseEditForm,
     SupplementLogForm,
 )
 from plans.models import (
@@ -222,9 +223,16 @@ def _day_context(
             .first()
         )
     context: dict[str, Any] = {
+    undo_meal_pk = parse_id(request.GET.get("undo_meal"))
+    undo_meal = (
+        Meal.all_objects.filter(pk=undo_meal_pk, day=day, deleted_at__isnull=False).first()
+        if undo_meal_pk is not None
+        else None
+    )
         "day": day,
         "meals": meals,
         "forms": forms or {},
+        "undo_meal": undo_meal,
         "search_meal": search_meal,
         "query": query,
         "suggestions": (
@@ -413,9 +421,25 @@ def meal_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
-    day_date = meal.day.date
     services.meal_delete(meal=meal, editor=user)
-    return _after_write(request, day_date)
+    return _after_write(request, meal.day.date, undo=meal.pk, undo_param="undo_meal", anchor="undo")
+
+
+@profile_required
+@require_POST
+def meal_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    meal = meal_get_for(user=user, pk=pk, include_deleted=True)
+    scope_to_plan(request, meal.day.plan)
+    try:
+        services.meal_restore(meal=meal, editor=user)
+    except ValidationError as error:
+        # The day filled up meanwhile: said where meals are added, nothing changed.
+        form = MealNameForm({"add-meal-name": meal.name}, prefix="add-meal")
+        form.is_valid()
+        apply_validation_error(form, error)
+        return _invalid(request, meal.day.date, {"add_meal": form})
+    return _after_write(request, meal.day.date, anchor=f"meal-{meal.pk}")
 
 
 @profile_required
@@ -684,6 +708,7 @@ def _supplements_context(
     data = form.data if form.is_bound else {}
     return {
         "supplement_doses": [(dose, _dose_text(dose.product, dose.quantity)) for dose in doses],
+    edit_dose = parse_id(request.GET.get("edit_dose"))
         "my_products": [
             (product, _dose_text(product)) for product in supplement_products_for(user=user)
         ],
@@ -699,6 +724,12 @@ def _supplements_context(
         # so a day short of magnesium is worth pointing out to someone taking it.
         "vitamin_d_note": bool(
             takes_vitamin_d and score is not None and score.effective_mg < score.target_mg
+        # The edit forms open: the one whose "Edit" was followed, and one that failed.
+        "dose_edit_forms": {
+            dose.pk: forms.get(f"dose-{dose.pk}") or _dose_edit_form(dose, meals)
+            for dose in doses
+            if f"dose-{dose.pk}" in forms or dose.pk == edit_dose
+        },
         ),
         "supplements_oob": oob,
     }
@@ -839,6 +870,70 @@ def supplement_dose_restore(request: HttpRequest, pk: int) -> HttpResponse:
 def supplement_conversion(request: HttpRequest) -> HttpResponse:
     """Both weights of what the log form holds, as the person types (htmx)."""
     text = _conversion_text(
+def _dose_edit_form(dose: SupplementDose, meals: list[Meal], data: Any = None) -> Any:
+    """The edit form of one dose, bound to `data` or filled with the dose as logged."""
+    product = dose.product
+    initial = {
+        "quantity": dose.quantity.normalize(),
+        "meal": dose.meal_id or "",
+        "taken_at": dose.taken_at,
+        "amount_mg": product.amount_mg,
+        "amount_basis": product.amount_basis,
+        "calcium_mg": product.calcium_mg or None,
+        "vitamin_d_iu": product.vitamin_d_iu or None,
+    }
+    return SupplementDoseEditForm(
+        data, meals=meals, kind=product.kind, prefix=f"dose-{dose.pk}", initial=initial
+    )
+
+
+@profile_required
+@require_GET
+def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supplement panel with one dose's edit form open (`?cancel=1`: closed), for htmx;
+    without JavaScript the "Edit" link opens the form on the day page instead."""
+    dose = supplement_dose_get_for(user=_user(request), pk=pk)
+    scope_to_plan(request, dose.day.plan)
+    day_date = dose.day.date
+    editing = request.GET.get("cancel") != "1"
+    if not request.htmx:  # type: ignore[attr-defined]
+        url = _day_url(request, day_date, edit_dose=dose.pk if editing else None)
+        return HttpResponseRedirect(f"{url}#dose-{dose.pk}")
+    request.GET = request.GET.copy()  # type: ignore[assignment]
+    request.GET["edit_dose"] = str(dose.pk) if editing else ""
+    day = _load_day(request, day_date)
+    return render_page(request, DAY_TEMPLATE, _day_context(request, day), block="day_supplements")
+
+
+@profile_required
+@require_POST
+def supplement_dose_update(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    dose = supplement_dose_get_for(user=user, pk=pk)
+    scope_to_plan(request, dose.day.plan)
+    day = _load_day(request, dose.day.date)
+    form = _dose_edit_form(dose, day.ordered_meals, request.POST)  # type: ignore[attr-defined]
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.supplement_dose_update(
+                dose=dose,
+                editor=user,
+                quantity=data["quantity"],
+                meal=data["meal"],
+                taken_at=data["taken_at"],
+                amount_mg=data.get("amount_mg"),
+                amount_basis=data.get("amount_basis"),
+                calcium_mg=data.get("calcium_mg"),
+                vitamin_d_iu=data.get("vitamin_d_iu"),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            return _after_supplement_write(request, dose.day.date)
+    return _supplement_invalid(request, dose.day.date, {f"dose-{dose.pk}": form})
+
+
         request.GET.get("supplement-form", ""),
         _float_or_none(request.GET.get("supplement-amount_mg")),
         request.GET.get("supplement-amount_basis", ""),

@@ -153,6 +153,7 @@ CLIENT_SCOPED: dict[str, Case] = {
     "plans:meal_rename": Case("post", MEAL, lambda w, u: {f"meal-{w.meal.pk}-name": "Brunch"}),
     "plans:meal_move": Case("post", MEAL, lambda w, u: {"direction": "down"}),
     "plans:meal_delete": Case("post", MEAL),
+    "plans:meal_restore": Case("post", MEAL),
     "plans:meal_item_add": Case(
         "post",
         MEAL,
@@ -173,6 +174,16 @@ CLIENT_SCOPED: dict[str, Case] = {
     "plans:meal_item_delete": Case("post", ITEM),
     "plans:meal_item_restore": Case("post", lambda w: [w.deleted_item.pk]),
     "plans:supplement_dose_delete": Case("post", DOSE),
+    "plans:supplement_dose_edit": Case("get", DOSE),
+    "plans:supplement_dose_update": Case(
+        "post",
+        DOSE,
+        lambda w, u: {
+            f"dose-{w.dose.pk}-quantity": "2",
+            f"dose-{w.dose.pk}-amount_mg": "300",
+            f"dose-{w.dose.pk}-amount_basis": "elemental",
+        },
+    ),
     "plans:supplement_dose_restore": Case("post", DOSE),
     "plans:meal_tools": Case("get", MEAL),
     "plans:meal_copy": Case("post", MEAL, lambda w, u: {"date": TOMORROW(w), "meal_name": "Lunch"}),

@@ -121,6 +121,7 @@ def pages(objects: dict[str, Any]) -> Iterator[str]:
     yield reverse("plans:meal_tools", args=[meal.pk])
     yield reverse("plans:food_amount_form", args=[meal.pk]) + f"?food={food.pk}"
     yield reverse("plans:meal_item_edit", args=[objects["item"].pk])
+    yield reverse("plans:supplement_dose_edit", args=[objects["dose"].pk])
     yield reverse("plans:day_copy", args=[on])
     yield reverse("plans:day_suggestions", args=[on])
     yield reverse("plans:fill", args=[on])
@@ -171,7 +172,7 @@ def world(db) -> World:
     item = MealItemFactory(meal=meal, food=food)
     MealItemFactory(meal=meal, food=food, deleted_at=timezone.now())
     product = SupplementProductFactory(owner=user)
-    SupplementDoseFactory(day=day, product=product)
+    dose = SupplementDoseFactory(day=day, product=product)
     recipe = RecipeFactory(owner=user)
     RecipeIngredientFactory(recipe=recipe, food=food)
     MealRecipeFactory(meal=meal, recipe=recipe)
@@ -184,6 +185,7 @@ def world(db) -> World:
         "food": food,
         "custom_food": custom_food,
         "recipe": recipe,
+        "dose": dose,
     }
     client = Client()
     client.force_login(user)
@@ -281,6 +283,7 @@ def test_the_pages_expose_the_write_endpoints(world: World) -> None:
     for expected in (
         reverse("plans:meal_add", args=[on]),
         reverse("plans:supplement_log", args=[on]),
+        reverse("plans:supplement_dose_update", args=[world.day.supplement_doses.get().pk]),
         reverse("plans:day_notes", args=[on]),
         reverse("foods:custom_new"),
         reverse("recipes:new"),
