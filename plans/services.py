@@ -179,13 +179,13 @@ def meal_restore(*, meal: Meal, editor: User) -> Meal:
     meal.deleted_at = None
     meal.save(update_fields=["deleted_at", "name"])
     _touch(day, editor=editor)
+    return meal
 
 
 def _amount(
     *,
     food: Food,
     grams: float | None,
-    return meal
     portion: Portion | None,
     portion_quantity: Decimal | None,
 ) -> tuple[float, Portion | None, Decimal | None]:
@@ -508,12 +508,6 @@ def supplement_log(
 
 
 @transaction.atomic
-def supplement_dose_delete(*, dose: SupplementDose, editor: User) -> SupplementDose:
-    """Soft delete, so Undo can bring the dose back."""
-    dose.deleted_at = timezone.now()
-    dose.save(update_fields=["deleted_at"])
-    _touch(dose.day, editor=editor)
-@transaction.atomic
 def supplement_dose_update(
     *,
     dose: SupplementDose,
@@ -573,6 +567,12 @@ def supplement_dose_update(
     return dose
 
 
+@transaction.atomic
+def supplement_dose_delete(*, dose: SupplementDose, editor: User) -> SupplementDose:
+    """Soft delete, so Undo can bring the dose back."""
+    dose.deleted_at = timezone.now()
+    dose.save(update_fields=["deleted_at"])
+    _touch(dose.day, editor=editor)
     return dose
 
 

@@ -45,8 +45,8 @@ from plans.forms import (
     MealNameForm,
     MealTemplateInsertForm,
     MealTemplateSaveForm,
-    SupplementDoseFields,
     SupplementDoseEditForm,
+    SupplementDoseFields,
     SupplementLogForm,
 )
 from plans.models import (
@@ -222,17 +222,17 @@ def _day_context(
             .select_related("recipe", "meal")
             .first()
         )
-    context: dict[str, Any] = {
     undo_meal_pk = parse_id(request.GET.get("undo_meal"))
     undo_meal = (
         Meal.all_objects.filter(pk=undo_meal_pk, day=day, deleted_at__isnull=False).first()
         if undo_meal_pk is not None
         else None
     )
+    context: dict[str, Any] = {
         "day": day,
         "meals": meals,
-        "forms": forms or {},
         "undo_meal": undo_meal,
+        "forms": forms or {},
         "search_meal": search_meal,
         "query": query,
         "suggestions": (
@@ -703,12 +703,12 @@ def _supplements_context(
             .select_related("product")
             .first()
         )
+    edit_dose = parse_id(request.GET.get("edit_dose"))
     score = context.get("score")
     takes_vitamin_d = any(dose.product.kind == SupplementKind.VITAMIN_D for dose in doses)
     data = form.data if form.is_bound else {}
     return {
         "supplement_doses": [(dose, _dose_text(dose.product, dose.quantity)) for dose in doses],
-    edit_dose = parse_id(request.GET.get("edit_dose"))
         "my_products": [
             (product, _dose_text(product)) for product in supplement_products_for(user=user)
         ],
@@ -719,17 +719,17 @@ def _supplements_context(
             data.get("supplement-amount_basis", ""),
         ),
         "dose_meal_choices": [(meal.pk, meal.name) for meal in meals],
-        "undo_dose": undo_dose,
-        # Vitamin D is activated by magnesium-dependent enzymes (Uwitonze & Razzaque 2018),
-        # so a day short of magnesium is worth pointing out to someone taking it.
-        "vitamin_d_note": bool(
-            takes_vitamin_d and score is not None and score.effective_mg < score.target_mg
         # The edit forms open: the one whose "Edit" was followed, and one that failed.
         "dose_edit_forms": {
             dose.pk: forms.get(f"dose-{dose.pk}") or _dose_edit_form(dose, meals)
             for dose in doses
             if f"dose-{dose.pk}" in forms or dose.pk == edit_dose
         },
+        "undo_dose": undo_dose,
+        # Vitamin D is activated by magnesium-dependent enzymes (Uwitonze & Razzaque 2018),
+        # so a day short of magnesium is worth pointing out to someone taking it.
+        "vitamin_d_note": bool(
+            takes_vitamin_d and score is not None and score.effective_mg < score.target_mg
         ),
         "supplements_oob": oob,
     }
@@ -865,11 +865,6 @@ def supplement_dose_restore(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_supplement_write(request, dose.day.date)
 
 
-@profile_required
-@require_GET
-def supplement_conversion(request: HttpRequest) -> HttpResponse:
-    """Both weights of what the log form holds, as the person types (htmx)."""
-    text = _conversion_text(
 def _dose_edit_form(dose: SupplementDose, meals: list[Meal], data: Any = None) -> Any:
     """The edit form of one dose, bound to `data` or filled with the dose as logged."""
     product = dose.product
@@ -934,6 +929,11 @@ def supplement_dose_update(request: HttpRequest, pk: int) -> HttpResponse:
     return _supplement_invalid(request, dose.day.date, {f"dose-{dose.pk}": form})
 
 
+@profile_required
+@require_GET
+def supplement_conversion(request: HttpRequest) -> HttpResponse:
+    """Both weights of what the log form holds, as the person types (htmx)."""
+    text = _conversion_text(
         request.GET.get("supplement-form", ""),
         _float_or_none(request.GET.get("supplement-amount_mg")),
         request.GET.get("supplement-amount_basis", ""),
