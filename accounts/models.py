@@ -3,6 +3,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
+from mgplanner.models import new_stamp
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -38,6 +40,9 @@ class User(AbstractUser):
     is_dietitian = models.BooleanField(
         default=False, help_text="Granted by an admin: may be invited to manage clients' plans."
     )
+    # Changes after every write the person (or their dietitian) makes: the page cache's key
+    # for their pages (mgplanner/page_cache.py). Random, not a counter: see new_stamp.
+    data_stamp = models.BigIntegerField(default=new_stamp, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -24,6 +24,10 @@ def profile_for(*, user: User) -> Profile:
 
 
 def is_onboarded(*, user: User) -> bool:
+    # A session's user comes with the profile loaded (accounts/backends.py): no query then.
+    if User.profile.related.is_cached(user):  # type: ignore[attr-defined]
+        profile = getattr(user, "profile", None)
+        return profile is not None and profile.onboarded_at is not None
     return Profile.objects.filter(user=user, onboarded_at__isnull=False).exists()
 
 

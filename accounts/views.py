@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from accounts.backends import USER_BACKEND
 from accounts.decorators import profile_required, wizard_url
 from accounts.forms import PROFILE_STEPS, EmailAuthenticationForm, SignUpForm
 from accounts.models import Exclusion, Medication, User
@@ -63,7 +64,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 for message in field_messages:
                     form.add_error(target if target in form.fields else None, message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=USER_BACKEND)
             messages.success(request, "Welcome! Three short steps set up your magnesium target.")
             return redirect(wizard_url(_safe_next(request)))
     return render_page(

@@ -89,6 +89,7 @@ def seed_users(env: dict[str, str], users: int) -> tuple[list[SimUser], object]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from accounts.backends import USER_BACKEND
     from accounts.models import Profile, User
     from foods.models import Food
     from plans.models import Day, Meal, MealItem, Plan
@@ -137,7 +138,7 @@ def seed_users(env: dict[str, str], users: int) -> tuple[list[SimUser], object]:
             # A logged-in session, as django.contrib.auth.login would store it.
             session = SessionStore()
             session["_auth_user_id"] = str(user.pk)
-            session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+            session["_auth_user_backend"] = USER_BACKEND
             session["_auth_user_hash"] = user.get_session_auth_hash()
             session.create()
             sim_users.append(

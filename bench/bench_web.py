@@ -126,6 +126,7 @@ def seed(env: dict[str, str]) -> dict[str, object]:
     from django.test import Client
     from django.utils import timezone
 
+    from accounts.backends import USER_BACKEND
     from accounts.models import Profile, User
     from foods.models import Food
     from plans.models import Day, Meal, MealItem, Plan
@@ -180,7 +181,8 @@ def seed(env: dict[str, str]) -> dict[str, object]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     client = Client()
-    client.force_login(user)
+    # The backend a log-in through the form records (the first listed is django-axes').
+    client.force_login(user, backend=USER_BACKEND)
     return {
         "session": client.cookies["sessionid"].value,
         "today": today,

@@ -19,6 +19,7 @@ from foods.food_file import (
     parse_food_file,
 )
 from foods.models import Basis, Food, FoodDataLoad, FoodSource, Portion
+from mgplanner.page_cache import site_stamp_bump
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "data" / "foods.jsonl"
 # Batches keep each INSERT/UPDATE under SQLite's bound-parameter limit and PostgreSQL's
@@ -145,6 +146,8 @@ def food_data_load(
         foods=len(food_file.foods),
         portions=food_file.portion_count,
     )
+    # Every page that shows a food's figures is stale now.
+    site_stamp_bump()
     return LoadResult(
         sha256=food_file.sha256,
         skipped=False,

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After every write, new stamps for the pages it may change (mgplanner/page_cache.py).
+    "mgplanner.page_cache.DataStampMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,7 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Axes first: it refuses a locked-out username+IP before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading a session's user with their profile and the site stamp.
+    "accounts.backends.UserBackend",
 ]
 # Log-in throttling: after AXES_FAILURE_LIMIT wrong passwords for one email from one IP,
 # that pair is refused for AXES_COOLOFF_MINUTES (the right password too).

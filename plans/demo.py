@@ -16,6 +16,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import profile_update
 from foods.models import Food, FoodSource
+from mgplanner.page_cache import site_stamp_bump
 
 if TYPE_CHECKING:
     from plans.models import Recipe
@@ -587,4 +588,6 @@ def seed_demo(*, password: str, today: date) -> SeedReport:
         )
     for recipe in recipes.values():
         report.note(recipe_figures(recipe, person=person, on=today), changed=False)
+    # Written without requests: the pages of the accounts it touched are stale.
+    site_stamp_bump()
     return report

@@ -26,6 +26,7 @@ from accounts.models import Profile, User
 from accounts.selectors import person_on, profile_for
 from foods.models import Food
 from mgplanner.forms import apply_validation_error, parse_id
+from mgplanner.page_cache import cached_page
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import charts_panel, recipes, scoring, services
 from plans.client_scope import (
@@ -280,11 +281,15 @@ def _load_day(request: HttpRequest, on: date) -> Day:
 def day_page(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
     the_date = _date_or_404(on)
-    profile = profile_for(user=owner)
-    if day_date_error(profile=profile, on=the_date):
-        raise Http404("That day is outside your plan.")
-    day = _load_day(request, the_date)
-    return render_page(request, DAY_TEMPLATE, _day_context(request, day, profile=profile))
+
+    def render() -> HttpResponse:
+        profile = profile_for(user=owner)
+        if day_date_error(profile=profile, on=the_date):
+            raise Http404("That day is outside your plan.")
+        day = _load_day(request, the_date)
+        return render_page(request, DAY_TEMPLATE, _day_context(request, day, profile=profile))
+
+    return cached_page(request, owner=owner, render=render)
 
 
 def _render_day_blocks(

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from plans import services
 from plans.models import MealItem
 from plans.selectors import day_get_for
 from tests.factories import FoodFactory, MealItemFactory, ProfileFactory
@@ -24,8 +25,10 @@ def person(client):
 
 @pytest.fixture
 def day(client, person):
+    # Made without rendering its page: tests write to it directly, which the page cache
+    # (mgplanner/page_cache.py) cannot see.
     today = timezone.localdate()
-    client.get(reverse("plans:day", args=[today.isoformat()]))
+    services.day_get_or_create(user=person, on=today)
     return day_get_for(user=person, on=today)
 
 

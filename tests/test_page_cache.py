@@ -1,0 +1,231 @@
+"""The day page cache (mgplanner/page_cache.py): served again only while nothing behind it
+changed, whoever changed it; never for pages that differ per request."""
+
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.backends import USER_BACKEND
+from foods.services import food_data_load
+from mgplanner import page_cache
+from plans import services
+from plans.selectors import day_get_for
+from tests.factories import (
+    DietitianLinkFactory,
+    FoodFactory,
+    ProfileFactory,
+    UserFactory,
+)
+from tests.foods.test_load_foods import small_file  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+# Every place the page prints the token: the forms' inputs and htmx's request headers.
+ANY_TOKEN = re.compile(r'(?<=value=")[A-Za-z0-9]{64}(?=")|(?<="x-csrftoken": ")[A-Za-z0-9]{64}')
+# A page from the cache costs the session and the user (with profile and site stamp).
+HIT_QUERIES = 2
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def logged_in(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    client.force_login(user, backend=USER_BACKEND)
+    return client
+
+
+@pytest.fixture
+def person():
+    return ProfileFactory().user
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+def day_url(on, client_id=None) -> str:
+    if client_id is not None:
+        return reverse("clients:day", args=[client_id, on.isoformat()])
+    return reverse("plans:day", args=[on.isoformat()])
+
+
+def visit(client: Client, url: str) -> tuple[str, int]:
+    """The page's HTML and how many SQL queries it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries.captured_queries)
+
+
+def add_seeds(client: Client, person, on, grams: str = "30"):
+    """Add pumpkin seeds to breakfast the way the no-JS form does."""
+    meal = day_get_for(user=person, on=on).ordered_meals[0]
+    seeds = FoodFactory(description="Pumpkin seeds", magnesium_mg_per_100g=550)
+    response = client.post(
+        reverse("plans:meal_item_add", args=[meal.pk]),
+        {f"add-{meal.pk}-food": seeds.pk, f"add-{meal.pk}-grams": grams},
+    )
+    assert response.status_code == 302
+    return seeds
+
+
+def test_a_second_visit_is_served_from_the_cache(person, today):
+    client = logged_in(person)
+    first, first_queries = visit(client, day_url(today))
+    second, second_queries = visit(client, day_url(today))
+    assert first_queries > HIT_QUERIES
+    assert second_queries == HIT_QUERIES
+    # The same page, but for the token (masked afresh for every response).
+    assert ANY_TOKEN.sub("", first) == ANY_TOKEN.sub("", second)
+
+
+def test_the_cached_page_carries_a_token_valid_for_this_session(person, today):
+    logged_in(person).get(day_url(today))  # cached by one session
+    client = logged_in(person, enforce_csrf_checks=True)  # a new log-in: a new CSRF secret
+    html, queries = visit(client, day_url(today))
+    assert queries == HIT_QUERIES
+    token = TOKEN.search(html).group(1)
+    meal = day_get_for(user=person, on=today).ordered_meals[0]
+    response = client.post(
+        reverse("plans:meal_rename", args=[meal.pk]),
+        {f"meal-{meal.pk}-name": "First breakfast", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302  # not 403: the token belongs to this session
+
+
+def test_the_persons_own_write_shows_on_the_next_visit(person, today):
+    client = logged_in(person)
+    before, _ = visit(client, day_url(today))
+    add_seeds(client, person, today)
+    after, queries = visit(client, day_url(today))
+    assert "Pumpkin seeds" not in before
+    assert "Pumpkin seeds" in after
+    assert queries > HIT_QUERIES
+
+
+def test_a_rejected_write_leaves_the_page_as_it_was(person, today):
+    client = logged_in(person)
+    before, _ = visit(client, day_url(today))
+    meal = day_get_for(user=person, on=today).ordered_meals[0]
+    response = client.post(
+        reverse("plans:meal_rename", args=[meal.pk]), {f"meal-{meal.pk}-name": ""}
+    )
+    assert response.status_code == 422
+    after, _ = visit(client, day_url(today))
+    assert ANY_TOKEN.sub("", before) == ANY_TOKEN.sub("", after)
+
+
+def test_a_dietitians_note_shows_on_the_clients_cached_page(today):
+    link = DietitianLinkFactory()
+    client = logged_in(link.client)
+    visit(client, day_url(today))
+    response = logged_in(link.dietitian).post(
+        reverse("reports:note_add", args=[link.client.pk, today.isoformat()]),
+        {"text": "Try soaking the oats.", "visibility": "shared"},
+    )
+    assert response.status_code == 302
+    html, queries = visit(client, day_url(today))
+    assert "Try soaking the oats." in html
+    assert queries > HIT_QUERIES
+
+
+def test_a_dietitian_who_ends_the_link_changes_the_clients_page(today):
+    link = DietitianLinkFactory()
+    services.day_get_or_create(user=link.client, on=today)
+    services.day_note_add(
+        day=day_get_for(user=link.client, on=today),
+        author=link.dietitian,
+        visibility="shared",
+        text="More pumpkin seeds.",
+    )
+    client = logged_in(link.client)
+    before, _ = visit(client, day_url(today))
+    assert "More pumpkin seeds." in before
+    response = logged_in(link.dietitian).post(reverse("accounts:dietitian_revoke", args=[link.pk]))
+    assert response.status_code in (200, 302)
+    _, queries = visit(client, day_url(today))
+    assert queries > HIT_QUERIES
+
+
+def test_a_food_edit_in_the_admin_shows_on_everyones_cached_pages(person, today):
+    client = logged_in(person)
+    visit(client, day_url(today))
+    seeds = add_seeds(client, person, today, grams="100")
+    before, _ = visit(client, day_url(today))
+    assert visit(client, day_url(today))[1] == HIT_QUERIES
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Food editors"))
+    url = reverse("admin:foods_food_change", args=[seeds.pk])
+    form = logged_in(editor).get(url).content.decode()
+    data = dict(
+        re.findall(r'<input type="(?:text|number|hidden)" name="([^"]+)" value="([^"]*)"', form)
+    )
+    data.update(
+        {
+            "description": seeds.description,
+            "magnesium_mg_per_100g": "275",
+            "source": seeds.source,
+            "phytate_basis": seeds.phytate_basis,
+            "oxalate_basis": seeds.oxalate_basis,
+        }
+    )
+    assert logged_in(editor).post(url, data).status_code == 302
+    after, queries = visit(client, day_url(today))
+    assert queries > HIT_QUERIES
+    assert ANY_TOKEN.sub("", before) != ANY_TOKEN.sub("", after)
+
+
+def test_a_food_load_replaces_the_site_stamp(small_file):  # noqa: F811 - the fixture
+    before = page_cache.site_stamp()
+    food_data_load(path=small_file)
+    assert page_cache.site_stamp() != before
+
+
+def test_pages_that_differ_per_request_are_rendered_every_time(person, today):
+    client = logged_in(person)
+    visit(client, day_url(today))
+    meal = day_get_for(user=person, on=today).ordered_meals[0]
+    picker = f"{day_url(today)}?meal={meal.pk}&q=seeds"
+    assert visit(client, picker)[1] > HIT_QUERIES
+    assert visit(client, picker)[1] > HIT_QUERIES
+    htmx = client.get(day_url(today), HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200
+    # A message waiting (a no-JS write's confirmation) is shown once, on a rendered page.
+    add_seeds(client, person, today)
+    assert visit(client, day_url(today))[1] > HIT_QUERIES
+
+
+def test_a_dietitians_view_of_a_client_is_never_from_the_cache(today):
+    link = DietitianLinkFactory()
+    dietitian = logged_in(link.dietitian)
+    url = day_url(today, client_id=link.client.pk)
+    visit(dietitian, url)
+    assert visit(dietitian, url)[1] > HIT_QUERIES
+
+
+def test_a_new_day_starts_new_keys(person, today):
+    client = logged_in(person)
+    visit(client, day_url(today))
+    with mock.patch.object(page_cache.timezone, "localdate", return_value=today + timedelta(1)):
+        assert visit(client, day_url(today))[1] > HIT_QUERIES
+
+
+def test_the_code_fingerprint_is_a_short_stable_hash():
+    assert re.fullmatch(r"[0-9a-f]{16}", page_cache.code_fingerprint())
+    assert page_cache.code_fingerprint() == page_cache.code_fingerprint()
