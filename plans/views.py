@@ -128,21 +128,25 @@ def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpRes
     start = _date_or_404(on)
     if start.weekday() != 0:
         return HttpResponseRedirect(plan_reverse(request, "week", monday_of(start).isoformat()))
-    profile = profile_for(user=owner)
-    summary = week_summary(user=owner, week_start=start, profile=profile)
-    today = timezone.localdate()
-    return render_page(
-        request,
-        "plans/week.html",
-        {
-            "summary": summary,
-            "today": today,
-            "this_week": monday_of(today),
-            "status_labels": scoring.STATUS_LABELS,
-            "plan_client": plan_client(request),
-        },
-        block="week_body",
-    )
+
+    def render() -> HttpResponse:
+        profile = profile_for(user=owner)
+        summary = week_summary(user=owner, week_start=start, profile=profile)
+        today = timezone.localdate()
+        return render_page(
+            request,
+            "plans/week.html",
+            {
+                "summary": summary,
+                "today": today,
+                "this_week": monday_of(today),
+                "status_labels": scoring.STATUS_LABELS,
+                "plan_client": plan_client(request),
+            },
+            block="week_body",
+        )
+
+    return cached_page(request, owner=owner, render=render)
 
 
 # ---------------------------------------------------------------- day

@@ -229,3 +229,15 @@ def test_a_new_day_starts_new_keys(person, today):
 def test_the_code_fingerprint_is_a_short_stable_hash():
     assert re.fullmatch(r"[0-9a-f]{16}", page_cache.code_fingerprint())
     assert page_cache.code_fingerprint() == page_cache.code_fingerprint()
+
+
+def test_the_week_page_is_cached_and_follows_a_write_to_one_of_its_days(person, today):
+    client = logged_in(person)
+    visit(client, day_url(today))
+    week_url = reverse("plans:week", args=[(today - timedelta(today.weekday())).isoformat()])
+    before, _ = visit(client, week_url)
+    assert visit(client, week_url)[1] == HIT_QUERIES
+    add_seeds(client, person, today, grams="100")
+    after, queries = visit(client, week_url)
+    assert queries > HIT_QUERIES
+    assert ANY_TOKEN.sub("", before) != ANY_TOKEN.sub("", after)
