@@ -1,8 +1,8 @@
-"""Whole-page cache for a person's own day page, keyed by stamps of the data it shows.
+"""Whole-page cache for a person's own day and week pages, keyed by stamps of their data.
 
 The day page is the app's most visited and costliest page (ORM rows, scoring, a 75 KB
-template: ~30 ms against 0.6 ms for a do-nothing view), and it changes only when data
-behind it changes. Deciding at each write which cached pages it spoils is easy to get
+template: ~30 ms against 0.6 ms for a do-nothing view), the week page the next, and both
+change only when data behind them changes. Deciding at each write which cached pages it spoils is easy to get
 wrong as features are added, so no write path invalidates anything. Instead two stamps
 change on *every* write, and both are part of the key:
 
