@@ -16,8 +16,6 @@ from django.utils import timezone
 
 from accounts.models import (
     INVITATION_VALID_DAYS,
-    AccessAction,
-    AccessLog,
     DietitianLink,
     DietitianRequest,
     Invitation,
@@ -201,22 +199,6 @@ def link_revoke(*, link: DietitianLink, by: User) -> DietitianLink:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
     return link
-
-
-@transaction.atomic
-def access_record(
-    *, dietitian: User, client: User, action: str, path: str, detail: str = ""
-) -> AccessLog | None:
-    """Log a dietitian's view or edit of a client's data; nothing for a person's own data."""
-    if dietitian.pk == client.pk:
-        return None
-    if action not in AccessAction.values:
-        raise ValueError(f"Unknown access action {action!r}.")
-    entry = AccessLog(
-        dietitian=dietitian, client=client, action=action, path=path[:500], detail=detail[:255]
-    )
-    entry.save()
-    return entry
 
 
 @transaction.atomic

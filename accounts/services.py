@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.access_log import access_change_record
 from accounts.models import Exclusion, Medication, Profile, Sex, User
 
 # The fields a person sets about themselves. The custom target is not here on purpose:
@@ -260,6 +261,9 @@ def custom_target_set(*, dietitian: User, client: User, target_mg: Any, reason: 
         profile.save(
             update_fields=["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
         )
+        access_change_record(
+            editor=dietitian, client_id=client.pk, detail=f"set the target to {target} mg"
+        )
     return profile
 
 
@@ -275,5 +279,8 @@ def custom_target_clear(*, dietitian: User, client: User) -> Profile:
         profile.custom_target_set_by = None
         profile.save(
             update_fields=["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
+        )
+        access_change_record(
+            editor=dietitian, client_id=client.pk, detail="cleared the custom target"
         )
     return profile

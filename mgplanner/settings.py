@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # Holds the day version a write was sent with; a stale write becomes a 409
     # (plans/concurrency.py).
     "plans.concurrency.DayVersionMiddleware",
+    # Holds the request's path for the access-log rows services write (accounts/access_log.py).
+    "accounts.access_log.AccessPathMiddleware",
     # Innermost: its process_exception sees a view's database error first.
     "mgplanner.middleware.DatabaseUnavailableMiddleware",
     # After the auth middleware; turns a locked-out log-in into the lockout response.

@@ -3,8 +3,9 @@
 The date-addressed planner views take an optional `client_id` (the /clients/<id>/...
 URLs); the pk-addressed ones find the plan through `Plan.objects.visible_to`, which
 already admits a linked dietitian. Both end here, which records the client on the
-request (so pages, redirects and links stay in the client's plan) and writes the access
-log the client sees.
+request (so pages, redirects and links stay in the client's plan) and, for a page load,
+writes the "view" row of the access log the client sees. A write's "edit" row is written
+by the service that makes the change, in its transaction (accounts/access_log.py).
 """
 
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from jinja2 import pass_context
 
-from accounts.link_services import access_record
-from accounts.models import AccessAction, User
+from accounts.access_log import access_view_record
+from accounts.models import User
 from accounts.selectors import client_get_for, link_get_for
 from mgplanner.reverse import cached_reverse
 
@@ -32,21 +33,15 @@ def plan_owner(request: HttpRequest) -> User:
     return plan_client(request) or _user(request)
 
 
-def _enter(request: HttpRequest, client: User, detail: str = "") -> None:
-    dietitian = _user(request)
-    writes = request.method not in ("GET", "HEAD", "OPTIONS")
-    if writes:
-        link = link_get_for(dietitian=dietitian, client=client)
-        if link is None or not link.can_edit_plans:
-            raise Http404("No such plan.")
+def _enter(request: HttpRequest, client: User) -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        request.plan_client = client  # type: ignore[attr-defined]
+        access_view_record(request, client=client)
+        return
+    link = link_get_for(dietitian=_user(request), client=client)
+    if link is None or not link.can_edit_plans:
+        raise Http404("No such plan.")
     request.plan_client = client  # type: ignore[attr-defined]
-    access_record(
-        dietitian=dietitian,
-        client=client,
-        action=AccessAction.EDIT if writes else AccessAction.VIEW,
-        path=request.get_full_path(),
-        detail=detail,
-    )
 
 
 def scope_to_client(request: HttpRequest, client_id: int | None) -> User:

@@ -2,7 +2,8 @@
 templates, and the PDF and CSV reports (which a person may also make of their own plan).
 
 Every client is resolved through `client_get_for`, so an unlinked or revoked dietitian
-gets a 404 (existence not revealed); every view or edit of a client's data is logged.
+gets a 404 (existence not revealed); every view or edit of a client's data is logged: a
+view (page or report) here, an edit by the service that makes it (accounts/access_log.py).
 """
 
 import csv
@@ -17,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as account_services
+from accounts.access_log import access_view_record
 from accounts.decorators import profile_required
-from accounts.link_services import access_record
 from accounts.models import AccessAction, User
 from accounts.selectors import client_get_for, link_get_for, profile_for, target_on
 from mgplanner.forms import apply_validation_error
@@ -41,17 +42,6 @@ OWN_REPORT_TEMPLATE = "plans/own_report.html"
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _log(request: HttpRequest, client: User, action: str, detail: str = "") -> None:
-    """One access-log row: the client sees who looked at or changed their plan, and when."""
-    access_record(
-        dietitian=_user(request),
-        client=client,
-        action=action,
-        path=request.get_full_path(),
-        detail=detail,
-    )
 
 
 def _client(request: HttpRequest, client_id: int) -> User:
@@ -107,7 +97,7 @@ def _client_context(
 @require_GET
 def client_tools(request: HttpRequest, client_id: int) -> HttpResponse:
     client = _client(request, client_id)
-    _log(request, client, AccessAction.VIEW, "target, templates and reports")
+    access_view_record(request, client=client, detail="target, templates and reports")
     return render_page(request, CLIENT_TEMPLATE, _client_context(request, client))
 
 
@@ -137,7 +127,6 @@ def client_target(request: HttpRequest, client_id: int) -> HttpResponse:
             form = CustomTargetForm()
             apply_validation_error(form, error)
             return _tools_invalid(request, client, {"target": form}, "target_panel")
-        _log(request, client, AccessAction.EDIT, "cleared the custom target")
         return _tools_done(request, client, "target_panel")
     form = CustomTargetForm(request.POST)
     if form.is_valid():
@@ -151,12 +140,6 @@ def client_target(request: HttpRequest, client_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            _log(
-                request,
-                client,
-                AccessAction.EDIT,
-                f"set the target to {form.cleaned_data['target_mg']} mg",
-            )
             return _tools_done(request, client, "target_panel")
     return _tools_invalid(request, client, {"target": form}, "target_panel")
 
@@ -250,7 +233,6 @@ def note_add(request: HttpRequest, client_id: int, on: str) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            _log(request, client, AccessAction.EDIT, f"note on {the_date:%Y-%m-%d}")
             return _notes_response(request, client, the_date)
     return _notes_response(request, client, the_date, form=form, status=422)
 
@@ -264,7 +246,6 @@ def note_delete(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
         raise Http404("No such note.")
     on = note.day.date
     services.day_note_delete(note=note, author=_user(request))
-    _log(request, client, AccessAction.EDIT, f"deleted a note on {on:%Y-%m-%d}")
     return _notes_response(request, client, on)
 
 
@@ -323,8 +304,6 @@ def template_save(request: HttpRequest, client_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            if owner.pk != user.pk:
-                _log(request, owner, AccessAction.VIEW, f"saved “{name}” as a template")
             return HttpResponseRedirect(reverse("reports:templates"))
     if owner.pk == user.pk:
         return _templates_page(request, user, form=form, status=422)
@@ -341,7 +320,7 @@ def template_assign(request: HttpRequest, client_id: int) -> HttpResponse:
         kind, _, pk = form.cleaned_data["template"].partition("-")
         template = report_selectors.template_get_for(user=user, kind=kind, pk=int(pk))
         try:
-            days = services.template_assign(
+            services.template_assign(
                 template=template,
                 client=client,
                 start=form.cleaned_data["start"],
@@ -351,13 +330,6 @@ def template_assign(request: HttpRequest, client_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            _log(
-                request,
-                client,
-                AccessAction.EDIT,
-                f"template “{template.name}” from {form.cleaned_data['start']:%Y-%m-%d}"
-                f" ({len(days)} days)",
-            )
             return _tools_done(request, client, "templates_panel")
     return _tools_invalid(request, client, {"assign": form}, "templates_panel")
 
@@ -486,7 +458,12 @@ def _report(request: HttpRequest, owner: User, kind: str, *, client: bool) -> Ht
             return _tools_invalid(request, owner, {"report": form}, "report_panel")
         return render_page(request, OWN_REPORT_TEMPLATE, {"report_form": form}, status=422)
     if client:
-        _log(request, owner, AccessAction.REPORT, f"{kind} {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+        access_view_record(
+            request,
+            client=owner,
+            action=AccessAction.REPORT,
+            detail=f"{kind} {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        )
     if kind == "pdf":
         return _pdf_response(request, owner, start, end)
     return _csv_response(owner, start, end, kind)

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import F, Max, Prefetch, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.access_log import access_change_record
+from accounts.models import AccessAction, User
 from accounts.selectors import profile_for
 from foods.models import Food, Portion
 from plans.concurrency import day_version_check, record_written
@@ -50,7 +51,7 @@ MAX_MEALS_PER_DAY = 12
 MAX_NOTES_CHARS = 4000
 
 
-def _touch(day: Day, *, editor: User | None) -> None:
+def _touch(day: Day, *, editor: User | None, log_access: bool = True) -> None:
     # Under the row lock: a write sent with a version the day has left is refused
     # (StaleDayError rolls the whole write back; plans/concurrency.py).
     day.version = day_version_check(day_pk=day.pk) + 1
@@ -58,6 +59,11 @@ def _touch(day: Day, *, editor: User | None) -> None:
     day.last_edited_at = timezone.now()
     day.save(update_fields=["version", "last_edited_by", "last_edited_at"])
     record_written(day_pk=day.pk, version=day.version)
+    # A dietitian's change to a client's day is in the client's access log, written in this
+    # transaction. Only a dietitian edits another's plan (Plan.objects.visible_to), so other
+    # editors skip the owner lookup. Writes over several days log once (`log_access=False`).
+    if log_access and editor is not None and editor.is_dietitian:
+        access_change_record(editor=editor, client_id=day.plan.owner_id)
 
 
 @transaction.atomic
@@ -736,8 +742,9 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
             )
             for offset, dose in enumerate(doses)
         )
-        _touch(target, editor=editor)
+        _touch(target, editor=editor, log_access=False)
         copies.append(target)
+    access_change_record(editor=editor, client_id=owner.pk)
     return copies
 
 
@@ -778,9 +785,11 @@ MAX_TEMPLATE_NAME_CHARS = 120
 
 
 @transaction.atomic
-def meal_template_create(*, meal: Meal, name: str, owner: User) -> MealTemplate:
+def meal_template_create(
+    *, meal: Meal, name: str, owner: User, editor: User | None = None
+) -> MealTemplate:
     """Save the meal's food and recipes (not its supplements) under a name, to insert into
-    other meals.
+    other meals. `editor` is who saved it: a dietitian saving a client's meal for the client.
     """
     name = " ".join(name.split())
     if not name:
@@ -810,6 +819,7 @@ def meal_template_create(*, meal: Meal, name: str, owner: User) -> MealTemplate:
         )
         for position, used in enumerate(uses)
     )
+    access_change_record(editor=editor, client_id=owner.pk)
     return template
 
 
@@ -866,6 +876,9 @@ def day_note_add(*, day: Day, author: User, visibility: str, text: str) -> DayNo
     note = DayNote(day=day, author=author, visibility=visibility, text=text)
     note.full_clean()
     note.save()
+    access_change_record(
+        editor=author, client_id=day.plan.owner_id, detail=f"note on {day.date:%Y-%m-%d}"
+    )
     return note
 
 
@@ -874,7 +887,11 @@ def day_note_delete(*, note: DayNote, author: User) -> None:
     """Only the note's author deletes it (a shared note is theirs, not the client's)."""
     if note.author_id != author.pk:
         raise ValidationError("Only the note's author deletes it.")
+    day = note.day
     note.delete()
+    access_change_record(
+        editor=author, client_id=day.plan.owner_id, detail=f"deleted a note on {day.date:%Y-%m-%d}"
+    )
 
 
 # ---------------------------------------------------------------- day and week templates
@@ -922,6 +939,16 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
     return len(rows)
 
 
+def _template_saved_record(*, owner: User, client_id: int, name: str) -> None:
+    # Saving a client's day as the dietitian's template reads the client's plan: a "view".
+    access_change_record(
+        editor=owner,
+        client_id=client_id,
+        action=AccessAction.VIEW,
+        detail=f"saved “{name}” as a template",
+    )
+
+
 @transaction.atomic
 def day_template_save(*, source: Day, name: str, owner: User) -> DayTemplate:
     """Save a day's meals and foods (not its supplements: products belong to one person)."""
@@ -931,6 +958,7 @@ def day_template_save(*, source: Day, name: str, owner: User) -> DayTemplate:
     template.save()
     if not _save_day_items(source, template):
         raise ValidationError({"name": f"{source.date:%a %-d %b} has no food to save."})
+    _template_saved_record(owner=owner, client_id=source.plan.owner_id, name=name)
     return template
 
 
@@ -957,6 +985,7 @@ def week_template_save(*, plan: Plan, week_start: date, name: str, owner: User) 
             saved += _save_day_items(by_date[on], day_template)
     if not saved:
         raise ValidationError({"name": f"The week of {week_start:%-d %b} has no food to save."})
+    _template_saved_record(owner=owner, client_id=plan.owner_id, name=name)
     return week
 
 
@@ -977,7 +1006,7 @@ def _lay_day(template: DayTemplate, *, owner: User, on: date, mode: str, editor:
             for meal_name, meal_items in by_meal.items()
         ]
     )
-    _touch(target, editor=editor)
+    _touch(target, editor=editor, log_access=False)
     return target
 
 
@@ -1020,11 +1049,17 @@ def template_assign(
             problems.setdefault("start", []).append(f"{on:%a %-d %b %Y}: {problem}")
     if problems:
         raise ValidationError(problems)
-    return [
+    laid = [
         _lay_day(day_template, owner=client, on=on, mode=mode, editor=editor)
         for on, day_template in plan
         if day_template is not None
     ]
+    access_change_record(
+        editor=editor,
+        client_id=client.pk,
+        detail=f"template “{template.name}” from {start:%Y-%m-%d} ({len(laid)} days)",
+    )
+    return laid
 
 
 @transaction.atomic

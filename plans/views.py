@@ -1127,7 +1127,7 @@ def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             template = services.meal_template_create(
-                meal=meal, name=form.cleaned_data["name"], owner=plan_owner(request)
+                meal=meal, name=form.cleaned_data["name"], owner=plan_owner(request), editor=user
             )
         except ValidationError as error:
             apply_validation_error(form, error)
