@@ -37,6 +37,17 @@ def food_values(food: Food) -> FoodValues:
     )
 
 
+def portion_for(*, food: Food, grams: float) -> Portion | None:
+    """The food's household measure of this weight, so an item reads "1 oz", not "28.35 g".
+
+    Reads `food.portions.all()`: prefetch them when asking for many foods.
+    """
+    for portion in food.portions.all():
+        if abs(portion.grams - grams) < 0.05:
+            return portion
+    return None
+
+
 def food_values_by_code(codes: Iterable[str]) -> dict[str, FoodValues]:
     """Database (SR28) foods by their code, in one query; unknown codes are simply absent."""
     wanted = {str(code) for code in codes}

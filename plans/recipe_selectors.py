@@ -13,7 +13,8 @@ from fractions import Fraction
 from django.db.models import Case, Count, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Profile, User
+from accounts.selectors import profile_for
 from foods.models import Food, Portion
 from plans import recipes
 from plans.models import (
@@ -75,6 +76,17 @@ def _ingredients_prefetch() -> Prefetch:
         .order_by("position", "id"),
         to_attr="ordered_ingredients",
     )
+
+
+def recipe_scoring_profile_for(*, recipe: Recipe, viewer: User) -> Profile:
+    """The profile a recipe's effective Mg is scored for: its owner's, the person it belongs
+    to, while they have a date of birth (a dietitian viewing a client's recipe sees the
+    client's figures); else the viewer's.
+    """
+    owner_profile = Profile.objects.filter(user_id=recipe.owner_id).first()
+    if owner_profile is not None and owner_profile.date_of_birth is not None:
+        return owner_profile
+    return profile_for(user=viewer)
 
 
 def recipes_for(*, user: User) -> QuerySet[Recipe]:

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import profile_required
-from accounts.models import Profile, User
-from accounts.selectors import person_on, profile_for
+from accounts.models import User
+from accounts.selectors import person_on
 from foods.models import Food
 from foods.selectors import food_search
 from mgplanner.forms import apply_validation_error, parse_id
@@ -41,6 +41,7 @@ from plans.recipe_selectors import (
     pure_recipe,
     recipe_get_for,
     recipe_ingredient_get_for,
+    recipe_scoring_profile_for,
     recipes_for,
     shopping_list_for,
 )
@@ -120,14 +121,6 @@ def recipe_import(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- one recipe
 
 
-def _scoring_profile(recipe: Recipe, viewer: User) -> Profile:
-    """The owner's profile: a recipe's effective Mg is for the person it belongs to."""
-    owner_profile = Profile.objects.filter(user_id=recipe.owner_id).first()
-    if owner_profile is not None and owner_profile.date_of_birth is not None:
-        return owner_profile
-    return profile_for(user=viewer)
-
-
 def _per_serving(recipe: Recipe, viewer: User) -> dict[str, Any]:
     pure = pure_recipe(recipe)
     context: dict[str, Any] = {
@@ -138,7 +131,8 @@ def _per_serving(recipe: Recipe, viewer: User) -> dict[str, Any]:
     if not pure.ingredients:
         return context
     try:
-        person = person_on(_scoring_profile(recipe, viewer), timezone.localdate())
+        profile = recipe_scoring_profile_for(recipe=recipe, viewer=viewer)
+        person = person_on(profile, timezone.localdate())
         score = recipes.score_as_meal(pure, person)
         gains = recipes.preparation_gains(pure, person)
     except (TargetError, ValueError) as error:

@@ -18,6 +18,7 @@ from accounts.access_log import access_change_record
 from accounts.models import AccessAction, User
 from accounts.selectors import profile_for
 from foods.models import Food, Portion
+from foods.selectors import portion_for
 from plans.concurrency import day_version_check, record_written
 from plans.models import (
     DEFAULT_MEAL_NAMES,
@@ -1079,16 +1080,8 @@ def day_template_delete(*, template: DayTemplate | WeekTemplate, owner: User) ->
 UndoStep = list[str | int]
 
 
-def _portion_for(food: Food, grams: float) -> Portion | None:
-    """The food's household measure of this weight, so the item reads "1 oz", not "28.35 g"."""
-    for portion in food.portions.all():
-        if abs(portion.grams - grams) < 0.05:
-            return portion
-    return None
-
-
 def _added_item(*, meal: Meal, food: Food, grams: float, position: int | None) -> MealItem:
-    portion = _portion_for(food, grams)
+    portion = portion_for(food=food, grams=grams)
     amount_grams, portion, quantity = _amount(
         food=food,
         grams=None if portion else grams,

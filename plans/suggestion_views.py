@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from django.contrib import messages as flash
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
@@ -30,13 +29,12 @@ from accounts.decorators import profile_required
 from accounts.models import Profile, User
 from accounts.selectors import person_on, profile_for
 from foods.diet import allowed, tags_for
-from foods.models import Food, FoodSource, Portion
-from foods.selectors import food_values
+from foods.models import Food, Portion
 from mgplanner.forms import parse_id
 from mgplanner.rendering import render_blocks_response, render_page
-from plans import fill, scoring, services, swaps
+from plans import fill, scoring, services, suggestion_selectors, swaps
 from plans.client_scope import plan_owner, plan_reverse, scope_to_client
-from plans.models import Day, Meal, MealItem, SupplementDose
+from plans.models import Day, Meal, MealItem
 from plans.selectors import day_date_error, day_to_engine, engine_meal_names
 from plans.swap_pool import candidate_pool
 from plans.targets import TargetError
@@ -45,8 +43,6 @@ from plans.views import DAY_TEMPLATE, _day_context, _load_day, _parse_date
 FILL_TEMPLATE = "plans/fill.html"
 UNDO_SALT = "plans.suggestion-undo"
 SUGGESTION_LIMIT = 8
-# The person's usual foods offered to fill my day, beside the pool's best candidates.
-FREQUENT_FOODS = 12
 FILL_MAX_PORTIONS_PER_FOOD = 2
 KIND_LABELS = {
     "add": "Add",
@@ -267,11 +263,7 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
 
     food = None
     if kind in ("add", "replace"):
-        food = (
-            Food.objects.filter(source=FoodSource.USDA_SR28, owner__isnull=True, code=code or "")
-            .prefetch_related("portions")
-            .first()
-        )
+        food = suggestion_selectors.pool_food_for(code=code or "")
         if food is None or grams is None or not 0 < grams <= 5000:
             return _refused(request, the_date, panel_meal, "That food is not in the database.")
         if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
@@ -317,15 +309,8 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
 
     item = doses = None
     if kind in ("replace", "prepare"):
-        item = (
-            MealItem.objects.filter(
-                pk=_item_pk(target_key or "", "item-") or 0,
-                meal__day=day,
-                meal__deleted_at__isnull=True,
-                deleted_at__isnull=True,
-            )
-            .select_related("meal", "food")
-            .first()
+        item = suggestion_selectors.day_item_for(
+            day=day, pk=_item_pk(target_key or "", "item-") or 0
         )
         if item is None:
             return _refused(
@@ -341,11 +326,7 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
             )
         keys = {s.key for s in engine_day.supplements if s.occasion_name == meal_name and s.key}
         pks = [_item_pk(key, "dose-") for key in keys]
-        doses = list(
-            SupplementDose.objects.filter(
-                pk__in=[pk for pk in pks if pk], day=day, deleted_at__isnull=True
-            ).select_related("product")
-        )
+        doses = suggestion_selectors.day_doses_for(day=day, pks=[pk for pk in pks if pk])
     text = _applied_text(kind, food, grams, item, meal_name, data.get("preparation", ""))
     try:
         steps = services.suggestion_apply(
@@ -361,7 +342,7 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
         )
     except ValidationError as error:
         return _refused(request, the_date, panel_meal, " ".join(error.messages))
-    version = Day.objects.filter(pk=day.pk).values_list("version", flat=True).first()
+    version = suggestion_selectors.day_version_of(day=day)
     token = signing.dumps(
         {"day": day.pk, "version": version, "steps": steps, "text": text}, salt=UNDO_SALT
     )
@@ -425,81 +406,8 @@ def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None)
 
 
 def _fill_options(user: User, profile: Profile) -> list[fill.FillOption]:
-    """The person's usual foods (in the measure they usually eat) and the pool's best add
-    candidates, all allowed by the profile's diet and exclusions; each food once."""
     diet, exclusions, _ = _preferences(profile)
-    usual = list(
-        MealItem.objects.filter(
-            meal__day__plan__owner=user, meal__deleted_at__isnull=True, deleted_at__isnull=True
-        )
-        .filter(Q(food__owner__isnull=True) | Q(food__owner=user))
-        .values("food")
-        .annotate(uses=Count("id"))
-        .order_by("-uses", "food")[:FREQUENT_FOODS]
-    )
-    foods = Food.objects.in_bulk([row["food"] for row in usual])
-    # The measure each usual food is most often eaten in (or its usual grams).
-    measures: dict[int, tuple[Portion | None, float]] = {}
-    rows = (
-        MealItem.objects.filter(
-            meal__day__plan__owner=user,
-            meal__deleted_at__isnull=True,
-            food__in=foods.keys(),
-            deleted_at__isnull=True,
-        )
-        .values("food", "portion", "portion__grams", "grams")
-        .annotate(uses=Count("id"))
-        .order_by("-uses", "food", "portion", "grams")
-    )
-    portions = Portion.objects.in_bulk([row["portion"] for row in rows if row["portion"]])
-    for row in rows:
-        if row["food"] in measures:
-            continue
-        portion = portions.get(row["portion"]) if row["portion"] else None
-        measures[row["food"]] = (portion, portion.grams if portion else row["grams"])
-    options: dict[str, fill.FillOption] = {}
-    for row in usual:
-        food = foods.get(row["food"])
-        if food is None or row["food"] not in measures:
-            continue
-        if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
-            continue
-        portion, grams = measures[row["food"]]
-        options[f"pk-{food.pk}"] = fill.FillOption(
-            food=food_values(food),
-            portion_grams=grams,
-            portion_label=portion.label if portion else f"{grams:g} g",
-            frequent=True,
-            food_ref=food.pk,
-            portion_ref=portion.pk if portion else None,
-        )
-    usual_codes = {option.food.code for option in options.values()}
-    pool_adds = [
-        candidate
-        for candidate in candidate_pool().adds
-        if candidate.food.code not in usual_codes and allowed(candidate.tags, diet, exclusions)
-    ]
-    rows_by_code = {
-        food.code: food
-        for food in Food.objects.filter(
-            source=FoodSource.USDA_SR28,
-            owner__isnull=True,
-            code__in=[c.food.code for c in pool_adds],
-        ).prefetch_related("portions")
-    }
-    for candidate in pool_adds:
-        food = rows_by_code.get(candidate.food.code)
-        if food is None:
-            continue
-        portion = services._portion_for(food, candidate.portion_grams)
-        options[f"pk-{food.pk}"] = fill.FillOption(
-            food=candidate.food,
-            portion_grams=candidate.portion_grams,
-            portion_label=candidate.portion_label,
-            food_ref=food.pk,
-            portion_ref=portion.pk if portion else None,
-        )
-    return list(options.values())
+    return suggestion_selectors.fill_options_for(user=user, diet=diet, exclusions=exclusions)
 
 
 def _fill_context(request: HttpRequest, day: Day, profile: Profile) -> dict[str, Any]:
@@ -557,12 +465,10 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
     additions: list[tuple[Meal, Food, Portion | None, int, float]] = []
     problem = "" if 0 < count <= 100 else "There is nothing to add."
     indices = range(count if not problem else 0)
-    # The proposal's foods and measures in two queries, not two per line (up to 100 lines).
-    foods = Food.objects.visible_to(owner).in_bulk(
-        {parse_id(data.get(f"food-{index}")) or 0 for index in indices}
-    )
-    measures = Portion.objects.in_bulk(
-        {parse_id(data.get(f"portion-{index}")) or 0 for index in indices}
+    foods, measures = suggestion_selectors.fill_rows_for(
+        owner=owner,
+        food_pks=[parse_id(data.get(f"food-{index}")) or 0 for index in indices],
+        portion_pks=[parse_id(data.get(f"portion-{index}")) or 0 for index in indices],
     )
     for index in indices:
         meal = meals.get(parse_id(data.get(f"meal-{index}")) or 0)
