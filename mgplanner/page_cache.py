@@ -2,9 +2,9 @@
 
 The day page is the app's most visited and costliest page (ORM rows, scoring, a 75 KB
 template: ~30 ms against 0.6 ms for a do-nothing view), the week page the next, and both
-change only when data behind them changes. Deciding at each write which cached pages it spoils is easy to get
-wrong as features are added, so no write path invalidates anything. Instead two stamps
-change on *every* write, and both are part of the key:
+change only when data behind them changes. Deciding at each write which cached pages it
+spoils is easy to get wrong as features are added, so no write path invalidates anything.
+Instead two stamps change on *every* write, and both are part of the key:
 
 - ``User.data_stamp``: replaced after every unsafe request (POST, PUT, PATCH, DELETE) a
   signed-in user makes, whatever it changed, and for a dietitian also on every client
