@@ -24,10 +24,10 @@ def profile_for(*, user: User) -> Profile:
 
 
 def is_onboarded(*, user: User) -> bool:
-    # A session's user comes with the profile loaded (accounts/backends.py): no query then.
-    if User.profile.related.is_cached(user):  # type: ignore[attr-defined]
-        profile = getattr(user, "profile", None)
-        return profile is not None and profile.onboarded_at is not None
+    # A session's user comes with the answer (accounts/backends.py): no query then.
+    onboarded = getattr(user, "onboarded", None)
+    if onboarded is not None:
+        return onboarded
     return Profile.objects.filter(user=user, onboarded_at__isnull=False).exists()
 
 
