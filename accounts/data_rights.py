@@ -79,6 +79,7 @@ def account_data(*, user: User) -> dict[str, Any]:
         DayNote,
         DayTemplate,
         DayTemplateItem,
+        DayTemplateRecipe,
         Meal,
         MealItem,
         MealRecipe,
@@ -138,6 +139,12 @@ def account_data(*, user: User) -> dict[str, Any]:
         "day_template_items": [
             _row(i, **_food_columns(i))
             for i in DayTemplateItem.objects.filter(template__owner=user).select_related(*amount)
+        ],
+        "day_template_recipes": [
+            _row(r, recipe_name=r.recipe.name)
+            for r in DayTemplateRecipe.objects.filter(template__owner=user).select_related(
+                "recipe"
+            )
         ],
         "recipes": [_row(r) for r in Recipe.objects.filter(owner=user)],
         "recipe_ingredients": [
@@ -220,6 +227,7 @@ def _hand_over_shared_uses(user: User) -> None:
     """Give everyone whose data uses `user`'s recipes or custom foods their own copies."""
     from plans.models import (
         DayTemplateItem,
+        DayTemplateRecipe,
         MealItem,
         MealRecipe,
         MealTemplateItem,
@@ -232,6 +240,7 @@ def _hand_over_shared_uses(user: User) -> None:
     for model, owner_path in (
         (MealRecipe, "meal__day__plan__owner"),
         (MealTemplateRecipe, "template__owner"),
+        (DayTemplateRecipe, "template__owner"),
     ):
         uses = (
             model.objects.filter(recipe__owner=user)

@@ -543,6 +543,28 @@ class MealTemplateRecipe(ServingsFields):
         ]
 
 
+class DayTemplateRecipe(ServingsFields):
+    """Servings of a recipe in a day template's meal, laid into that meal with its foods.
+
+    It names the recipe saved (often the client's own): `template_assign` gives a person who
+    cannot see it a copy of their own.
+    """
+
+    template = models.ForeignKey(DayTemplate, on_delete=models.CASCADE, related_name="recipes")
+    # As for meal templates: a deleted recipe leaves the templates that named it.
+    recipe = models.ForeignKey(Recipe, on_delete=models.CASCADE, related_name="day_template_uses")
+    meal_name = models.CharField(max_length=60)
+    meal_position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "meal_position", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(servings__gt=0), name="day_template_recipe_servings_positive"
+            ),
+        ]
+
+
 class ShoppingTick(models.Model):
     """A food ticked off the shopping list of a range of days; ticks persist per range."""
 

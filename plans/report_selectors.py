@@ -7,6 +7,7 @@ Whoever calls these has already resolved the plan's owner through an access chec
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -19,6 +20,7 @@ from plans.models import (
     DayNote,
     DayTemplate,
     DayTemplateItem,
+    DayTemplateRecipe,
     NoteVisibility,
     WeekTemplate,
 )
@@ -75,6 +77,31 @@ def template_get_for(*, user: User, kind: str, pk: int) -> DayTemplate | WeekTem
     if template is None:
         raise Http404("No such template.")
     return template
+
+
+def _servings_label(servings: Decimal) -> str:
+    amount = f"{servings.normalize():f}"
+    return f"{amount} serving" if servings == 1 else f"{amount} servings"
+
+
+def template_recipe_lines(*, user: User) -> dict[tuple[str, int], list[str]]:
+    """The recipes of each of the user's templates, keyed ("day", pk) or ("week", pk), as
+    "Breakfast: Overnight oats (1 serving)" (a week's lines start "Day 2, "). One query."""
+    lines: dict[tuple[str, int], list[str]] = {}
+    rows = (
+        DayTemplateRecipe.objects.filter(template__owner=user)
+        .select_related("recipe", "template")
+        .order_by("template__offset", "template_id", "meal_position", "position", "id")
+    )
+    for used in rows:
+        template = used.template
+        line = f"{used.meal_name}: {used.recipe.name} ({_servings_label(used.servings)})"
+        if template.week_id is None:
+            lines.setdefault(("day", template.pk), []).append(line)
+        else:
+            key = ("week", template.week_id)
+            lines.setdefault(key, []).append(f"Day {(template.offset or 0) + 1}, {line}")
+    return lines
 
 
 def template_items(template: DayTemplate) -> QuerySet[DayTemplateItem]:

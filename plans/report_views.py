@@ -268,6 +268,7 @@ def _templates_page(
         {
             "day_templates": list(report_selectors.day_templates_for(user=user)),
             "week_templates": list(report_selectors.week_templates_for(user=user)),
+            "recipe_lines": report_selectors.template_recipe_lines(user=user),
             "save_form": form
             or TemplateSaveForm(initial={"on": timezone.localdate(), "span": "day"}),
         },

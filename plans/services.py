@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Prefetch, QuerySet
+from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.access_log import access_change_record
@@ -30,6 +30,7 @@ from plans.models import (
     DayNote,
     DayTemplate,
     DayTemplateItem,
+    DayTemplateRecipe,
     Meal,
     MealItem,
     MealRecipe,
@@ -914,6 +915,8 @@ def _template_name(name: str, owner: User) -> str:
 
 
 def _save_day_items(source: Day, template: DayTemplate) -> int:
+    """The day's live foods and recipes into the template (deleted meals, items and
+    recipes stay behind); returns how many rows it saved."""
     meals = list(
         source.meals.order_by("position", "id").prefetch_related(
             Prefetch(
@@ -922,7 +925,8 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
                     "position", "id"
                 ),
                 to_attr="copy_items",
-            )
+            ),
+            _live_recipes("copy_recipes"),
         )
     )
     rows = [
@@ -937,7 +941,21 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
         for position, item in enumerate(meal.copy_items)
     ]
     DayTemplateItem.objects.bulk_create(rows)
-    return len(rows)
+    uses = [
+        DayTemplateRecipe(
+            template=template,
+            recipe_id=used.recipe_id,
+            servings=used.servings,
+            grams=used.grams,
+            meal_name=meal.name,
+            meal_position=meal_position,
+            position=position,
+        )
+        for meal_position, meal in enumerate(meals)
+        for position, used in enumerate(meal.copy_recipes)
+    ]
+    DayTemplateRecipe.objects.bulk_create(uses)
+    return len(rows) + len(uses)
 
 
 def _template_saved_record(*, owner: User, client_id: int, name: str) -> None:
@@ -952,7 +970,9 @@ def _template_saved_record(*, owner: User, client_id: int, name: str) -> None:
 
 @transaction.atomic
 def day_template_save(*, source: Day, name: str, owner: User) -> DayTemplate:
-    """Save a day's meals and foods (not its supplements: products belong to one person)."""
+    """Save a day's meals, foods and recipes (not its supplements: products belong to one
+    person). The recipes are named as they are (often the client's own); `template_assign`
+    decides what a person who cannot see one gets."""
     name = _template_name(name, owner)
     template = DayTemplate(owner=owner, name=name)
     template.full_clean()
@@ -990,7 +1010,20 @@ def week_template_save(*, plan: Plan, week_start: date, name: str, owner: User) 
     return week
 
 
-def _lay_day(template: DayTemplate, *, owner: User, on: date, mode: str, editor: User) -> Day:
+TemplateRecipeLay = tuple[Meal, DayTemplateRecipe]
+
+
+def _lay_day(
+    template: DayTemplate,
+    *,
+    owner: User,
+    on: date,
+    mode: str,
+    editor: User,
+    uses: Sequence[DayTemplateRecipe] = (),
+) -> tuple[Day, list[TemplateRecipeLay]]:
+    """Lay the template's foods onto the day; returns the day and the meal each of `uses`
+    (the template's recipes) goes into, for `template_assign` to insert all days' at once."""
     target = day_get_or_create(user=owner, on=on, editor=editor)
     target = Day.objects.select_for_update().get(pk=target.pk)
     if mode == "replace":
@@ -998,17 +1031,85 @@ def _lay_day(template: DayTemplate, *, owner: User, on: date, mode: str, editor:
         target.meals.all().delete()
     existing = {meal.name.lower(): meal for meal in target.meals.all()}
     items = list(template.items.order_by("meal_position", "position", "id"))
-    by_meal: dict[str, list[DayTemplateItem]] = {}
-    for item in items:
-        by_meal.setdefault(item.meal_name, []).append(item)
-    _copy_food(
-        [
-            (_target_meal(target, meal_name, existing), meal_items, ())
-            for meal_name, meal_items in by_meal.items()
-        ]
+    # Meals in the template's order, whether they hold foods, recipes or both.
+    order = sorted(
+        {(row.meal_position, row.meal_name) for row in [*items, *uses]}, key=lambda key: key[0]
     )
+    by_meal: dict[str, list[DayTemplateItem]] = {name: [] for _, name in order}
+    for item in items:
+        by_meal[item.meal_name].append(item)
+    meal_for = {name: _target_meal(target, name, existing) for name in by_meal}
+    _copy_food([(meal_for[name], meal_items, ()) for name, meal_items in by_meal.items()])
     _touch(target, editor=editor, log_access=False)
-    return target
+    return target, [(meal_for[used.meal_name], used) for used in uses]
+
+
+def _recipe_signature(recipe: Recipe) -> tuple[Any, ...]:
+    lines = tuple(
+        sorted(
+            (line.food_id, line.grams, line.portion_id, line.portion_quantity, line.preparation)
+            for line in recipe.ingredients.all()
+        )
+    )
+    return (recipe.name, recipe.servings, recipe.cooked_weight_grams, recipe.steps, lines)
+
+
+def _recipes_usable_by(person: User, recipe_ids: set[int]) -> dict[int, int]:
+    """For each recipe, the one `person`'s meals use: itself when they can see it (their
+    own, or shared by someone linked to them), else a recipe of their own with the same
+    name, servings, steps and ingredients (a copy an earlier assignment made), else a new
+    copy (`recipe_duplicate`, which also copies custom foods they cannot see).
+
+    Copying, not skipping: the dietitian planned that dish for the day, and a template
+    that quietly drops it would not be the day they saved. The copy is the person's own,
+    so nothing in their plan points at a recipe they may not open. Two queries for the
+    visible ones; a copy costs a few more, once per recipe whatever the days using it.
+    """
+    from plans.recipe_services import recipe_duplicate
+
+    if not recipe_ids:
+        return {}
+    usable = {
+        pk: pk
+        for pk in Recipe.objects.visible_to(person)
+        .filter(pk__in=recipe_ids)
+        .values_list("pk", flat=True)
+    }
+    missing = recipe_ids - usable.keys()
+    if missing:
+        foreign = list(Recipe.objects.filter(pk__in=missing).prefetch_related("ingredients"))
+        own = {
+            _recipe_signature(recipe): recipe.pk
+            for recipe in Recipe.objects.filter(
+                owner=person, name__in={recipe.name for recipe in foreign}
+            )
+            .prefetch_related("ingredients")
+            .order_by("-id")
+        }
+        for recipe in foreign:
+            same = own.get(_recipe_signature(recipe))
+            usable[recipe.pk] = same or recipe_duplicate(recipe=recipe, owner=person).pk
+    return usable
+
+
+def _lay_recipes(laid: Sequence[TemplateRecipeLay], usable: dict[int, int]) -> list[MealRecipe]:
+    """Every laid day's recipes in one insert, after each meal's own recipes."""
+    meals = list({meal.pk: meal for meal, _ in laid}.values())
+    last = _last_positions(MealRecipe, meals)
+    offsets: dict[int, int] = {}
+    rows = []
+    for meal, used in laid:
+        offsets[meal.pk] = offsets.get(meal.pk, last.get(meal.pk, -1)) + 1
+        rows.append(
+            MealRecipe(
+                meal=meal,
+                recipe_id=usable[used.recipe_id],
+                servings=used.servings,
+                grams=used.grams,
+                position=offsets[meal.pk],
+            )
+        )
+    return MealRecipe.objects.bulk_create(rows)
 
 
 @transaction.atomic
@@ -1023,8 +1124,10 @@ def template_assign(
     """Copy a day template onto `start`, or a week template onto the seven days from it.
 
     `append` adds into the meals of the same name; `replace` empties each day first.
-    The days record `editor` (the dietitian) as their last editor. Raises ValidationError
-    keyed by `start` / `mode`, or without a key when `editor` may not edit `client`'s plan.
+    Recipes go into their meals too: a recipe the client cannot see is replaced by their
+    own copy of it (see `_recipes_usable_by`). The days record `editor` (the dietitian) as
+    their last editor. Raises ValidationError keyed by `start` / `mode`, or without a key
+    when `editor` may not edit `client`'s plan; nothing is written (or copied) then.
     """
     from accounts.selectors import link_get_for
 
@@ -1039,7 +1142,12 @@ def template_assign(
         problems["mode"] = ["Choose whether the template replaces the days or adds to them."]
     if isinstance(template, WeekTemplate):
         # An empty day of the week template leaves the client's day as it is.
-        days = {day.offset: day for day in template.days.filter(items__isnull=False).distinct()}
+        days = {
+            day.offset: day
+            for day in template.days.filter(
+                Q(items__isnull=False) | Q(recipes__isnull=False)
+            ).distinct()
+        }
         plan = [(start + timedelta(days=offset), days.get(offset)) for offset in range(7)]
     else:
         plan = [(start, template)]
@@ -1050,11 +1158,30 @@ def template_assign(
             problems.setdefault("start", []).append(f"{on:%a %-d %b %Y}: {problem}")
     if problems:
         raise ValidationError(problems)
-    laid = [
-        _lay_day(day_template, owner=client, on=on, mode=mode, editor=editor)
-        for on, day_template in plan
-        if day_template is not None
-    ]
+    # One query for every day's recipes, one insert for them all (after the foods).
+    uses: dict[int, list[DayTemplateRecipe]] = {}
+    for used in DayTemplateRecipe.objects.filter(
+        template__in=[day_template for _, day_template in plan if day_template is not None]
+    ).order_by("meal_position", "position", "id"):
+        uses.setdefault(used.template_id, []).append(used)
+    laid = []
+    recipes_laid: list[TemplateRecipeLay] = []
+    for on, day_template in plan:
+        if day_template is None:
+            continue
+        day, day_recipes = _lay_day(
+            day_template,
+            owner=client,
+            on=on,
+            mode=mode,
+            editor=editor,
+            uses=uses.get(day_template.pk, ()),
+        )
+        laid.append(day)
+        recipes_laid.extend(day_recipes)
+    if recipes_laid:
+        usable = _recipes_usable_by(client, {used.recipe_id for _, used in recipes_laid})
+        _lay_recipes(recipes_laid, usable)
     access_change_record(
         editor=editor,
         client_id=client.pk,
