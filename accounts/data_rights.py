@@ -142,9 +142,7 @@ def account_data(*, user: User) -> dict[str, Any]:
         ],
         "day_template_recipes": [
             _row(r, recipe_name=r.recipe.name)
-            for r in DayTemplateRecipe.objects.filter(template__owner=user).select_related(
-                "recipe"
-            )
+            for r in DayTemplateRecipe.objects.filter(template__owner=user).select_related("recipe")
         ],
         "recipes": [_row(r) for r in Recipe.objects.filter(owner=user)],
         "recipe_ingredients": [
