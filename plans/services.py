@@ -1358,3 +1358,31 @@ def fill_accept(
         )
     _touch(day, editor=editor)
     return added
+
+
+@transaction.atomic
+def fill_undo(*, day: Day, item_pks: Sequence[int], editor: User) -> list[MealItem]:
+    """Undo an accepted fill: soft-delete the items it added (`item_pks`), in one write.
+
+    Each is deleted as `meal_item_delete` does, so each keeps its own Undo (restore). An
+    item changed since the accept (amount edited, moved to another meal of the day) is
+    still removed: it is the row the fill added, and the person asked for the fill gone.
+    Items deleted already stay as they were; when none is left nothing is written and []
+    is returned (undoing twice is a no-op). Ids that are not items of this day (another
+    day, another plan, no item at all) refuse the whole undo with a ValidationError and
+    nothing is touched. A stale day version is refused by `_touch` (StaleDayError, 409).
+    """
+    day = Day.objects.select_for_update().get(pk=day.pk)
+    wanted = set(item_pks)
+    items = list(MealItem.objects.filter(meal__day=day, pk__in=wanted))
+    if not wanted or {item.pk for item in items} != wanted:
+        raise ValidationError("Those items are not on this day.")
+    live = [item for item in items if item.deleted_at is None]
+    if not live:
+        return []
+    now = timezone.now()
+    MealItem.objects.filter(pk__in=[item.pk for item in live]).update(deleted_at=now)
+    for item in live:
+        item.deleted_at = now
+    _touch(day, editor=editor)
+    return live

@@ -18,10 +18,15 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages as flash
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
 
@@ -34,11 +39,12 @@ from mgplanner.forms import parse_id
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import fill, scoring, services, suggestion_selectors, swaps
 from plans.client_scope import plan_owner, plan_reverse, scope_to_client
+from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_read, fill_undo_token
 from plans.models import Day, Meal, MealItem
-from plans.selectors import day_date_error, day_to_engine, engine_meal_names
+from plans.selectors import day_date_error, day_get_for, day_to_engine, engine_meal_names
 from plans.swap_pool import candidate_pool
 from plans.targets import TargetError
-from plans.views import DAY_TEMPLATE, _day_context, _load_day, _parse_date
+from plans.views import DAY_TEMPLATE, _after_write, _day_context, _load_day, _parse_date
 
 FILL_TEMPLATE = "plans/fill.html"
 UNDO_SALT = "plans.suggestion-undo"
@@ -499,15 +505,41 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
             added = services.fill_accept(day=day, additions=additions, editor=user)
         except ValidationError as error:
             problem = " ".join(error.messages)
-        else:
-            flash.success(
-                request, f"Added {len(added)} item{'s' if len(added) != 1 else ''} to your day."
-            )
     if problem:
         context = _fill_context(request, day, profile)
         context["fill_problem"] = problem
         return render_page(request, FILL_TEMPLATE, context, block="fill", status=422)
-    url = plan_reverse(request, "day", the_date.isoformat())
+    # The day page shows "Added N foods to your day. Undo" (plans/fill_undo.py).
+    token = fill_undo_token(day_pk=day.pk, item_pks=[item.pk for item in added])
+    day_url = plan_reverse(request, "day", the_date.isoformat())
+    url = f"{day_url}?{urlencode({FILL_UNDO_PARAM: token})}#undo"
     if request.htmx:  # type: ignore[attr-defined]
         return HttpClientRedirect(url)
     return HttpResponseRedirect(url)
+
+
+@profile_required
+@require_POST
+def fill_undo(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
+    """The Undo bar of an accepted fill: delete the items it added (services.fill_undo).
+
+    A token that does not verify (edited, made for something else, older than a day) is a
+    400; one of another day, or naming items that are not this day's, a 404 (as if there
+    were no such fill: another plan's rows are neither touched nor revealed). Undoing a
+    fill whose items are all gone already changes nothing.
+    """
+    scope_to_client(request, client_id)
+    user = _user(request)
+    the_date = _writable_date(request, on)
+    undo = fill_undo_read(request.POST.get("token", ""))
+    if undo is None:
+        return HttpResponseBadRequest("That undo is not valid: reload the day.")
+    # Not _load_day: a refused undo must not create the day either.
+    day = day_get_for(user=plan_owner(request), on=the_date)
+    if day is None or undo.day_pk != day.pk:
+        raise Http404("No such fill on this day.")
+    try:
+        services.fill_undo(day=day, item_pks=undo.item_pks, editor=user)
+    except ValidationError as error:
+        raise Http404("No such fill on this day.") from error
+    return _after_write(request, the_date, anchor="day-meals")

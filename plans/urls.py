@@ -66,4 +66,5 @@ urlpatterns = [
     ),
     path("day/<str:on>/fill/", suggestion_views.fill_page, name="fill"),
     path("day/<str:on>/fill/accept/", suggestion_views.fill_accept, name="fill_accept"),
+    path("day/<str:on>/fill/undo/", suggestion_views.fill_undo, name="fill_undo"),
 ]

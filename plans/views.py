@@ -36,6 +36,7 @@ from plans.client_scope import (
     scope_to_client,
     scope_to_plan,
 )
+from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_bar
 from plans.forms import (
     AmountForm,
     DayCopyForm,
@@ -251,6 +252,8 @@ def _day_context(
         ),
         "undo_item": undo_item,
         "undo_recipe": undo_recipe,
+        # After "Fill my day" was accepted: its Undo bar (plans/fill_undo.py).
+        "undo_fill": fill_undo_bar(request.GET.get(FILL_UNDO_PARAM, ""), day),
         # The one item whose edit form is open without JavaScript (the "Edit" link).
         "edit_item": parse_id(request.GET.get("edit")),
         "notes_form": (forms or {}).get("notes") or DayNotesForm(initial={"notes": day.notes}),

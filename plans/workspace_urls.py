@@ -51,4 +51,9 @@ urlpatterns = [
         suggestion_views.fill_accept,
         name="fill_accept",
     ),
+    path(
+        "<int:client_id>/day/<str:on>/fill/undo/",
+        suggestion_views.fill_undo,
+        name="fill_undo",
+    ),
 ]

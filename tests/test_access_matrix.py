@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.link_services import link_revoke
 from accounts.models import User
+from plans.fill_undo import fill_undo_token
 from plans.models import DayNote
 from tests.factories import (
     DayFactory,
@@ -238,6 +239,13 @@ CLIENT_SCOPED: dict[str, Case] = {
     "clients:fill": Case("get", lambda w: [w.on], own_twin="plans:fill"),
     "clients:fill_accept": Case(
         "post", lambda w: [w.on], own_twin="plans:fill_accept", allowed=REPORTS_OK
+    ),
+    # Undo of an accepted fill: a token signed for the client's day, naming one of its items.
+    "clients:fill_undo": Case(
+        "post",
+        lambda w: [w.on],
+        lambda w, u: {"token": fill_undo_token(day_pk=w.day.pk, item_pks=[w.item.pk])},
+        "plans:fill_undo",
     ),
     # The dietitian's tools for a client (reports): a bare POST is a 422 once reached.
     "reports:client_tools": Case("get", lambda w: [], allowed=REPORTS_OK),

@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from accounts.selectors import person_on, profile_for
 from foods.models import FoodSource
+from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_token
 from plans.scoring import score_day, score_to_json
 from plans.selectors import day_get_for, day_to_engine
 from tests.factories import (
@@ -125,6 +126,9 @@ def pages(objects: dict[str, Any]) -> Iterator[str]:
     yield reverse("plans:day_copy", args=[on])
     yield reverse("plans:day_suggestions", args=[on])
     yield reverse("plans:fill", args=[on])
+    # The day as an accepted "Fill my day" leaves it: with the fill's Undo bar.
+    token = fill_undo_token(day_pk=objects["day"].pk, item_pks=[objects["item"].pk])
+    yield reverse("plans:day", args=[on]) + f"?{FILL_UNDO_PARAM}={token}"
     yield reverse("plans:supplements")
     yield reverse("plans:templates")
     yield reverse("foods:custom_new")
@@ -285,6 +289,7 @@ def test_the_pages_expose_the_write_endpoints(world: World) -> None:
         reverse("plans:supplement_log", args=[on]),
         reverse("plans:supplement_dose_update", args=[world.day.supplement_doses.get().pk]),
         reverse("plans:day_notes", args=[on]),
+        reverse("plans:fill_undo", args=[on]),
         reverse("foods:custom_new"),
         reverse("recipes:new"),
         reverse("accounts:profile_step", args=["about"]),

@@ -356,7 +356,7 @@ def test_fill_reaches_the_target_and_accept_adds_the_items(client, person, day, 
     response = client.post(url("fill_accept", day), fields)
     assert response.status_code == 302
     landing = client.get(response["Location"]).content.decode()
-    assert f"Added {count} item" in landing
+    assert f"Added {count} food" in landing
     assert MealItem.objects.filter(meal__day=day, deleted_at__isnull=True).count() == (
         before_items + count
     )
