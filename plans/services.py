@@ -916,7 +916,11 @@ def _template_name(name: str, owner: User) -> str:
 
 def _save_day_items(source: Day, template: DayTemplate) -> int:
     """The day's live foods and recipes into the template (deleted meals, items and
-    recipes stay behind); returns how many rows it saved."""
+    recipes stay behind); returns how many rows it saved.
+
+    Only recipes the template's author may open are saved: a client's private recipe
+    (not shared with their dietitian) stays in the client's plan, never in a template that
+    may be applied to other clients."""
     meals = list(
         source.meals.order_by("position", "id").prefetch_related(
             Prefetch(
@@ -941,6 +945,12 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
         for position, item in enumerate(meal.copy_items)
     ]
     DayTemplateItem.objects.bulk_create(rows)
+    used_ids = {used.recipe_id for meal in meals for used in meal.copy_recipes}
+    openable = set(
+        Recipe.objects.visible_to(template.owner)
+        .filter(pk__in=used_ids)
+        .values_list("pk", flat=True)
+    )
     uses = [
         DayTemplateRecipe(
             template=template,
@@ -953,6 +963,7 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
         )
         for meal_position, meal in enumerate(meals)
         for position, used in enumerate(meal.copy_recipes)
+        if used.recipe_id in openable
     ]
     DayTemplateRecipe.objects.bulk_create(uses)
     return len(rows) + len(uses)
@@ -1054,7 +1065,7 @@ def _recipe_signature(recipe: Recipe) -> tuple[Any, ...]:
     return (recipe.name, recipe.servings, recipe.cooked_weight_grams, recipe.steps, lines)
 
 
-def _recipes_usable_by(person: User, recipe_ids: set[int]) -> dict[int, int]:
+def _recipes_usable_by(person: User, recipe_ids: set[int], *, editor: User) -> dict[int, int]:
     """For each recipe, the one `person`'s meals use: itself when they can see it (their
     own, or shared by someone linked to them), else a recipe of their own with the same
     name, servings, steps and ingredients (a copy an earlier assignment made), else a new
@@ -1062,8 +1073,10 @@ def _recipes_usable_by(person: User, recipe_ids: set[int]) -> dict[int, int]:
 
     Copying, not skipping: the dietitian planned that dish for the day, and a template
     that quietly drops it would not be the day they saved. The copy is the person's own,
-    so nothing in their plan points at a recipe they may not open. Two queries for the
-    visible ones; a copy costs a few more, once per recipe whatever the days using it.
+    so nothing in their plan points at a recipe they may not open. Only a recipe `editor`
+    may open is copied (templates save no others; one un-shared since is left out), so no
+    one's private recipe reaches another person. Two queries for the visible ones; a copy
+    costs a few more, once per recipe whatever the days using it.
     """
     from plans.recipe_services import recipe_duplicate
 
@@ -1077,7 +1090,9 @@ def _recipes_usable_by(person: User, recipe_ids: set[int]) -> dict[int, int]:
     }
     missing = recipe_ids - usable.keys()
     if missing:
-        foreign = list(Recipe.objects.filter(pk__in=missing).prefetch_related("ingredients"))
+        foreign = list(
+            Recipe.objects.visible_to(editor).filter(pk__in=missing).prefetch_related("ingredients")
+        )
         own = {
             _recipe_signature(recipe): recipe.pk
             for recipe in Recipe.objects.filter(
@@ -1099,6 +1114,8 @@ def _lay_recipes(laid: Sequence[TemplateRecipeLay], usable: dict[int, int]) -> l
     offsets: dict[int, int] = {}
     rows = []
     for meal, used in laid:
+        if used.recipe_id not in usable:
+            continue
         offsets[meal.pk] = offsets.get(meal.pk, last.get(meal.pk, -1)) + 1
         rows.append(
             MealRecipe(
@@ -1180,7 +1197,9 @@ def template_assign(
         laid.append(day)
         recipes_laid.extend(day_recipes)
     if recipes_laid:
-        usable = _recipes_usable_by(client, {used.recipe_id for _, used in recipes_laid})
+        usable = _recipes_usable_by(
+            client, {used.recipe_id for _, used in recipes_laid}, editor=editor
+        )
         _lay_recipes(recipes_laid, usable)
     access_change_record(
         editor=editor,

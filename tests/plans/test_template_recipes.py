@@ -38,7 +38,9 @@ def monday():
     return monday_of(timezone.localdate())
 
 
-def _recipe(owner, name, *, shared=False):
+def _recipe(owner, name, *, shared=True):
+    """A recipe its owner shares with the people linked to them (a dietitian may open it,
+    so templates carry it); pass shared=False for a private one."""
     recipe = RecipeFactory(owner=owner, name=name, servings=2, shared=shared)
     RecipeIngredientFactory(recipe=recipe, food=FoodFactory(description=f"{name} seeds"), grams=60)
     RecipeIngredientFactory(
@@ -51,9 +53,9 @@ def _recipe(owner, name, *, shared=False):
 
 @pytest.fixture
 def source_day(link, monday):
-    """The client's Monday: overnight oats (their own, private recipe) at breakfast, a food
-    and half a curry at lunch, a recipe removed from lunch, and a deleted snack meal whose
-    recipe must not travel either."""
+    """The client's Monday: overnight oats (their own recipe, shared with their dietitian) at
+    breakfast, a food and half a shared curry at lunch, a recipe removed from lunch, and a
+    deleted snack meal whose recipe must not travel either."""
     client = link.client
     day = services.day_get_or_create(user=client, on=monday, editor=client)
     oats = _recipe(client, "Overnight oats")
@@ -389,3 +391,23 @@ def test_a_client_leaving_hands_the_dietitian_a_copy_for_their_templates(link, s
         ("Overnight oats", link.dietitian.pk),
         ("Lentil curry", link.dietitian.pk),
     ]
+
+
+def test_a_clients_private_recipe_never_goes_into_a_template(link, source_day):
+    secret = _recipe(link.client, "Grandma's secret porridge", shared=False)
+    MealRecipeFactory(meal=source_day.meals.get(name="Dinner"), recipe=secret)
+    template = services.day_template_save(source=source_day, name="Oats day", owner=link.dietitian)
+    assert not template.recipes.filter(recipe=secret).exists()
+    assert template.recipes.count() == 2
+
+
+def test_a_recipe_unshared_after_saving_is_left_out_for_another_client(link, source_day, monday):
+    template = services.day_template_save(source=source_day, name="Oats day", owner=link.dietitian)
+    Recipe.objects.filter(name="Overnight oats").update(shared=False)
+    other = DietitianLinkFactory(dietitian=link.dietitian).client
+    services.template_assign(
+        template=template, client=other, start=monday, mode="append", editor=link.dietitian
+    )
+    names = [recipe_name for _, recipe_name, _, _ in _recipes(other, monday)]
+    assert names == ["Lentil curry"]
+    assert not Recipe.objects.filter(owner=other, name="Overnight oats").exists()
