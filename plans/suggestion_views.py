@@ -24,7 +24,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     HttpResponseRedirect,
 )
 from django.views.decorators.http import require_GET, require_POST
@@ -518,22 +517,45 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
     return HttpResponseRedirect(url)
 
 
+FILL_UNDO_REFUSED = (
+    "This Undo is no longer valid (an accepted fill can be undone for a day), so nothing was "
+    "changed. Each added food can still be deleted on its own."
+)
+
+
+def _fill_undo_refused(request: HttpRequest, on: date) -> HttpResponse:
+    """The 422 of an Undo bar whose token does not verify: the reason in the day's prompt
+    region (as the 409 prompt, plans/concurrency.py), the meals on screen left as they are."""
+    response = render_page(
+        request,
+        "plans/conflict.html",
+        {"message": FILL_UNDO_REFUSED, "reload_url": plan_reverse(request, "day", on.isoformat())},
+        block="conflict",
+        status=422,
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        response["HX-Retarget"] = "#day-conflict"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
 @profile_required
 @require_POST
 def fill_undo(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """The Undo bar of an accepted fill: delete the items it added (services.fill_undo).
 
     A token that does not verify (edited, made for something else, older than a day) is a
-    400; one of another day, or naming items that are not this day's, a 404 (as if there
-    were no such fill: another plan's rows are neither touched nor revealed). Undoing a
-    fill whose items are all gone already changes nothing.
+    422 with the reason where the page shows its "not saved" prompts (`_fill_undo_refused`);
+    one of another day, or naming items that are not this day's, a 404 (as if there were
+    no such fill: another plan's rows are neither touched nor revealed). Undoing a fill
+    whose items are all gone already changes nothing.
     """
     scope_to_client(request, client_id)
     user = _user(request)
     the_date = _writable_date(request, on)
     undo = fill_undo_read(request.POST.get("token", ""))
     if undo is None:
-        return HttpResponseBadRequest("That undo is not valid: reload the day.")
+        return _fill_undo_refused(request, the_date)
     # Not _load_day: a refused undo must not create the day either.
     day = day_get_for(user=plan_owner(request), on=the_date)
     if day is None or undo.day_pk != day.pk:

@@ -342,7 +342,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "clients:fill": ("get", "302 404 404 200 404 404 404"),
     "clients:fill_accept": ("post", "302 404 404 422 404 404 404"),
     # An empty post carries no signed token: 400 for whoever may edit the day.
-    "clients:fill_undo": ("post", "302 404 404 400 404 404 404"),
+    "clients:fill_undo": ("post", "302 404 404 422 404 404 404"),
     "clients:home": ("get", "302 404 404 302 404 404 404"),
     "clients:invite": ("post", "302 404 404 422 422 404 404"),
     "clients:list": ("get", "302 404 404 200 200 404 404"),
@@ -368,7 +368,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "plans:day_suggestions": ("get", "302 200 200 200 200 200 200"),
     "plans:fill": ("get", "302 200 200 200 200 200 200"),
     "plans:fill_accept": ("post", "302 422 422 422 422 422 422"),
-    "plans:fill_undo": ("post", "302 400 400 400 400 400 400"),
+    "plans:fill_undo": ("post", "302 422 422 422 422 422 422"),
     "plans:food_amount_form": ("get", "302 302 404 302 404 404 404"),
     "plans:food_picker": ("get", "302 302 404 302 404 404 404"),
     "plans:home": ("get", "302 302 302 302 302 302 302"),

@@ -264,14 +264,17 @@ def test_a_stale_day_version_is_409_and_removes_nothing(client, person, day, foo
         lambda token: signing.dumps([1, 2], salt=FILL_UNDO_SALT),
     ],
 )
-def test_a_tampered_token_is_400_and_removes_nothing(client, person, day, forge):
+def test_a_tampered_token_is_422_and_removes_nothing(client, person, day, forge):
     before = snapshot(person, day.date)
     response = accept(client, url("fill", day.date), url("fill_accept", day.date))
     token = parse_qs(urlsplit(response["Location"]).query)["undo_fill"][0]
     after_accept = snapshot(person, day.date)
     for htmx in ({}, HTMX):
         refused = client.post(url("fill_undo", day.date), {"token": forge(token)}, **htmx)
-        assert refused.status_code == 400
+        assert refused.status_code == 422
+        assert "This Undo is no longer valid" in refused.content.decode()
+        if htmx:
+            assert refused["HX-Retarget"] == "#day-conflict"
         assert snapshot(person, day.date) == after_accept != before
     # The page with a forged token shows no bar.
     landing = client.get(url("day", day.date), {"undo_fill": forge(token)})
@@ -283,7 +286,9 @@ def test_an_expired_token_is_refused(client, person, day, monkeypatch):
     token = parse_qs(urlsplit(response["Location"]).query)["undo_fill"][0]
     after_accept = snapshot(person, day.date)
     monkeypatch.setattr("plans.fill_undo.FILL_UNDO_MAX_AGE_S", -1)
-    assert client.post(url("fill_undo", day.date), {"token": token}).status_code == 400
+    refused = client.post(url("fill_undo", day.date), {"token": token})
+    assert refused.status_code == 422
+    assert "nothing was changed" in refused.content.decode()
     assert snapshot(person, day.date) == after_accept
 
 
