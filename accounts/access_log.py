@@ -19,6 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import AccessAction, AccessLog, User
+from accounts.request_user import request_user
 
 _request_path: ContextVar[str] = ContextVar("access_log_request_path", default="")
 
@@ -100,7 +101,7 @@ def access_view_record(
     action: str = AccessAction.VIEW,
 ) -> AccessLog | None:
     """Log a dietitian's look at a client's data: one row per page load (`is_page_load`)."""
-    dietitian: User = request.user  # type: ignore[assignment]
+    dietitian = request_user(request)
     if dietitian.pk == client.pk or not is_page_load(request):
         return None
     return _row(

@@ -20,6 +20,7 @@ from accounts.data_rights import (
     account_delete_summary,
 )
 from accounts.models import User
+from accounts.request_user import request_user
 from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
 
@@ -41,10 +42,6 @@ class AccountDeleteForm(forms.Form):
         return value
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _filename(user: User, extension: str) -> str:
     return f"mgplanner-data-{user.pk}-{timezone.localdate():%Y-%m-%d}.{extension}"
 
@@ -53,7 +50,7 @@ def _page(request: HttpRequest, form: AccountDeleteForm, status: int = 200) -> H
     return render_page(
         request,
         "accounts/data.html",
-        {"form": form, "summary": account_delete_summary(user=_user(request))},
+        {"form": form, "summary": account_delete_summary(user=request_user(request))},
         block="delete_form",
         status=status,
     )
@@ -68,7 +65,7 @@ def data_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def data_export_json(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     body = json.dumps(account_data(user=user), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(user, "json")}"'
@@ -78,7 +75,7 @@ def data_export_json(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def data_export_csv(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     response = HttpResponse(account_data_csv_zip(user=user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{_filename(user, "zip")}"'
     return response
@@ -90,7 +87,7 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST)
     if form.is_valid():
         try:
-            account_delete(user=_user(request), password=form.cleaned_data["password"])
+            account_delete(user=request_user(request), password=form.cleaned_data["password"])
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

@@ -19,7 +19,8 @@ from accounts.link_forms import (
     InviteForm,
     apply_invitation_error,
 )
-from accounts.models import Invitation, InvitationDirection, User
+from accounts.models import Invitation, InvitationDirection
+from accounts.request_user import request_user
 from accounts.selectors import (
     access_log_of,
     clients_of,
@@ -37,10 +38,6 @@ from mgplanner.rendering import render_page
 SETTINGS_TEMPLATE = "accounts/dietitians.html"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _settings_page(
     request: HttpRequest,
     *,
@@ -49,7 +46,7 @@ def _settings_page(
     request_form: DietitianRequestForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     return render_page(
         request,
         SETTINGS_TEMPLATE,
@@ -88,7 +85,7 @@ def dietitian_invite(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             invitation, token = link_services.invitation_create(
-                sender=_user(request),
+                sender=request_user(request),
                 addressee_email=form.cleaned_data["email"],
                 direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
             )
@@ -112,7 +109,7 @@ def dietitian_invite(request: HttpRequest) -> HttpResponse:
 @require_POST
 def dietitian_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """End a link at once, from either side; someone else's link is a 404."""
-    user = _user(request)
+    user = request_user(request)
     link = party_link_get_for(user=user, pk=pk)
     link_services.link_revoke(link=link, by=user)
     if link.client_id == user.pk:
@@ -130,7 +127,7 @@ def dietitian_request(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             link_services.dietitian_request_create(
-                user=_user(request), message=form.cleaned_data["message"]
+                user=request_user(request), message=form.cleaned_data["message"]
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -160,7 +157,7 @@ def invitation_code(request: HttpRequest) -> HttpResponse:
 def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
     if invitation is None:
         raise Http404("No such invitation.")
-    user = _user(request)
+    user = request_user(request)
     problem = link_services.invitation_problem(invitation, user)
     if request.method == "POST" and problem is None:
         try:

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.backends import USER_BACKEND
 from accounts.decorators import profile_required, wizard_url
 from accounts.forms import PROFILE_STEPS, EmailAuthenticationForm, SignUpForm
-from accounts.models import Exclusion, Medication, User
+from accounts.models import Exclusion, Medication
+from accounts.request_user import request_user
 from accounts.selectors import is_onboarded, profile_for, roles_of, target_on
 from accounts.services import profile_update, user_sign_up
 from mgplanner.rendering import render_page
@@ -126,7 +127,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @require_http_methods(["GET"])
 @profile_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     person_profile = profile_for(user=user)
     today = timezone.localdate()
     context: dict[str, Any] = {
@@ -151,7 +152,7 @@ def profile_step(request: HttpRequest, step: str) -> HttpResponse:
     """One step of the wizard on first log-in; afterwards, the edit form for one section."""
     if step not in PROFILE_STEPS:
         raise Http404("No such profile step.")
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     person_profile = profile_for(user=user)
     onboarding = person_profile.onboarded_at is None
     next_url = _safe_next(request)

@@ -15,12 +15,9 @@ from jinja2 import pass_context
 
 from accounts.access_log import access_view_record
 from accounts.models import User
+from accounts.request_user import request_user
 from accounts.selectors import client_get_for, link_get_for
 from mgplanner.reverse import cached_reverse
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def plan_client(request: HttpRequest) -> User | None:
@@ -30,7 +27,7 @@ def plan_client(request: HttpRequest) -> User | None:
 
 def plan_owner(request: HttpRequest) -> User:
     """The owner of the plan this request works on."""
-    return plan_client(request) or _user(request)
+    return plan_client(request) or request_user(request)
 
 
 def _enter(request: HttpRequest, client: User) -> None:
@@ -38,7 +35,7 @@ def _enter(request: HttpRequest, client: User) -> None:
         request.plan_client = client  # type: ignore[attr-defined]
         access_view_record(request, client=client)
         return
-    link = link_get_for(dietitian=_user(request), client=client)
+    link = link_get_for(dietitian=request_user(request), client=client)
     if link is None or not link.can_edit_plans:
         raise Http404("No such plan.")
     request.plan_client = client  # type: ignore[attr-defined]
@@ -47,8 +44,8 @@ def _enter(request: HttpRequest, client: User) -> None:
 def scope_to_client(request: HttpRequest, client_id: int | None) -> User:
     """The plan owner for a date-addressed view: the client (404 unless linked) or the user."""
     if client_id is None:
-        return _user(request)
-    client = client_get_for(dietitian=_user(request), pk=client_id)
+        return request_user(request)
+    client = client_get_for(dietitian=request_user(request), pk=client_id)
     _enter(request, client)
     return client
 
@@ -56,7 +53,7 @@ def scope_to_client(request: HttpRequest, client_id: int | None) -> User:
 def scope_to_plan(request: HttpRequest, plan: Any) -> User:
     """The plan owner for an object fetched through `Plan.objects.visible_to`."""
     if plan.owner_id == request.user.pk:
-        return _user(request)
+        return request_user(request)
     client = User.objects.get(pk=plan.owner_id)
     _enter(request, client)
     return client

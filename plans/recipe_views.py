@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import profile_required
 from accounts.models import User
+from accounts.request_user import request_user
 from accounts.selectors import person_on
 from foods.models import Food
 from foods.selectors import food_search
@@ -49,10 +50,6 @@ from plans.selectors import meal_get_for, monday_of
 from plans.targets import TargetError
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _detail_url(recipe: Recipe, anchor: str = "") -> str:
     url = reverse("recipes:detail", args=[recipe.pk])
     return f"{url}#{anchor}" if anchor else url
@@ -62,7 +59,7 @@ def _detail_url(recipe: Recipe, anchor: str = "") -> str:
 
 
 def _list_page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     return render_page(
         request,
         "plans/recipes.html",
@@ -89,7 +86,7 @@ def recipe_new(request: HttpRequest) -> HttpResponse:
     form = RecipeForm(request.POST)
     if form.is_valid():
         try:
-            recipe = recipe_services.recipe_create(owner=_user(request), **form.cleaned_data)
+            recipe = recipe_services.recipe_create(owner=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -105,7 +102,7 @@ def recipe_import(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             recipe = recipe_services.recipe_import(
-                owner=_user(request), data=form.cleaned_data["document"]
+                owner=request_user(request), data=form.cleaned_data["document"]
             )
         except recipes.RecipeImportError as error:
             return _list_page(request, status=422, import_form=form, import_errors=error.errors)
@@ -152,7 +149,7 @@ def _per_serving(recipe: Recipe, viewer: User) -> dict[str, Any]:
 def _detail_page(
     request: HttpRequest, recipe: Recipe, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     is_owner = recipe.owner_id == user.pk
     query = request.GET.get("q", "").strip()[:100]
     picked = None
@@ -195,13 +192,13 @@ def _detail_page(
 @profile_required
 @require_GET
 def recipe_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, recipe_get_for(user=_user(request), pk=pk))
+    return _detail_page(request, recipe_get_for(user=request_user(request), pk=pk))
 
 
 @profile_required
 @require_POST
 def recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    recipe = recipe_get_for(user=_user(request), pk=pk, editable=True)
+    recipe = recipe_get_for(user=request_user(request), pk=pk, editable=True)
     form = RecipeForm(request.POST)
     if form.is_valid():
         try:
@@ -217,7 +214,7 @@ def recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    recipe = recipe_get_for(user=_user(request), pk=pk, editable=True)
+    recipe = recipe_get_for(user=request_user(request), pk=pk, editable=True)
     try:
         recipe_services.recipe_delete(recipe=recipe)
     except ValidationError as error:
@@ -229,7 +226,7 @@ def recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def recipe_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     recipe = recipe_get_for(user=user, pk=pk)
     foreign = {
         line.food.description
@@ -248,7 +245,7 @@ def recipe_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_GET
 def recipe_export(request: HttpRequest, pk: int) -> HttpResponse:
-    recipe = recipe_get_for(user=_user(request), pk=pk)
+    recipe = recipe_get_for(user=request_user(request), pk=pk)
     body = json.dumps(recipe_services.recipe_export(recipe), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/ld+json; charset=utf-8")
     slug = "".join(c if c.isalnum() else "-" for c in recipe.name.lower()).strip("-") or "recipe"
@@ -263,7 +260,7 @@ def _after_ingredient_write(
     request: HttpRequest, recipe_pk: int, *, anchor: str, message: str
 ) -> HttpResponse:
     """htmx: the recipe's body again (foods and figures); a plain form post: redirect (PRG)."""
-    user = _user(request)
+    user = request_user(request)
     if request.htmx:  # type: ignore[attr-defined]
         fresh = recipe_get_for(user=user, pk=recipe_pk, editable=True)
         return _detail_page(request, fresh, status_message=message)
@@ -275,7 +272,7 @@ def _after_ingredient_write(
 @profile_required
 @require_POST
 def ingredient_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     recipe = recipe_get_for(user=user, pk=pk, editable=True)
     form = MealItemAddForm(request.POST, user=user, prefix="ing")
     if form.is_valid():
@@ -307,7 +304,7 @@ def ingredient_add(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     line = recipe_ingredient_get_for(user=user, pk=pk)
     form = AmountForm(request.POST, food=line.food, prefix=f"ing-{line.pk}")
     if form.is_valid():
@@ -336,7 +333,7 @@ def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def ingredient_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    line = recipe_ingredient_get_for(user=_user(request), pk=pk)
+    line = recipe_ingredient_get_for(user=request_user(request), pk=pk)
     recipe_services.recipe_ingredient_delete(line=line)
     return _after_ingredient_write(
         request, line.recipe_id, anchor="ingredients", message=f"Removed {line.food.description}."
@@ -355,7 +352,7 @@ def _day_url(on: date, anchor: str = "") -> str:
 @require_POST
 def recipe_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """From the recipe page: servings of it into a meal of a day (the meal made if missing)."""
-    user = _user(request)
+    user = request_user(request)
     recipe = recipe_get_for(user=user, pk=pk)
     form = PlanRecipeForm(request.POST)
     if form.is_valid():
@@ -388,7 +385,7 @@ def _pick_page(
         "plans/recipe_pick.html",
         {
             "meal": meal,
-            "recipes": list(recipes_for(user=_user(request))),
+            "recipes": list(recipes_for(user=request_user(request))),
             "form": form or ServingsForm(initial={"servings": 1}),
             "chosen": request.POST.get("recipe", ""),
         },
@@ -400,7 +397,7 @@ def _pick_page(
 @require_http_methods(["GET", "POST"])
 def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
     """From the day page: pick one of the recipes and how much of it for this meal."""
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=meal_pk)
     if request.method == "GET":
         return _pick_page(request, meal)
@@ -430,7 +427,7 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     used = meal_recipe_get_for(user=user, pk=pk)
     scope_to_plan(request, used.meal.day.plan)
     recipe_services.meal_recipe_delete(used=used, editor=user)
@@ -442,7 +439,7 @@ def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_recipe_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     used = meal_recipe_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, used.meal.day.plan)
     recipe_services.meal_recipe_restore(used=used, editor=user)
@@ -468,7 +465,7 @@ def _range(request: HttpRequest) -> tuple[ShoppingRangeForm, date, date]:
 def shopping(request: HttpRequest) -> HttpResponse:
     form, start, end = _range(request)
     status = 422 if form.is_bound and not form.is_valid() else 200
-    shopping_list = shopping_list_for(user=_user(request), start=start, end=end)
+    shopping_list = shopping_list_for(user=request_user(request), start=start, end=end)
     return render_page(
         request,
         "plans/shopping.html",
@@ -488,7 +485,7 @@ def shopping_csv(request: HttpRequest) -> HttpResponse:
             status=422,
             content_type="text/plain; charset=utf-8",
         )
-    shopping_list = shopping_list_for(user=_user(request), start=start, end=end)
+    shopping_list = shopping_list_for(user=request_user(request), start=start, end=end)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="shopping-{start}-{end}.csv"'
     writer = csv.writer(response)
@@ -512,7 +509,7 @@ def shopping_csv(request: HttpRequest) -> HttpResponse:
 @require_POST
 def shopping_tick(request: HttpRequest) -> HttpResponse:
     """Tick or untick one food; htmx swaps the line, otherwise back to the list."""
-    user = _user(request)
+    user = request_user(request)
     form = ShoppingRangeForm(request.POST)
     raw = request.POST.get("food", "")
     food_pk = parse_id(raw)

@@ -21,6 +21,7 @@ from accounts import services as account_services
 from accounts.access_log import access_view_record
 from accounts.decorators import profile_required
 from accounts.models import AccessAction, User
+from accounts.request_user import request_user
 from accounts.selectors import client_get_for, link_get_for, profile_for, target_on
 from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
@@ -40,17 +41,13 @@ REPORT_TEMPLATE = "plans/report.html"
 OWN_REPORT_TEMPLATE = "plans/own_report.html"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _client(request: HttpRequest, client_id: int) -> User:
-    return client_get_for(dietitian=_user(request), pk=client_id)
+    return client_get_for(dietitian=request_user(request), pk=client_id)
 
 
 def _plan_owner(request: HttpRequest, client_id: int) -> User:
     """The dietitian's own plan when `client_id` is theirs, else a linked client's (or 404)."""
-    user = _user(request)
+    user = request_user(request)
     return user if client_id == user.pk else _client(request, client_id)
 
 
@@ -72,7 +69,7 @@ def _template_choices(user: User) -> list[tuple[str, str]]:
 def _client_context(
     request: HttpRequest, client: User, forms: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     forms = forms or {}
     profile = profile_for(user=client)
     start, end = _default_range()
@@ -122,7 +119,7 @@ def client_target(request: HttpRequest, client_id: int) -> HttpResponse:
     client = _client(request, client_id)
     if request.POST.get("action") == "clear":
         try:
-            account_services.custom_target_clear(dietitian=_user(request), client=client)
+            account_services.custom_target_clear(dietitian=request_user(request), client=client)
         except ValidationError as error:
             form = CustomTargetForm()
             apply_validation_error(form, error)
@@ -132,7 +129,7 @@ def client_target(request: HttpRequest, client_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             account_services.custom_target_set(
-                dietitian=_user(request),
+                dietitian=request_user(request),
                 client=client,
                 target_mg=form.cleaned_data["target_mg"],
                 reason=form.cleaned_data["reason"],
@@ -161,7 +158,7 @@ def notes_context(
     """What the day page's notes block needs: the notes the viewer may read, and a form
     when the viewer is a dietitian linked to the day's owner.
     """
-    user = _user(request)
+    user = request_user(request)
     # The owner is fetched only for a dietitian: a person's own day page stays in its budget.
     owner = day.plan.owner if day.plan.owner_id != user.pk else user
     can_write = owner.pk != user.pk and link_get_for(dietitian=user, client=owner) is not None
@@ -204,7 +201,7 @@ def _notes_response(
     form: DayNoteForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    day = services.day_get_or_create(user=client, on=on, editor=_user(request))
+    day = services.day_get_or_create(user=client, on=on, editor=request_user(request))
     context = {"day": day, **notes_context(request, day, form=form)}
     if request.htmx:  # type: ignore[attr-defined]
         return render_page(
@@ -223,10 +220,10 @@ def note_add(request: HttpRequest, client_id: int, on: str) -> HttpResponse:
     form = DayNoteForm(request.POST)
     if form.is_valid():
         try:
-            day = services.day_get_or_create(user=client, on=the_date, editor=_user(request))
+            day = services.day_get_or_create(user=client, on=the_date, editor=request_user(request))
             services.day_note_add(
                 day=day,
-                author=_user(request),
+                author=request_user(request),
                 visibility=form.cleaned_data["visibility"],
                 text=form.cleaned_data["text"],
             )
@@ -241,11 +238,11 @@ def note_add(request: HttpRequest, client_id: int, on: str) -> HttpResponse:
 @require_POST
 def note_delete(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
     client = _client(request, client_id)
-    note = report_selectors.day_note_get_for(user=_user(request), pk=pk)
+    note = report_selectors.day_note_get_for(user=request_user(request), pk=pk)
     if note.day.plan.owner_id != client.pk:
         raise Http404("No such note.")
     on = note.day.date
-    services.day_note_delete(note=note, author=_user(request))
+    services.day_note_delete(note=note, author=request_user(request))
     return _notes_response(request, client, on)
 
 
@@ -253,7 +250,7 @@ def note_delete(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
 
 
 def _dietitian(request: HttpRequest) -> User:
-    user = _user(request)
+    user = request_user(request)
     if not user.is_dietitian:
         raise Http404("Dietitians only.")
     return user
@@ -490,4 +487,4 @@ def own_report_page(request: HttpRequest) -> HttpResponse:
 @profile_required
 @require_GET
 def own_report(request: HttpRequest, kind: str) -> HttpResponse:
-    return _report(request, _user(request), kind, client=False)
+    return _report(request, request_user(request), kind, client=False)

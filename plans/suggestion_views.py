@@ -31,6 +31,7 @@ from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
 
 from accounts.decorators import profile_required
 from accounts.models import Profile, User
+from accounts.request_user import request_user
 from accounts.selectors import person_on, profile_for
 from foods.diet import allowed, tags_for
 from foods.models import Food, Portion
@@ -55,10 +56,6 @@ KIND_LABELS = {
     "prepare": "Prepare",
     "split": "Split the dose",
 }
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _writable_date(request: HttpRequest, on: str) -> date:
@@ -247,7 +244,7 @@ def _item_pk(key: str, prefix: str) -> int | None:
 def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """Apply one suggestion: re-checked against today's day, then one transaction."""
     owner = scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     the_date = _writable_date(request, on)
     profile = profile_for(user=owner)
     day = _load_day(request, the_date)
@@ -384,7 +381,7 @@ def _applied_text(
 @require_POST
 def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     the_date = _writable_date(request, on)
     day = _load_day(request, the_date)
     panel_meal = parse_id(request.POST.get("panel_meal"))
@@ -459,7 +456,7 @@ def fill_page(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
 def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """Add the proposal's items, re-checked: the day's meals, visible foods, allowed foods."""
     owner = scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     the_date = _writable_date(request, on)
     profile = profile_for(user=owner)
     day = _load_day(request, the_date)
@@ -551,7 +548,7 @@ def fill_undo(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     whose items are all gone already changes nothing.
     """
     scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     the_date = _writable_date(request, on)
     undo = fill_undo_read(request.POST.get("token", ""))
     if undo is None:

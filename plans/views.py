@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import profile_required
-from accounts.models import Profile, User
+from accounts.models import Profile
+from accounts.request_user import request_user
 from accounts.selectors import person_on, profile_for
 from foods.models import Food
 from mgplanner.forms import apply_validation_error, parse_id
@@ -101,10 +102,6 @@ def _date_or_404(value: str) -> date:
     if on is None:
         raise Http404("Not a date.")
     return on
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _day_url(request: HttpRequest, on: date, **query: Any) -> str:
@@ -277,7 +274,7 @@ def _load_day(request: HttpRequest, on: date) -> Day:
     user = plan_owner(request)
     day = day_get_for(user=user, on=on)
     if day is None:
-        services.day_get_or_create(user=user, on=on, editor=_user(request))
+        services.day_get_or_create(user=user, on=on, editor=request_user(request))
         day = day_get_for(user=user, on=on)
     assert day is not None  # noqa: S101 - created just above
     return day
@@ -378,7 +375,7 @@ def _date_problem(request: HttpRequest, problem: str) -> HttpResponse:
 @require_POST
 def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     form = MealNameForm(request.POST, prefix="add-meal")
     the_date = _parse_date(on)
     if the_date is None:
@@ -400,7 +397,7 @@ def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
 @profile_required
 @require_POST
 def meal_rename(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     form = MealNameForm(request.POST, prefix=f"meal-{meal.pk}")
@@ -417,7 +414,7 @@ def meal_rename(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_move(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     form = MealMoveForm(request.POST)
@@ -430,7 +427,7 @@ def meal_move(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     services.meal_delete(meal=meal, editor=user)
@@ -440,7 +437,7 @@ def meal_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, meal.day.plan)
     try:
@@ -457,7 +454,7 @@ def meal_restore(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     form = MealItemAddForm(request.POST, user=plan_owner(request), prefix=f"add-{meal.pk}")
@@ -488,7 +485,7 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
     form = AmountForm(request.POST, food=item.food, prefix=f"item-{item.pk}")
@@ -522,7 +519,7 @@ def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """One item's row with its edit form open (`?cancel=1`: closed again), for htmx; without
     JavaScript the "Edit" link opens the form on the day page instead."""
-    user = _user(request)
+    user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
     day_date = item.meal.day.date
@@ -548,7 +545,7 @@ def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
     services.meal_item_delete(item=item, editor=user)
@@ -558,7 +555,7 @@ def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, item.meal.day.plan)
     services.meal_item_restore(item=item, editor=user)
@@ -569,7 +566,7 @@ def meal_item_restore(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     the_date = _parse_date(on)
     form = DayNotesForm(request.POST)
     if the_date is None:
@@ -613,7 +610,7 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
 @require_GET
 def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The as-you-type results for one meal's add-food box (a listbox fragment)."""
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     query = request.GET.get("q", "").strip()[:100]
@@ -640,7 +637,7 @@ def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The amount form for the food just picked: grams or one of its household measures."""
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     owner = plan_owner(request)
@@ -794,7 +791,7 @@ def _writable_date(request: HttpRequest, on: str) -> tuple[date, str | None]:
 def supplement_log(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """Log a supplement as its label states it (saved to "my supplements" unless unticked)."""
     scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     the_date, problem = _writable_date(request, on)
     if problem:
         return _date_problem(request, problem)
@@ -832,7 +829,7 @@ def supplement_dose_add(
 ) -> HttpResponse:
     """One click: a saved product onto the day, with a meal or on its own."""
     owner = scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     product = supplement_product_get_for(user=owner, pk=pk)
     the_date, problem = _writable_date(request, on)
     if problem:
@@ -860,7 +857,7 @@ def supplement_dose_add(
 @profile_required
 @require_POST
 def supplement_dose_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     dose = supplement_dose_get_for(user=user, pk=pk)
     scope_to_plan(request, dose.day.plan)
     services.supplement_dose_delete(dose=dose, editor=user)
@@ -870,7 +867,7 @@ def supplement_dose_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def supplement_dose_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     dose = supplement_dose_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, dose.day.plan)
     services.supplement_dose_restore(dose=dose, editor=user)
@@ -899,7 +896,7 @@ def _dose_edit_form(dose: SupplementDose, meals: list[Meal], data: Any = None) -
 def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The supplement panel with one dose's edit form open (`?cancel=1`: closed), for htmx;
     without JavaScript the "Edit" link opens the form on the day page instead."""
-    dose = supplement_dose_get_for(user=_user(request), pk=pk)
+    dose = supplement_dose_get_for(user=request_user(request), pk=pk)
     scope_to_plan(request, dose.day.plan)
     day_date = dose.day.date
     editing = request.GET.get("cancel") != "1"
@@ -915,7 +912,7 @@ def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def supplement_dose_update(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     dose = supplement_dose_get_for(user=user, pk=pk)
     scope_to_plan(request, dose.day.plan)
     day = _load_day(request, dose.day.date)
@@ -966,7 +963,7 @@ def supplement_products(request: HttpRequest) -> HttpResponse:
 
 
 def _supplement_products_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     products = [(product, _dose_text(product)) for product in supplement_products_for(user=user)]
     return render_page(
         request,
@@ -979,7 +976,7 @@ def _supplement_products_page(request: HttpRequest) -> HttpResponse:
 @profile_required
 @require_POST
 def supplement_product_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     product = supplement_product_get_for(user=user, pk=pk)
     services.supplement_product_archive(product=product)
     if request.htmx:  # type: ignore[attr-defined]
@@ -1001,7 +998,7 @@ def _offered_copy_days(source: date) -> list[date]:
 @require_http_methods(["GET", "POST"])
 def day_copy(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
-    user = _user(request)
+    user = request_user(request)
     the_date = _date_or_404(on)
     if day_date_error(profile=profile_for(user=owner), on=the_date):
         raise Http404("That day is outside your plan.")
@@ -1082,7 +1079,7 @@ def _meal_tools_page(
 @require_GET
 def meal_tools(request: HttpRequest, pk: int) -> HttpResponse:
     """Copy a meal to another day, save it as a template, or insert a template into it."""
-    meal = meal_get_for(user=_user(request), pk=pk)
+    meal = meal_get_for(user=request_user(request), pk=pk)
     scope_to_plan(request, meal.day.plan)
     return _meal_tools_page(request, meal)
 
@@ -1098,7 +1095,7 @@ def _meal_done(request: HttpRequest, meal: Meal, message: str) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     form = MealCopyForm(request.POST)
@@ -1123,7 +1120,7 @@ def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     form = MealTemplateSaveForm(request.POST)
@@ -1144,7 +1141,7 @@ def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_template_insert(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     form = MealTemplateInsertForm(request.POST, user=plan_owner(request))
@@ -1169,7 +1166,7 @@ def _templates_page(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "plans/templates.html",
-        {"templates": meal_templates_for(user=_user(request)), "meal": None},
+        {"templates": meal_templates_for(user=request_user(request)), "meal": None},
         block="template_list",
     )
 
@@ -1177,7 +1174,7 @@ def _templates_page(request: HttpRequest) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_template_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     template = meal_template_get_for(user=user, pk=pk)
     name = template.name
     services.meal_template_delete(template=template)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import link_services
 from accounts.link_forms import InviteForm, apply_invitation_error
 from accounts.models import InvitationDirection, User
+from accounts.request_user import request_user
 from accounts.selectors import client_get_for, invitations_sent
 from mgplanner.rendering import render_page
 from plans.selectors import monday_of
@@ -22,7 +23,7 @@ from plans.workspace_selectors import WINDOW_DAYS, client_summaries
 
 
 def _dietitian(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     if not user.is_dietitian:
         raise Http404("No such page.")
     return user
