@@ -70,6 +70,17 @@ class AmountForm(forms.Form):
         return data
 
 
+def amount_kwargs(cleaned_data: dict[str, Any]) -> dict[str, Any]:
+    """The amount an `AmountForm` cleaned, as the keyword arguments the item and ingredient
+    services take (`grams`, `portion`, `portion_quantity`, `preparation`)."""
+    return {
+        "grams": cleaned_data["grams"],
+        "portion": cleaned_data["portion"],
+        "portion_quantity": cleaned_data["portion_quantity"],
+        "preparation": cleaned_data["preparation"],
+    }
+
+
 class MealItemAddForm(AmountForm):
     food = forms.IntegerField(
         label="Food",

@@ -28,7 +28,7 @@ from mgplanner.rendering import render_page
 from plans import recipe_services, recipes, scoring, services
 from plans import views as day_views
 from plans.client_scope import scope_to_plan
-from plans.forms import AmountForm, MealItemAddForm
+from plans.forms import AmountForm, MealItemAddForm, amount_kwargs
 from plans.models import Recipe
 from plans.recipe_forms import (
     ImportForm,
@@ -281,10 +281,7 @@ def ingredient_add(request: HttpRequest, pk: int) -> HttpResponse:
             line = recipe_services.recipe_ingredient_add(
                 recipe=recipe,
                 food=data["food"],
-                grams=data["grams"],
-                portion=data["portion"],
-                portion_quantity=data["portion_quantity"],
-                preparation=data["preparation"],
+                **amount_kwargs(data),
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -312,10 +309,7 @@ def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             recipe_services.recipe_ingredient_update(
                 line=line,
-                grams=data["grams"],
-                portion=data["portion"],
-                portion_quantity=data["portion_quantity"],
-                preparation=data["preparation"],
+                **amount_kwargs(data),
             )
         except ValidationError as error:
             apply_validation_error(form, error)

@@ -51,6 +51,7 @@ from plans.forms import (
     SupplementDoseEditForm,
     SupplementDoseFields,
     SupplementLogForm,
+    amount_kwargs,
 )
 from plans.models import (
     MAX_ITEM_GRAMS,
@@ -465,10 +466,7 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 meal=meal,
                 food=data["food"],
                 editor=user,
-                grams=data["grams"],
-                portion=data["portion"],
-                portion_quantity=data["portion_quantity"],
-                preparation=data["preparation"],
+                **amount_kwargs(data),
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -495,10 +493,7 @@ def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
             services.meal_item_update(
                 item=item,
                 editor=user,
-                grams=data["grams"],
-                portion=data["portion"],
-                portion_quantity=data["portion_quantity"],
-                preparation=data["preparation"],
+                **amount_kwargs(data),
             )
         except ValidationError as error:
             apply_validation_error(form, error)
