@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from foods.models import MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G, Food
+from foods.nutrients import NUTRIENT_BY_FIELD
 from foods.selectors import SORTS
 from foods.services import CUSTOM_FOOD_FIELDS, NOT_ENTERED_SOURCE
 
@@ -28,11 +29,10 @@ class SearchForm(forms.Form):
         return self.cleaned_data.get(name) or default
 
 
-def _number(
-    label: str, unit: str, *, required: bool = False, help_text: str = ""
-) -> forms.FloatField:
+def _number(field: str, *, required: bool = False, help_text: str = "") -> forms.FloatField:
+    nutrient = NUTRIENT_BY_FIELD[field]
     return forms.FloatField(
-        label=f"{label} ({unit} per 100 g)",
+        label=f"{nutrient.label} ({nutrient.unit} per 100 g)",
         required=required,
         min_value=0,
         help_text=help_text,
@@ -49,34 +49,31 @@ class CustomFoodForm(forms.Form):
         help_text="As you will search for it, e.g. “Granola, homemade, with seeds”.",
     )
     magnesium_mg_per_100g = _number(
-        "Magnesium",
-        "mg",
+        "magnesium_mg_per_100g",
         required=True,
         help_text=(
             "From the label or a food table. No food has more than "
             f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:,} mg per 100 g."
         ),
     )
-    kcal_per_100g = _number("Energy", "kcal")
-    protein_g_per_100g = _number("Protein", "g")
-    fat_g_per_100g = _number("Fat", "g")
-    carbohydrate_g_per_100g = _number("Carbohydrate", "g")
-    fibre_g_per_100g = _number("Fibre", "g")
-    calcium_mg_per_100g = _number("Calcium", "mg")
-    potassium_mg_per_100g = _number("Potassium", "mg")
-    sodium_mg_per_100g = _number("Sodium", "mg")
-    phosphorus_mg_per_100g = _number("Phosphorus", "mg")
-    zinc_mg_per_100g = _number("Zinc", "mg")
-    iron_mg_per_100g = _number("Iron", "mg")
-    vitamin_d_ug_per_100g = _number("Vitamin D", "µg")
+    kcal_per_100g = _number("kcal_per_100g")
+    protein_g_per_100g = _number("protein_g_per_100g")
+    fat_g_per_100g = _number("fat_g_per_100g")
+    carbohydrate_g_per_100g = _number("carbohydrate_g_per_100g")
+    fibre_g_per_100g = _number("fibre_g_per_100g")
+    calcium_mg_per_100g = _number("calcium_mg_per_100g")
+    potassium_mg_per_100g = _number("potassium_mg_per_100g")
+    sodium_mg_per_100g = _number("sodium_mg_per_100g")
+    phosphorus_mg_per_100g = _number("phosphorus_mg_per_100g")
+    zinc_mg_per_100g = _number("zinc_mg_per_100g")
+    iron_mg_per_100g = _number("iron_mg_per_100g")
+    vitamin_d_ug_per_100g = _number("vitamin_d_ug_per_100g")
     phytate_mg_per_100g = _number(
-        "Phytate",
-        "mg",
+        "phytate_mg_per_100g",
         help_text="If you know it. Left blank, the food is scored as having none.",
     )
     oxalate_mg_per_100g = _number(
-        "Oxalate",
-        "mg",
+        "oxalate_mg_per_100g",
         help_text="If you know it. Left blank, the food is scored as having none.",
     )
     portion_unit = forms.CharField(

@@ -1,6 +1,5 @@
 """Food search, food detail, and people's own custom foods."""
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from foods.forms import CustomFoodForm, SearchForm
 from foods.models import Food
+from foods.nutrients import NUTRIENTS, nutrient_rows, per_portion
 from foods.selectors import (
     SORTS,
     custom_food_get_for,
@@ -28,24 +28,6 @@ from mgplanner.rendering import render_page
 
 PAGE_SIZE = 30
 
-# Nutrients of the detail table: (field, label, unit, decimals).
-NUTRIENTS = [
-    ("kcal_per_100g", "Energy", "kcal", 0),
-    ("magnesium_mg_per_100g", "Magnesium", "mg", 0),
-    ("calcium_mg_per_100g", "Calcium", "mg", 0),
-    ("protein_g_per_100g", "Protein", "g", 1),
-    ("fat_g_per_100g", "Fat", "g", 1),
-    ("carbohydrate_g_per_100g", "Carbohydrate", "g", 1),
-    ("fibre_g_per_100g", "Fibre", "g", 1),
-    ("potassium_mg_per_100g", "Potassium", "mg", 0),
-    ("sodium_mg_per_100g", "Sodium", "mg", 0),
-    ("phosphorus_mg_per_100g", "Phosphorus", "mg", 0),
-    ("zinc_mg_per_100g", "Zinc", "mg", 1),
-    ("iron_mg_per_100g", "Iron", "mg", 1),
-    ("vitamin_d_ug_per_100g", "Vitamin D", "µg", 1),
-    ("phytate_mg_per_100g", "Phytate", "mg", 0),
-    ("oxalate_mg_per_100g", "Oxalate", "mg", 0),
-]
 # Portions shown as columns of the detail table; the rest are listed below it.
 PORTION_COLUMNS = 4
 
@@ -88,26 +70,6 @@ def search(request: HttpRequest) -> HttpResponse:
     return render_page(request, "foods/search.html", context, block=block)
 
 
-def _portion_rows(food: Food) -> list[dict[str, Any]]:
-    portions = list(food.portions.all())
-    columns = portions[:PORTION_COLUMNS]
-    rows = []
-    for name, label, unit, digits in NUTRIENTS:
-        value = getattr(food, name)
-        rows.append(
-            {
-                "label": label,
-                "unit": unit,
-                "digits": digits,
-                "per_100g": value,
-                "per_portion": [
-                    None if value is None else value * portion.grams / 100 for portion in columns
-                ],
-            }
-        )
-    return rows
-
-
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     food = food_get_for(user=request.user, pk=pk)
@@ -117,14 +79,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "food": food,
         "portions": portions,
         "columns": portions[:PORTION_COLUMNS],
-        "rows": _portion_rows(food),
+        "rows": nutrient_rows(
+            {nutrient.field: getattr(food, nutrient.field) for nutrient in NUTRIENTS},
+            [portion.grams for portion in portions[:PORTION_COLUMNS]],
+        ),
         "first_portion": first,
         "is_owner": food.owner_id is not None and food.owner_id == request.user.pk,
         "phytate_per_portion_mg": (
-            food.phytate_mg_per_100g * first.grams / 100 if first is not None else None
+            per_portion(food.phytate_mg_per_100g, first.grams) if first is not None else None
         ),
         "oxalate_per_portion_mg": (
-            food.oxalate_mg_per_100g * first.grams / 100 if first is not None else None
+            per_portion(food.oxalate_mg_per_100g, first.grams) if first is not None else None
         ),
     }
     return render_page(request, "foods/detail.html", context)
