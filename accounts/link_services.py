@@ -7,6 +7,7 @@ same rules hold for the page, the code form and the tests.
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -116,28 +117,56 @@ def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
     send_mail(subject, body, None, [invitation.addressee_email])
 
 
-def invitation_problem(invitation: Invitation, user: User) -> str | None:
+@dataclass(frozen=True, slots=True)
+class InvitationProblem:
+    """Why someone cannot answer an invitation: a `code` to branch on and the person's message."""
+
+    code: str  # "used", "expired", "other_address", "own", "not_dietitian"
+    message: str
+
+    @property
+    def gone(self) -> bool:
+        """Used or expired: no one can answer it any more (the page is a 410 Gone), unlike the
+        wrong person answering a live invitation (a 403)."""
+        return self.code in ("used", "expired")
+
+
+def invitation_problem_of(invitation: Invitation, user: User) -> InvitationProblem | None:
     """Why `user` cannot answer this invitation, or None."""
     if invitation.used_at is not None:
-        return "This invitation has already been answered; it works once. Ask for a new one."
+        return InvitationProblem(
+            "used", "This invitation has already been answered; it works once. Ask for a new one."
+        )
     if invitation.expires_at <= timezone.now():
-        return "This invitation has expired (they last 7 days). Ask for a new one."
+        return InvitationProblem(
+            "expired", "This invitation has expired (they last 7 days). Ask for a new one."
+        )
     if user.email.lower() != invitation.addressee_email.lower():
-        return (
+        return InvitationProblem(
+            "other_address",
             f"This invitation was sent to another email address. Log in with the address "
-            f"it was sent to; you are logged in as {user.email}."
+            f"it was sent to; you are logged in as {user.email}.",
         )
     if invitation.sender_id == user.pk:
-        return "You sent this invitation; the person you invited answers it."
+        return InvitationProblem(
+            "own", "You sent this invitation; the person you invited answers it."
+        )
     if (
         invitation.direction == InvitationDirection.CLIENT_INVITES_DIETITIAN
         and not user.is_dietitian
     ):
-        return (
+        return InvitationProblem(
+            "not_dietitian",
             "This invitation is for a dietitian, and your account is not a dietitian account "
-            "yet. Request one under Your dietitian; an admin approves it."
+            "yet. Request one under Your dietitian; an admin approves it.",
         )
     return None
+
+
+def invitation_problem(invitation: Invitation, user: User) -> str | None:
+    """What stops `user` answering this invitation, as the message to show, or None."""
+    problem = invitation_problem_of(invitation, user)
+    return problem.message if problem is not None else None
 
 
 def _parties(invitation: Invitation, user: User) -> tuple[User, User]:

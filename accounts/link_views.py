@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import link_services
@@ -158,7 +157,8 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
     if invitation is None:
         raise Http404("No such invitation.")
     user = request_user(request)
-    problem = link_services.invitation_problem(invitation, user)
+    found = link_services.invitation_problem_of(invitation, user)
+    problem = found.message if found is not None else None
     if request.method == "POST" and problem is None:
         try:
             if request.POST.get("answer") == "accept":
@@ -175,12 +175,14 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
             return HttpResponseRedirect(reverse("accounts:dietitians"))
         except ValidationError as error:
             problem = " ".join(error.messages)
+            # The service refused after re-checking under a lock; the status comes from this
+            # request's copy (one that expired since the page loaded is gone).
+            found = link_services.invitation_problem_of(invitation, user)
     for_client = invitation.direction == InvitationDirection.DIETITIAN_INVITES_CLIENT
     status = 200
     if problem:
         # Gone for a used or expired invitation; forbidden for the wrong person.
-        spent = invitation.used_at is not None or invitation.expires_at <= timezone.now()
-        status = 410 if spent else 403
+        status = 410 if found is not None and found.gone else 403
     return render_page(
         request,
         "accounts/invitation.html",

@@ -17,6 +17,7 @@ from accounts.link_services import (
     invitation_accept,
     invitation_create,
     invitation_decline,
+    invitation_problem_of,
     link_revoke,
     token_hash,
 )
@@ -186,6 +187,34 @@ def test_an_invitation_is_bound_to_its_addressee(client, dietitian, person) -> N
     assert invitation.used_at is None  # still usable by its addressee
     assert _logged_in(person).post(url, {"answer": "accept"}).status_code == 302
     assert list(clients_of(dietitian)) == [person]
+
+
+def test_only_a_used_or_expired_invitation_is_gone(dietitian, person) -> None:
+    invitation, _ = _invite(dietitian)
+    assert invitation_problem_of(invitation, person) is None
+    intruder = ProfileFactory(user__email="eve@example.org").user
+    wrong = invitation_problem_of(invitation, intruder)
+    assert (wrong.code, wrong.gone) == ("other_address", False)
+    invitation.expires_at = timezone.now() - timedelta(seconds=1)
+    expired = invitation_problem_of(invitation, person)
+    assert (expired.code, expired.gone) == ("expired", True)
+    invitation.used_at = timezone.now()
+    used = invitation_problem_of(invitation, person)
+    assert (used.code, used.gone) == ("used", True)
+    assert "works once" in used.message
+
+
+def test_a_live_invitation_for_a_dietitian_is_forbidden_to_a_non_dietitian(client, person) -> None:
+    other = ProfileFactory().user
+    _, token = invitation_create(
+        sender=person,
+        addressee_email=other.email,
+        direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
+    )
+    client.force_login(other)
+    response = client.post(reverse("accounts:invitation", args=[token]), {"answer": "accept"})
+    assert response.status_code == 403
+    assert "not a dietitian account" in response.content.decode()
 
 
 def test_an_unknown_token_is_404(client, person) -> None:
