@@ -164,11 +164,23 @@ class AmountFields(models.Model):
         return f"{self.grams:g} g"
 
 
+class PlannedQuerySet(models.QuerySet[Any]):
+    """Items and recipes planned in meals: each is soft-deleted on its own, and leaves the
+    day with its meal too."""
+
+    def live(self) -> "PlannedQuerySet":
+        """Neither deleted nor in a deleted meal: what the day is eating. (Reached through a
+        live meal, `deleted_at__isnull=True` alone says the same without the join.)"""
+        return self.filter(deleted_at__isnull=True, meal__deleted_at__isnull=True)
+
+
 class MealItem(AmountFields):
     meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="items")
     # Set on delete so Undo can bring the item back; nothing reads deleted items but undo.
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlannedQuerySet.as_manager()
 
     class Meta:
         ordering = ["meal", "position", "id"]
@@ -517,6 +529,8 @@ class MealRecipe(ServingsFields):
     recipe = models.ForeignKey(Recipe, on_delete=models.PROTECT, related_name="meal_uses")
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlannedQuerySet.as_manager()
 
     class Meta:
         ordering = ["meal", "position", "id"]

@@ -209,15 +209,12 @@ def shopping_list_for(*, user: User, start: date, end: date) -> ShoppingList:
     days = Day.objects.filter(plan__owner=user, date__range=(start, end))
     totals: dict[int, float] = defaultdict(float)
     foods: dict[int, Food] = {}
-    items = MealItem.objects.filter(
-        meal__day__in=days, meal__deleted_at__isnull=True, deleted_at__isnull=True
-    ).select_related("food")
+    items = MealItem.objects.live().filter(meal__day__in=days).select_related("food")
     for item in items:
         _add(totals, foods, item.food, item.grams)
     used = (
-        MealRecipe.objects.filter(
-            meal__day__in=days, meal__deleted_at__isnull=True, deleted_at__isnull=True
-        )
+        MealRecipe.objects.live()
+        .filter(meal__day__in=days)
         .select_related("recipe")
         .prefetch_related(
             Prefetch(

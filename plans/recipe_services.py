@@ -77,9 +77,8 @@ def recipe_update(
 def recipe_delete(*, recipe: Recipe) -> None:
     """Refused while planned meals use it: deleting would silently empty those meals."""
     uses = (
-        MealRecipe.objects.filter(
-            recipe=recipe, deleted_at__isnull=True, meal__deleted_at__isnull=True
-        )
+        MealRecipe.objects.live()
+        .filter(recipe=recipe)
         .values_list("meal__day__date", flat=True)
         .distinct()
     )

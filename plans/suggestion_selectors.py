@@ -32,11 +32,7 @@ def pool_food_for(*, code: str) -> Food | None:
 def day_item_for(*, day: Day, pk: int) -> MealItem | None:
     """A live item of a live meal of `day` (what a swap or preparation changes), or None."""
     return (
-        MealItem.objects.filter(
-            pk=pk, meal__day=day, meal__deleted_at__isnull=True, deleted_at__isnull=True
-        )
-        .select_related("meal", "food")
-        .first()
+        MealItem.objects.live().filter(pk=pk, meal__day=day).select_related("meal", "food").first()
     )
 
 
@@ -70,9 +66,8 @@ def _usual_options(
     *, user: User, diet: str, exclusions: frozenset[str]
 ) -> dict[str, fill.FillOption]:
     usual = list(
-        MealItem.objects.filter(
-            meal__day__plan__owner=user, meal__deleted_at__isnull=True, deleted_at__isnull=True
-        )
+        MealItem.objects.live()
+        .filter(meal__day__plan__owner=user)
         .filter(Q(food__owner__isnull=True) | Q(food__owner=user))
         .values("food")
         .annotate(uses=Count("id"))
@@ -82,12 +77,8 @@ def _usual_options(
     # The measure each usual food is most often eaten in (or its usual grams).
     measures: dict[int, tuple[Portion | None, float]] = {}
     rows = (
-        MealItem.objects.filter(
-            meal__day__plan__owner=user,
-            meal__deleted_at__isnull=True,
-            food__in=foods.keys(),
-            deleted_at__isnull=True,
-        )
+        MealItem.objects.live()
+        .filter(meal__day__plan__owner=user, food__in=foods.keys())
         .values("food", "portion", "portion__grams", "grams")
         .annotate(uses=Count("id"))
         .order_by("-uses", "food", "portion", "grams")
