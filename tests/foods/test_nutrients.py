@@ -42,3 +42,11 @@ def test_a_food_without_portions_has_rows_with_no_portion_columns() -> None:
 def test_vitamin_d_is_in_micrograms_and_every_field_is_listed_once() -> None:
     assert NUTRIENT_BY_FIELD["vitamin_d_ug_per_100g"].unit == "µg"
     assert len(NUTRIENT_BY_FIELD) == len(NUTRIENTS)
+
+
+def test_the_page_lists_every_nutrient_the_food_file_carries():
+    # Two lists in two orders (the file's and the page's): they must name the same fields.
+    from foods.food_file import NUTRIENT_FIELDS
+
+    shown = {nutrient.field for nutrient in NUTRIENTS}
+    assert shown == {*NUTRIENT_FIELDS, "phytate_mg_per_100g", "oxalate_mg_per_100g"}
