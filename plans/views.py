@@ -199,7 +199,10 @@ def _day_context(
     profile: Profile | None = None,
     forms: dict[str, Any] | None = None,
     oob: bool = False,
+    edit_dose: int | None = None,
 ) -> dict[str, Any]:
+    """The day page's context. An open dose edit form comes from `edit_dose` (htmx) or the
+    page's `?edit_dose=` (the no-JS "Edit" link)."""
     # Foods, pickers and profile are the plan owner's: a dietitian plans with the client's.
     user = plan_owner(request)
     profile = profile or profile_for(user=user)
@@ -264,7 +267,11 @@ def _day_context(
         **FORM_CONSTANTS,
     }
     context.update(_score_context(day, profile))
-    context.update(_supplements_context(request, day, context, forms=forms or {}, oob=oob))
+    if edit_dose is None:
+        edit_dose = parse_id(request.GET.get("edit_dose"))
+    context.update(
+        _supplements_context(request, day, context, forms=forms or {}, oob=oob, edit_dose=edit_dose)
+    )
     # Notes from a dietitian and who set a custom target (plans/report_views.py).
     context.update(dietitian_day_context(request, day, profile))
     return context
@@ -692,7 +699,13 @@ def _float_or_none(value: str | None) -> float | None:
 
 
 def _supplements_context(
-    request: HttpRequest, day: Day, context: dict[str, Any], *, forms: dict[str, Any], oob: bool
+    request: HttpRequest,
+    day: Day,
+    context: dict[str, Any],
+    *,
+    forms: dict[str, Any],
+    oob: bool,
+    edit_dose: int | None,
 ) -> dict[str, Any]:
     """The day's supplement panel: doses, "my supplements", the log form and its notes."""
     user = plan_owner(request)
@@ -707,7 +720,6 @@ def _supplements_context(
             .select_related("product")
             .first()
         )
-    edit_dose = parse_id(request.GET.get("edit_dose"))
     score = context.get("score")
     takes_vitamin_d = any(dose.product.kind == SupplementKind.VITAMIN_D for dose in doses)
     data = form.data if form.is_bound else {}
@@ -898,10 +910,10 @@ def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         url = _day_url(request, day_date, edit_dose=dose.pk if editing else None)
         return HttpResponseRedirect(f"{url}#dose-{dose.pk}")
-    request.GET = request.GET.copy()  # type: ignore[assignment]
-    request.GET["edit_dose"] = str(dose.pk) if editing else ""
     day = _load_day(request, day_date)
-    return render_page(request, DAY_TEMPLATE, _day_context(request, day), block="day_supplements")
+    # Closed (cancel) is 0: no dose has that id, and None would read the page's query.
+    context = _day_context(request, day, edit_dose=dose.pk if editing else 0)
+    return render_page(request, DAY_TEMPLATE, context, block="day_supplements")
 
 
 @profile_required
