@@ -211,6 +211,24 @@ class SupplementAmountFields(forms.Form):
     )
 
 
+SUPPLEMENT_AMOUNT_NAMES = ("amount_mg", "amount_basis", "calcium_mg", "vitamin_d_iu")
+
+
+def supplement_amount_kwargs(cleaned_data: dict[str, Any]) -> dict[str, Any]:
+    """The label amounts a `SupplementAmountFields` form cleaned, as keyword arguments of
+    supplement_log and supplement_dose_update.
+
+    An amount the form does not offer or the person left blank is left out, so each service's
+    default says what it means: nothing on a new label (supplement_log: no magnesium, 0 mg
+    calcium, 0 IU vitamin D), the product's own amount on an edited dose.
+    """
+    return {
+        name: cleaned_data[name]
+        for name in SUPPLEMENT_AMOUNT_NAMES
+        if cleaned_data.get(name) is not None
+    }
+
+
 class SupplementLogForm(SupplementDoseFields, SupplementAmountFields):
     """A supplement as its label states it; saved to "my supplements" unless unticked."""
 

@@ -52,6 +52,7 @@ from plans.forms import (
     SupplementDoseFields,
     SupplementLogForm,
     amount_kwargs,
+    supplement_amount_kwargs,
 )
 from plans.models import (
     MAX_ITEM_GRAMS,
@@ -813,14 +814,11 @@ def supplement_log(request: HttpRequest, on: str, client_id: int | None = None) 
                 kind=data["kind"],
                 name=data["name"],
                 form=data["form"],
-                amount_mg=data["amount_mg"],
-                amount_basis=data["amount_basis"],
-                calcium_mg=data["calcium_mg"] or 0.0,
-                vitamin_d_iu=data["vitamin_d_iu"] or 0.0,
                 quantity=data["quantity"],
                 meal=data["meal"],
                 taken_at=data["taken_at"],
                 save_product=data["save_product"],
+                **supplement_amount_kwargs(data),
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -933,10 +931,7 @@ def supplement_dose_update(request: HttpRequest, pk: int) -> HttpResponse:
                 quantity=data["quantity"],
                 meal=data["meal"],
                 taken_at=data["taken_at"],
-                amount_mg=data.get("amount_mg"),
-                amount_basis=data.get("amount_basis"),
-                calcium_mg=data.get("calcium_mg"),
-                vitamin_d_iu=data.get("vitamin_d_iu"),
+                **supplement_amount_kwargs(data),
             )
         except ValidationError as error:
             apply_validation_error(form, error)

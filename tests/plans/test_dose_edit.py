@@ -202,6 +202,20 @@ def test_calcium_and_vitamin_d_doses_offer_their_own_amount(client, day, person)
     assert calcium.product.calcium_mg == 300
 
 
+def test_editing_the_magnesium_of_a_tablet_with_calcium_keeps_its_calcium(client, day, person):
+    # The edit form offers only the magnesium amount: the calcium it does not show stays
+    # the product's, where the log form would have read a blank as none.
+    product = SupplementProductFactory(owner=person, amount_mg=300, calcium_mg=250)
+    dose = services.supplement_dose_add(day=day, product=product, editor=person)
+    response = client.post(
+        reverse("plans:supplement_dose_update", args=[dose.pk]),
+        edit_data(dose, amount_mg="200", amount_basis="elemental"),
+    )
+    assert response.status_code == 302
+    dose.refresh_from_db()
+    assert (dose.product.amount_mg, dose.product.calcium_mg) == (200, 250)
+
+
 def test_a_linked_dietitian_edits_a_clients_dose_and_a_stranger_gets_404(client, dose):
     dietitian = DietitianLinkFactory(client=dose.day.plan.owner).dietitian
     client.force_login(dietitian)

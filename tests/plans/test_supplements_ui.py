@@ -140,6 +140,15 @@ def test_the_day_shows_both_weights_of_a_logged_supplement(client, person, day):
     assert "My supplements" in html
 
 
+def test_the_log_form_stores_the_amounts_entered_and_none_for_those_left_blank(client, person, day):
+    client.post(log_url(day), citrate_label(**{"supplement-calcium_mg": "250"}))
+    client.post(log_url(day), citrate_label(**{"supplement-amount_mg": "400"}))
+
+    with_calcium, plain = (dose.product for dose in SupplementDose.objects.order_by("pk"))
+    assert (with_calcium.amount_mg, with_calcium.calcium_mg) == (500, 250)
+    assert (plain.amount_mg, plain.calcium_mg, plain.vitamin_d_iu) == (400, 0, 0)
+
+
 def test_an_elemental_label_shows_the_compound_too(client, person, day):
     client.post(
         log_url(day),
