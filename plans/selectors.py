@@ -311,10 +311,14 @@ def week_summary(*, user: User, week_start: date, profile: Profile | None = None
 def foods_for_picker(*, user: User, query: str = "", limit: int = 12) -> list[dict[str, Any]]:
     """Foods to offer in the add-food box: the person's recent and frequent foods first,
     then the search results; custom foods included. Each entry says why it is offered.
+
+    Only live items count: a food whose item (or meal) was deleted is not eaten, and should
+    not come first as "recent"; one deleted by mistake and undone is live again.
     """
     words = query.split()
     used = (
-        MealItem.objects.filter(meal__day__plan__owner=user)
+        MealItem.objects.live()
+        .filter(meal__day__plan__owner=user)
         .filter(Q(food__owner__isnull=True) | Q(food__owner=user))
         .values("food")
         .annotate(uses=Count("id"), last_used=Max("created_at"))

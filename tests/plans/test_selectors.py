@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from plans import scoring, selectors
-from plans.services import day_get_or_create, meal_item_delete
+from plans.services import day_get_or_create, meal_delete, meal_item_delete, meal_item_restore
 from plans.targets import Person
 from tests.factories import (
     FoodFactory,
@@ -180,3 +180,25 @@ class TestDays:
         assert mine in foods
         assert all(food.description != "Nuts, theirs" for food in foods)
         assert [e["food"] for e in selectors.foods_for_picker(user=person)] == [almonds]
+
+    def test_picker_offers_what_the_person_eats_not_what_they_deleted(self, person, day):
+        breakfast, lunch = day.meals.get(name="Breakfast"), day.meals.get(name="Lunch")
+        oats = FoodFactory(description="Oats")
+        seeds = FoodFactory(description="Pumpkin seeds")
+        almonds = FoodFactory(description="Almonds")
+        lentils = FoodFactory(description="Lentils")
+        MealItemFactory(meal=breakfast, food=oats)
+        # Deleted by mistake and brought back: still eaten.
+        undone = MealItemFactory(meal=breakfast, food=seeds)
+        meal_item_delete(item=undone, editor=person)
+        meal_item_restore(item=undone, editor=person)
+        # Deleted last, and three times over in a deleted meal: neither recent nor frequent.
+        meal_item_delete(item=MealItemFactory(meal=breakfast, food=almonds), editor=person)
+        for _ in range(3):
+            MealItemFactory(meal=lunch, food=lentils)
+        meal_delete(meal=lunch, editor=person)
+        with CaptureQueriesContext(connection) as queries:
+            entries = selectors.foods_for_picker(user=person)
+        assert {entry["food"] for entry in entries} == {oats, seeds}
+        # recent, frequent, and their foods
+        assert len(queries.captured_queries) == 3
