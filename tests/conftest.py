@@ -1,10 +1,18 @@
+from datetime import date
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 
 @pytest.fixture
 def client() -> Client:
     return Client()
+
+
+@pytest.fixture
+def today() -> date:
+    return timezone.localdate()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.backends import USER_BACKEND
 from foods.services import food_data_load
@@ -52,11 +51,6 @@ def logged_in(user, **kwargs) -> Client:
 @pytest.fixture
 def person():
     return ProfileFactory().user
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
 
 
 def day_url(on, client_id=None) -> str:

@@ -75,18 +75,6 @@ def test_a_version_is_parsed_or_ignored_never_an_error(sent, expected) -> None:
 
 
 @pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
 def opened(client, person, today):
     """The day page as a tab rendered it: (day, the version it carries, its first meal)."""
     html = client.get(day_url(today)).content.decode()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from plans import services
 from plans.models import Day, Meal, MealItem, SupplementDose
-from plans.selectors import monday_of, week_summary
+from plans.selectors import week_summary
 from tests.factories import (
     FoodFactory,
     MealItemFactory,
@@ -20,18 +20,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def monday():
-    return monday_of(timezone.localdate())
 
 
 @pytest.fixture

@@ -9,18 +9,11 @@ from django.utils import timezone
 from plans import services
 from plans.models import MealItem
 from plans.selectors import day_get_for
-from tests.factories import FoodFactory, MealItemFactory, ProfileFactory
+from tests.factories import FoodFactory, MealItemFactory
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
 
 
 @pytest.fixture

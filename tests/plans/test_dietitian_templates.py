@@ -9,7 +9,6 @@ from django.utils import timezone
 from accounts.models import AccessLog
 from plans import services
 from plans.models import Day, DayTemplate, DayTemplateItem, MealItem, WeekTemplate
-from plans.selectors import monday_of
 from tests.factories import (
     DietitianFactory,
     DietitianLinkFactory,
@@ -20,16 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def link():
-    return DietitianLinkFactory()
-
-
-@pytest.fixture
-def monday():
-    return monday_of(timezone.localdate())
 
 
 @pytest.fixture

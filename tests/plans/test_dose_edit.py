@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from plans import services
 from plans.models import SupplementDose, SupplementProduct
@@ -20,18 +19,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def day(person):
-    return services.day_get_or_create(user=person, on=timezone.localdate(), editor=person)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from plans.models import Day, MealItem
 from plans.scoring import score_day, score_to_json
 from plans.selectors import day_get_for, day_to_engine
 from plans.suggestion_views import UNDO_SALT as SUGGESTION_UNDO_SALT
-from plans.swap_pool import clear_candidate_pool
 from tests.factories import (
     DayFactory,
     DietitianLinkFactory,
@@ -28,17 +27,9 @@ from tests.factories import (
     ProfileFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_candidate_pool")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_pool():
-    # The pool is cached per process by food-data version; rolled-back tests can repeat one.
-    clear_candidate_pool()
-    yield
-    clear_candidate_pool()
 
 
 @pytest.fixture
@@ -87,13 +78,6 @@ def foods():
     PortionFactory(food=made["beans"], unit="cup", grams=172.0)
     PortionFactory(food=made["almonds"], unit="oz", grams=28.35)
     return made
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
 
 
 @pytest.fixture

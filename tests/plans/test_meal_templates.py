@@ -1,7 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from plans import services
 from plans.models import MealItem, MealTemplate
@@ -10,24 +9,11 @@ from tests.factories import (
     MealItemFactory,
     MealTemplateFactory,
     MealTemplateItemFactory,
-    ProfileFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def day(person):
-    return services.day_get_or_create(user=person, on=timezone.localdate(), editor=person)
 
 
 @pytest.fixture

@@ -9,18 +9,11 @@ from plans import services
 from plans.recipe_selectors import shopping_list_for
 from plans.scoring import score_day
 from plans.selectors import day_get_for, day_to_engine, week_summary
-from tests.factories import FoodFactory, ProfileFactory, SupplementProductFactory
+from tests.factories import FoodFactory, SupplementProductFactory
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
 
 
 @pytest.fixture

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def link():
-    return DietitianLinkFactory()
-
-
-@pytest.fixture
 def day(link):
     return services.day_get_or_create(user=link.client, on=timezone.localdate(), editor=link.client)
 

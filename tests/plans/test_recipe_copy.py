@@ -5,36 +5,22 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from foods.models import Food
 from foods.services import custom_food_create
 from plans import recipe_services, services
 from plans.models import MealRecipe, MealTemplateRecipe, Recipe
 from plans.recipe_services import meal_recipe_add, meal_recipe_delete, recipe_delete
-from plans.selectors import monday_of, week_summary
+from plans.selectors import week_summary
 from tests.factories import (
     DietitianLinkFactory,
     FoodFactory,
     MealItemFactory,
-    ProfileFactory,
     RecipeFactory,
     RecipeIngredientFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def monday():
-    return monday_of(timezone.localdate())
 
 
 @pytest.fixture

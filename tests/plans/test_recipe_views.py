@@ -22,19 +22,11 @@ from tests.factories import (
     FoodFactory,
     MealItemFactory,
     PortionFactory,
-    ProfileFactory,
     RecipeFactory,
     RecipeIngredientFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
 
 
 @pytest.fixture

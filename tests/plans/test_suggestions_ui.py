@@ -5,34 +5,23 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.selectors import person_on
 from plans import services
 from plans.models import MealItem, SupplementDose
 from plans.scoring import score_day, score_to_json
 from plans.selectors import day_get_for, day_to_engine
-from plans.swap_pool import clear_candidate_pool
 from tests.factories import (
     FoodFactory,
     MealItemFactory,
     PortionFactory,
-    ProfileFactory,
     SupplementDoseFactory,
     SupplementProductFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_candidate_pool")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_pool():
-    # The pool is cached per process by food-data version; rolled-back tests can repeat one.
-    clear_candidate_pool()
-    yield
-    clear_candidate_pool()
 
 
 @pytest.fixture
@@ -109,18 +98,6 @@ def foods():
     PortionFactory(food=made["beans"], unit="cup", grams=172.0)
     PortionFactory(food=made["almonds"], unit="oz", grams=28.35)
     return made
-
-
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def day(person):
-    return services.day_get_or_create(user=person, on=timezone.localdate(), editor=person)
 
 
 def meal(day, name="Lunch"):

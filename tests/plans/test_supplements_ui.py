@@ -23,18 +23,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def day(person):
-    return services.day_get_or_create(user=person, on=timezone.localdate(), editor=person)
-
-
 def log_url(day):
     return reverse("plans:supplement_log", args=[day.date.isoformat()])
 

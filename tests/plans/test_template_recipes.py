@@ -15,7 +15,7 @@ from accounts.selectors import person_on, profile_for
 from plans import services
 from plans.models import DayTemplateRecipe, MealRecipe, Recipe
 from plans.scoring import score_day
-from plans.selectors import day_get_for, day_to_engine, monday_of
+from plans.selectors import day_get_for, day_to_engine
 from tests.factories import (
     DietitianLinkFactory,
     FoodFactory,
@@ -26,16 +26,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def link():
-    return DietitianLinkFactory()
-
-
-@pytest.fixture
-def monday():
-    return monday_of(timezone.localdate())
 
 
 def _recipe(owner, name, *, shared=True):

@@ -11,13 +11,6 @@ from tests.factories import FoodFactory, MealItemFactory, ProfileFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def person(client):
-    profile = ProfileFactory()
-    client.force_login(profile.user)
-    return profile.user
-
-
 def week_url(on):
     return reverse("plans:week", args=[on.isoformat()])
 
