@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 from mgplanner.models import new_stamp
@@ -55,6 +56,33 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+
+class Session(AbstractBaseSession):
+    """A log-in session (Django's session row) that names its user, so that one query
+    loads a request's session and its user together (accounts/sessions.py). Deleting the
+    user deletes their sessions: an account deleted on one device is logged out on all."""
+
+    # No database constraint: a session saved as its user is being deleted must not fail
+    # (Django would retry a failed new session forever); the deletion's cascade (Django's,
+    # not the database's) removes the rows, and a row naming no one loads as anonymous.
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from accounts.sessions import SessionStore
+
+        return SessionStore
 
 
 class Sex(models.TextChoices):

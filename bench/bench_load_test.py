@@ -85,7 +85,7 @@ def seed_users(env: dict[str, str], users: int) -> tuple[list[SimUser], object]:
     import django
 
     django.setup()
-    from django.contrib.sessions.backends.db import SessionStore
+    from accounts.sessions import SessionStore
     from django.db import connection, transaction
     from django.utils import timezone
 

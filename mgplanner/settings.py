@@ -252,9 +252,15 @@ CACHES = {
 # cache when there is one, so the confirm may reach another app server.
 if REDIS_URL:
     IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
-# Sessions live in the database unless DJANGO_SESSION_ENGINE says otherwise:
-# "cached_db" (read through the cache, written to both) or "cache" (Redis only).
-SESSION_ENGINE = "django.contrib.sessions.backends." + os.environ.get("DJANGO_SESSION_ENGINE", "db")
+# Sessions live in the database (accounts/sessions.py: one query loads the session and its
+# user) unless DJANGO_SESSION_ENGINE names one of Django's engines: "cached_db" (read
+# through the cache, written to both) or "cache" (Redis only).
+_session_engine = os.environ.get("DJANGO_SESSION_ENGINE", "db")
+SESSION_ENGINE = (
+    "accounts.sessions"
+    if _session_engine == "db"
+    else "django.contrib.sessions.backends." + _session_engine
+)
 
 # Structured logs: JSON lines on stderr, one per request and per warning or error. Not
 # stdout: `score_day` and `suggest` print their JSON there, and a log line must never

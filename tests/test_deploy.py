@@ -166,7 +166,7 @@ def test_redis_url_switches_the_cache_and_sessions_can_live_there():
 
 def test_without_redis_url_the_cache_is_per_process_and_sessions_in_the_database():
     assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert settings.SESSION_ENGINE == "accounts.sessions"
     assert not hasattr(settings, "IMPORT_EXPORT_TMP_STORAGE_CLASS")
 
 
