@@ -116,6 +116,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets render with Jinja2 too, the admin's own widgets with the Django template
+# language (mgplanner/rendering.py).
+FORM_RENDERER = "mgplanner.rendering.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

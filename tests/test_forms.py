@@ -41,3 +41,16 @@ def test_a_huge_id_in_a_query_is_ignored_not_a_500(client):
         {"count": "1", "meal-0": HUGE, "food-0": HUGE, "portions-0": HUGE, "grams-0": "28"},
     )
     assert response.status_code == 422
+
+
+def test_form_widgets_render_with_jinja2_and_the_admins_widgets_with_django_templates():
+    from django.contrib.admin.widgets import AdminDateWidget
+    from django.forms.renderers import get_default_renderer
+    from django.template.backends.django import Template as DjangoTemplate
+    from django.template.backends.jinja2 import Template as JinjaTemplate
+
+    renderer = get_default_renderer()
+    assert isinstance(renderer.get_template("django/forms/widgets/text.html"), JinjaTemplate)
+    admin_widget = "admin/widgets/date.html"
+    assert isinstance(renderer.get_template(admin_widget), DjangoTemplate)
+    assert 'class="vDateField"' in AdminDateWidget().render("on", None)
