@@ -107,6 +107,26 @@ def test_health_checks_are_logged_below_info(client, caplog):
     assert record.levelno == logging.DEBUG
 
 
+DATABASE_OPTIONS_PROBE = """
+from django.conf import settings
+print(settings.DATABASES["default"]["OPTIONS"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("prepared", "expected"),
+    [
+        ({}, "{'server_side_binding': True, 'prepare_threshold': 5}"),
+        ({"DJANGO_DB_PREPARED": "0"}, "{}"),
+    ],
+)
+def test_postgresql_reuses_query_plans_unless_told_not_to(prepared, expected):
+    env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", **prepared}
+    completed = manage("shell", "-v", "0", "-c", DATABASE_OPTIONS_PROBE, env=env)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == expected
+
+
 # ---- Redis cache and sessions ----
 
 
