@@ -74,8 +74,14 @@ security: $(STAMP)
 	.ci/audit $(BIN)/pip-audit $(AUDIT_STRICT) --no-deps --disable-pip --progress-spinner off \
 		-r build/audit-requirements.txt
 
+# pytest-xdist: one worker process per logical CPU (PYTEST_WORKERS=0: all in one process).
+# Its "load" scheduling hands each worker tests in collection order, so pytest-django's order
+# holds in each worker: the transactional tests (which empty the tables, migration rows
+# included) come after all the others (--dist worksteal would break that). --maxschedchunk 1
+# hands out tests one at a time, so the six parts of the thorough fuzz go to both workers.
+PYTEST_WORKERS ?= logical
 test: lint security
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxschedchunk 1
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
