@@ -85,12 +85,12 @@ def seed_users(env: dict[str, str], users: int) -> tuple[list[SimUser], object]:
     import django
 
     django.setup()
-    from accounts.sessions import SessionStore
     from django.db import connection, transaction
     from django.utils import timezone
 
     from accounts.backends import USER_BACKEND
     from accounts.models import Profile, User
+    from accounts.sessions import SessionStore
     from foods.models import Food
     from plans.models import Day, Meal, MealItem, Plan
 
