@@ -636,11 +636,14 @@ FoodCopy = tuple[Meal, Sequence[AmountFields], Sequence[MealRecipe | MealTemplat
 def _copy_food(copies: Sequence[FoodCopy]) -> list[MealItem]:
     """Items and recipes (same amounts and servings) into each meal, after the meal's own.
 
-    Four queries however many meals: a day copy onto a month of days stays cheap.
+    Four queries however many meals (fewer when there are no items or no recipes): a day
+    copy onto a month of days stays cheap. Each meal appears once in `copies`.
     """
     meals = [into for into, _, _ in copies]
-    last_item = _last_positions(MealItem, meals)
-    last_recipe = _last_positions(MealRecipe, meals)
+    has_items = any(rows for _, rows, _ in copies)
+    has_recipes = any(recipe_rows for _, _, recipe_rows in copies)
+    last_item = _last_positions(MealItem, meals) if has_items else {}
+    last_recipe = _last_positions(MealRecipe, meals) if has_recipes else {}
     items = [
         MealItem(meal=into, position=last_item.get(into.pk, -1) + 1 + offset, **_amount_copy(item))
         for into, rows, _ in copies
@@ -661,11 +664,26 @@ def _copy_food(copies: Sequence[FoodCopy]) -> list[MealItem]:
     return MealItem.objects.bulk_create(items)
 
 
-def _live_recipes(to_attr: str) -> Prefetch:
-    return Prefetch(
-        "recipes",
-        queryset=MealRecipe.objects.filter(deleted_at__isnull=True).order_by("position", "id"),
-        to_attr=to_attr,
+def _meals_to_copy(day: Day) -> list[Meal]:
+    """The day's meals in order, each with its live items (`copy_items`) and recipes
+    (`copy_recipes`): what a day copy or a day template takes. Three queries."""
+    return list(
+        day.meals.order_by("position", "id").prefetch_related(
+            Prefetch(
+                "items",
+                queryset=MealItem.objects.filter(deleted_at__isnull=True).order_by(
+                    "position", "id"
+                ),
+                to_attr="copy_items",
+            ),
+            Prefetch(
+                "recipes",
+                queryset=MealRecipe.objects.filter(deleted_at__isnull=True).order_by(
+                    "position", "id"
+                ),
+                to_attr="copy_recipes",
+            ),
+        )
     )
 
 
@@ -707,18 +725,7 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
     # The copy page showed the source as it was: copying a source changed since is refused.
     day_version_check(day_pk=source.pk)
 
-    meals = list(
-        source.meals.order_by("position", "id").prefetch_related(
-            Prefetch(
-                "items",
-                queryset=MealItem.objects.filter(deleted_at__isnull=True).order_by(
-                    "position", "id"
-                ),
-                to_attr="copy_items",
-            ),
-            _live_recipes("copy_recipes"),
-        )
-    )
+    meals = _meals_to_copy(source)
     doses = list(source.supplement_doses.filter(deleted_at__isnull=True).order_by("position", "id"))
     copies = []
     for on in targets:
@@ -921,18 +928,7 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
     Only recipes the template's author may open are saved: a client's private recipe
     (not shared with their dietitian) stays in the client's plan, never in a template that
     may be applied to other clients."""
-    meals = list(
-        source.meals.order_by("position", "id").prefetch_related(
-            Prefetch(
-                "items",
-                queryset=MealItem.objects.filter(deleted_at__isnull=True).order_by(
-                    "position", "id"
-                ),
-                to_attr="copy_items",
-            ),
-            _live_recipes("copy_recipes"),
-        )
-    )
+    meals = _meals_to_copy(source)
     rows = [
         DayTemplateItem(
             template=template,
@@ -1107,26 +1103,16 @@ def _recipes_usable_by(person: User, recipe_ids: set[int], *, editor: User) -> d
     return usable
 
 
-def _lay_recipes(laid: Sequence[TemplateRecipeLay], usable: dict[int, int]) -> list[MealRecipe]:
-    """Every laid day's recipes in one insert, after each meal's own recipes."""
-    meals = list({meal.pk: meal for meal, _ in laid}.values())
-    last = _last_positions(MealRecipe, meals)
-    offsets: dict[int, int] = {}
-    rows = []
+def _lay_recipes(laid: Sequence[TemplateRecipeLay], usable: dict[int, int]) -> None:
+    """Every laid day's recipes, as the client may use them, in one insert (`_copy_food`)."""
+    by_meal: dict[int, tuple[Meal, list[MealRecipe]]] = {}
     for meal, used in laid:
-        if used.recipe_id not in usable:
-            continue
-        offsets[meal.pk] = offsets.get(meal.pk, last.get(meal.pk, -1)) + 1
-        rows.append(
-            MealRecipe(
-                meal=meal,
-                recipe_id=usable[used.recipe_id],
-                servings=used.servings,
-                grams=used.grams,
-                position=offsets[meal.pk],
+        if used.recipe_id in usable:
+            row = MealRecipe(
+                recipe_id=usable[used.recipe_id], servings=used.servings, grams=used.grams
             )
-        )
-    return MealRecipe.objects.bulk_create(rows)
+            by_meal.setdefault(meal.pk, (meal, []))[1].append(row)
+    _copy_food([(meal, (), rows) for meal, rows in by_meal.values()])
 
 
 @transaction.atomic
