@@ -130,6 +130,12 @@ class InvitationProblem:
         wrong person answering a live invitation (a 403)."""
         return self.code in ("used", "expired")
 
+    @classmethod
+    def refused(cls, error: ValidationError) -> "InvitationProblem":
+        """An answering service's refusal: the code it was raised with (the re-check under
+        the row lock, `_refuse_unless_answerable`), else "refused"."""
+        return cls(getattr(error, "code", None) or "refused", " ".join(error.messages))
+
 
 def invitation_problem_of(invitation: Invitation, user: User) -> InvitationProblem | None:
     """Why `user` cannot answer this invitation, or None."""
@@ -163,10 +169,10 @@ def invitation_problem_of(invitation: Invitation, user: User) -> InvitationProbl
     return None
 
 
-def invitation_problem(invitation: Invitation, user: User) -> str | None:
-    """What stops `user` answering this invitation, as the message to show, or None."""
+def _refuse_unless_answerable(invitation: Invitation, user: User) -> None:
     problem = invitation_problem_of(invitation, user)
-    return problem.message if problem is not None else None
+    if problem is not None:
+        raise ValidationError(problem.message, code=problem.code)
 
 
 def _parties(invitation: Invitation, user: User) -> tuple[User, User]:
@@ -181,9 +187,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> DietitianLink:
     invitation = (
         Invitation.objects.select_for_update().select_related("sender").get(pk=invitation.pk)
     )
-    problem = invitation_problem(invitation, user)
-    if problem:
-        raise ValidationError(problem)
+    _refuse_unless_answerable(invitation, user)
     dietitian, client = _parties(invitation, user)
     if not dietitian.is_dietitian:
         raise ValidationError("The sender is no longer a dietitian; nothing was linked.")
@@ -209,9 +213,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> DietitianLink:
 @transaction.atomic
 def invitation_decline(*, invitation: Invitation, user: User) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    problem = invitation_problem(invitation, user)
-    if problem:
-        raise ValidationError(problem)
+    _refuse_unless_answerable(invitation, user)
     invitation.used_at = timezone.now()
     invitation.declined = True
     invitation.save(update_fields=["used_at", "declined"])

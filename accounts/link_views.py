@@ -157,8 +157,7 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
     if invitation is None:
         raise Http404("No such invitation.")
     user = request_user(request)
-    found = link_services.invitation_problem_of(invitation, user)
-    problem = found.message if found is not None else None
+    problem = link_services.invitation_problem_of(invitation, user)
     if request.method == "POST" and problem is None:
         try:
             if request.POST.get("answer") == "accept":
@@ -174,21 +173,17 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
                 messages.success(request, "Invitation declined; nothing was shared.")
             return HttpResponseRedirect(reverse("accounts:dietitians"))
         except ValidationError as error:
-            problem = " ".join(error.messages)
-            # The service refused after re-checking under a lock; the status comes from this
-            # request's copy (one that expired since the page loaded is gone).
-            found = link_services.invitation_problem_of(invitation, user)
+            # Answered or expired since the page loaded: the service's re-check says which.
+            problem = link_services.InvitationProblem.refused(error)
     for_client = invitation.direction == InvitationDirection.DIETITIAN_INVITES_CLIENT
-    status = 200
-    if problem:
-        # Gone for a used or expired invitation; forbidden for the wrong person.
-        status = 410 if found is not None and found.gone else 403
+    # Gone for a used or expired invitation; forbidden for the wrong person.
+    status = 200 if problem is None else 410 if problem.gone else 403
     return render_page(
         request,
         "accounts/invitation.html",
         {
             "invitation": invitation,
-            "problem": problem,
+            "problem": problem.message if problem is not None else None,
             "for_client": for_client,
             "abilities": (
                 link_services.LINK_ABILITIES

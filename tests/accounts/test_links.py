@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.link_services import (
+    InvitationProblem,
     dietitian_request_create,
     dietitian_request_decide,
     invitation_accept,
@@ -202,6 +203,20 @@ def test_only_a_used_or_expired_invitation_is_gone(dietitian, person) -> None:
     used = invitation_problem_of(invitation, person)
     assert (used.code, used.gone) == ("used", True)
     assert "works once" in used.message
+
+
+def test_an_invitation_answered_meanwhile_is_refused_as_gone(dietitian, person) -> None:
+    """The page read the invitation before another tab answered it: the service's re-check
+    under the row lock refuses, and its refusal says the invitation is gone (410)."""
+    invitation, _ = _invite(dietitian)
+    stale = Invitation.objects.get(pk=invitation.pk)
+    invitation_decline(invitation=invitation, user=person)
+    with pytest.raises(ValidationError) as refused:
+        invitation_accept(invitation=stale, user=person)
+    problem = InvitationProblem.refused(refused.value)
+    assert (problem.code, problem.gone) == ("used", True)
+    assert "works once" in problem.message
+    assert not InvitationProblem.refused(ValidationError("No.")).gone
 
 
 def test_a_live_invitation_for_a_dietitian_is_forbidden_to_a_non_dietitian(client, person) -> None:
