@@ -20,12 +20,7 @@ from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseRedirect,
-)
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
 
