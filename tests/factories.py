@@ -206,3 +206,106 @@ class MealRecipeFactory(factory.django.DjangoModelFactory):
     recipe = factory.SubFactory(RecipeFactory)
     servings = factory.LazyFunction(lambda: Decimal(1))
     position = factory.Sequence(lambda n: n)
+
+
+# Real SR28 foods of the curated suggestion lists, with their per-100 g values and the
+# household measure the suggestions use: (food fields, (unit, grams) or None).
+SR28_FOODS: dict[str, tuple[dict[str, object], tuple[str, float] | None]] = {
+    "pumpkin": (
+        {
+            "code": "12014",
+            "description": "Seeds, pumpkin and squash seed kernels, dried",
+            "food_group": "Nut and Seed Products",
+            "magnesium_mg_per_100g": 592.0,
+            "kcal_per_100g": 559.0,
+            "calcium_mg_per_100g": 46.0,
+            "phytate_mg_per_100g": 1900.0,
+        },
+        ("oz", 28.35),
+    ),
+    "chocolate": (
+        {
+            "code": "19904",
+            "description": "Chocolate, dark, 70-85% cacao solids",
+            "food_group": "Sweets",
+            "magnesium_mg_per_100g": 228.0,
+            "kcal_per_100g": 598.0,
+            "calcium_mg_per_100g": 73.0,
+            "phytate_mg_per_100g": 0.0,
+        },
+        None,
+    ),
+    "milk_chocolate": (
+        {
+            "code": "19120",
+            "description": "Candies, milk chocolate",
+            "food_group": "Sweets",
+            "magnesium_mg_per_100g": 63.0,
+            "kcal_per_100g": 535.0,
+            "calcium_mg_per_100g": 189.0,
+            "phytate_mg_per_100g": 0.0,
+        },
+        None,
+    ),
+    "spinach": (
+        {
+            "code": "11457",
+            "description": "Spinach, raw",
+            "food_group": "Vegetables and Vegetable Products",
+            "magnesium_mg_per_100g": 79.0,
+            "kcal_per_100g": 23.0,
+            "calcium_mg_per_100g": 99.0,
+            "phytate_mg_per_100g": 0.0,
+            "oxalate_mg_per_100g": 970.0,
+        },
+        None,
+    ),
+    "kale": (
+        {
+            "code": "11233",
+            "description": "Kale, raw",
+            "food_group": "Vegetables and Vegetable Products",
+            "magnesium_mg_per_100g": 47.0,
+            "kcal_per_100g": 49.0,
+            "calcium_mg_per_100g": 150.0,
+            "phytate_mg_per_100g": 0.0,
+            "oxalate_mg_per_100g": 20.0,
+        },
+        None,
+    ),
+    "beans": (
+        {
+            "code": "16015",
+            "description": "Beans, black, mature seeds, cooked, boiled, without salt",
+            "food_group": "Legumes and Legume Products",
+            "magnesium_mg_per_100g": 70.0,
+            "kcal_per_100g": 132.0,
+            "calcium_mg_per_100g": 27.0,
+            "phytate_mg_per_100g": 800.0,
+        },
+        ("cup", 172.0),
+    ),
+    "almonds": (
+        {
+            "code": "12061",
+            "description": "Nuts, almonds",
+            "food_group": "Nut and Seed Products",
+            "magnesium_mg_per_100g": 270.0,
+            "kcal_per_100g": 579.0,
+            "calcium_mg_per_100g": 269.0,
+            "phytate_mg_per_100g": 1400.0,
+        },
+        ("oz", 28.35),
+    ),
+}
+
+
+def sr28_foods(*names: str) -> dict[str, object]:
+    """The named SR28_FOODS, created with their household measure."""
+    made = {}
+    for name in names:
+        fields, portion = SR28_FOODS[name]
+        made[name] = FoodFactory(**fields)
+        if portion is not None:
+            PortionFactory(food=made[name], unit=portion[0], grams=portion[1])
+    return made

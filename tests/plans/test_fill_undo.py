@@ -20,11 +20,10 @@ from plans.suggestion_views import UNDO_SALT as SUGGESTION_UNDO_SALT
 from tests.factories import (
     DayFactory,
     DietitianLinkFactory,
-    FoodFactory,
     MealFactory,
     MealItemFactory,
-    PortionFactory,
     ProfileFactory,
+    sr28_foods,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_candidate_pool")]
@@ -35,49 +34,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def foods():
     """Real SR28 codes of the curated add candidates, with their per-100 g values."""
-    made = {
-        "pumpkin": FoodFactory(
-            code="12014",
-            description="Seeds, pumpkin and squash seed kernels, dried",
-            food_group="Nut and Seed Products",
-            magnesium_mg_per_100g=592.0,
-            kcal_per_100g=559.0,
-            calcium_mg_per_100g=46.0,
-            phytate_mg_per_100g=1900.0,
-        ),
-        "almonds": FoodFactory(
-            code="12061",
-            description="Nuts, almonds",
-            food_group="Nut and Seed Products",
-            magnesium_mg_per_100g=270.0,
-            kcal_per_100g=579.0,
-            calcium_mg_per_100g=269.0,
-            phytate_mg_per_100g=1400.0,
-        ),
-        "beans": FoodFactory(
-            code="16015",
-            description="Beans, black, mature seeds, cooked, boiled, without salt",
-            food_group="Legumes and Legume Products",
-            magnesium_mg_per_100g=70.0,
-            kcal_per_100g=132.0,
-            calcium_mg_per_100g=27.0,
-            phytate_mg_per_100g=800.0,
-        ),
-        "kale": FoodFactory(
-            code="11233",
-            description="Kale, raw",
-            food_group="Vegetables and Vegetable Products",
-            magnesium_mg_per_100g=47.0,
-            kcal_per_100g=49.0,
-            calcium_mg_per_100g=150.0,
-            phytate_mg_per_100g=0.0,
-            oxalate_mg_per_100g=20.0,
-        ),
-    }
-    PortionFactory(food=made["pumpkin"], unit="oz", grams=28.35)
-    PortionFactory(food=made["beans"], unit="cup", grams=172.0)
-    PortionFactory(food=made["almonds"], unit="oz", grams=28.35)
-    return made
+    return sr28_foods("pumpkin", "almonds", "beans", "kale")
 
 
 @pytest.fixture

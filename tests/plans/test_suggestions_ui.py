@@ -12,11 +12,11 @@ from plans.models import MealItem, SupplementDose
 from plans.scoring import score_day, score_to_json
 from plans.selectors import day_get_for, day_to_engine
 from tests.factories import (
-    FoodFactory,
     MealItemFactory,
     PortionFactory,
     SupplementDoseFactory,
     SupplementProductFactory,
+    sr28_foods,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_candidate_pool")]
@@ -27,77 +27,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def foods():
     """Real SR28 codes of the curated lists, with their real per-100 g values."""
-    made = {
-        "pumpkin": FoodFactory(
-            code="12014",
-            description="Seeds, pumpkin and squash seed kernels, dried",
-            food_group="Nut and Seed Products",
-            magnesium_mg_per_100g=592.0,
-            kcal_per_100g=559.0,
-            calcium_mg_per_100g=46.0,
-            phytate_mg_per_100g=1900.0,
-        ),
-        "chocolate": FoodFactory(
-            code="19904",
-            description="Chocolate, dark, 70-85% cacao solids",
-            food_group="Sweets",
-            magnesium_mg_per_100g=228.0,
-            kcal_per_100g=598.0,
-            calcium_mg_per_100g=73.0,
-            phytate_mg_per_100g=0.0,
-        ),
-        "milk_chocolate": FoodFactory(
-            code="19120",
-            description="Candies, milk chocolate",
-            food_group="Sweets",
-            magnesium_mg_per_100g=63.0,
-            kcal_per_100g=535.0,
-            calcium_mg_per_100g=189.0,
-            phytate_mg_per_100g=0.0,
-        ),
-        "spinach": FoodFactory(
-            code="11457",
-            description="Spinach, raw",
-            food_group="Vegetables and Vegetable Products",
-            magnesium_mg_per_100g=79.0,
-            kcal_per_100g=23.0,
-            calcium_mg_per_100g=99.0,
-            phytate_mg_per_100g=0.0,
-            oxalate_mg_per_100g=970.0,
-        ),
-        "kale": FoodFactory(
-            code="11233",
-            description="Kale, raw",
-            food_group="Vegetables and Vegetable Products",
-            magnesium_mg_per_100g=47.0,
-            kcal_per_100g=49.0,
-            calcium_mg_per_100g=150.0,
-            phytate_mg_per_100g=0.0,
-            oxalate_mg_per_100g=20.0,
-        ),
-        "beans": FoodFactory(
-            code="16015",
-            description="Beans, black, mature seeds, cooked, boiled, without salt",
-            food_group="Legumes and Legume Products",
-            magnesium_mg_per_100g=70.0,
-            kcal_per_100g=132.0,
-            calcium_mg_per_100g=27.0,
-            phytate_mg_per_100g=800.0,
-        ),
-        "almonds": FoodFactory(
-            code="12061",
-            description="Nuts, almonds",
-            food_group="Nut and Seed Products",
-            magnesium_mg_per_100g=270.0,
-            kcal_per_100g=579.0,
-            calcium_mg_per_100g=269.0,
-            phytate_mg_per_100g=1400.0,
-        ),
-    }
-    PortionFactory(food=made["pumpkin"], unit="oz", grams=28.35)
-    PortionFactory(food=made["beans"], unit="cup", grams=172.0)
-    PortionFactory(food=made["almonds"], unit="oz", grams=28.35)
-    return made
+    return sr28_foods(
+        "pumpkin", "chocolate", "milk_chocolate", "spinach", "kale", "beans", "almonds"
+    )
 
 
 def meal(day, name="Lunch"):
