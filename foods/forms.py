@@ -29,6 +29,10 @@ class SearchForm(forms.Form):
         return self.cleaned_data.get(name) or default
 
 
+# The antinutrients: unknown for most foods people make, and scored as absent then.
+BLANK_MEANS_NONE = "If you know it. Left blank, the food is scored as having none."
+
+
 def _number(field: str, *, required: bool = False, help_text: str = "") -> forms.FloatField:
     nutrient = NUTRIENT_BY_FIELD[field]
     return forms.FloatField(
@@ -68,14 +72,8 @@ class CustomFoodForm(forms.Form):
     zinc_mg_per_100g = _number("zinc_mg_per_100g")
     iron_mg_per_100g = _number("iron_mg_per_100g")
     vitamin_d_ug_per_100g = _number("vitamin_d_ug_per_100g")
-    phytate_mg_per_100g = _number(
-        "phytate_mg_per_100g",
-        help_text="If you know it. Left blank, the food is scored as having none.",
-    )
-    oxalate_mg_per_100g = _number(
-        "oxalate_mg_per_100g",
-        help_text="If you know it. Left blank, the food is scored as having none.",
-    )
+    phytate_mg_per_100g = _number("phytate_mg_per_100g", help_text=BLANK_MEANS_NONE)
+    oxalate_mg_per_100g = _number("oxalate_mg_per_100g", help_text=BLANK_MEANS_NONE)
     portion_unit = forms.CharField(
         max_length=120,
         required=False,
