@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -110,9 +111,14 @@ def record_written(*, day_pk: int, version: int) -> None:
 
 
 def day_version_input(day: object) -> Markup:
-    """Jinja global: the hidden input a plain (no-JS) form sends with a write to `day`."""
-    value = f"{day.pk}:{day.version}"  # type: ignore[attr-defined]
-    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, value)
+    """Jinja global: the hidden input a plain (no-JS) form sends with a write to `day`.
+    The day page prints it in every form (~50): built once per day and version."""
+    return _version_input(day.pk, day.version)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1024)
+def _version_input(day_pk: int, version: int) -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, f"{day_pk}:{version}")
 
 
 def day_version_attr(day: object) -> Markup:

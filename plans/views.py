@@ -201,9 +201,11 @@ def _day_context(
     forms: dict[str, Any] | None = None,
     oob: bool = False,
     edit_dose: int | None = None,
+    supplements: bool = True,
 ) -> dict[str, Any]:
     """The day page's context. An open dose edit form comes from `edit_dose` (htmx) or the
-    page's `?edit_dose=` (the no-JS "Edit" link)."""
+    page's `?edit_dose=` (the no-JS "Edit" link). Without `supplements`, of the supplement
+    panel only its vitamin D note (for a response that redraws just that)."""
     # Foods, pickers and profile are the plan owner's: a dietitian plans with the client's.
     user = plan_owner(request)
     profile = profile or profile_for(user=user)
@@ -268,11 +270,16 @@ def _day_context(
         **FORM_CONSTANTS,
     }
     context.update(_score_context(day, profile))
-    if edit_dose is None:
-        edit_dose = parse_id(request.GET.get("edit_dose"))
-    context.update(
-        _supplements_context(request, day, context, forms=forms or {}, oob=oob, edit_dose=edit_dose)
-    )
+    if not supplements:
+        context["vitamin_d_note"] = _vitamin_d_note(day, context.get("score"))
+    else:
+        if edit_dose is None:
+            edit_dose = parse_id(request.GET.get("edit_dose"))
+        context.update(
+            _supplements_context(
+                request, day, context, forms=forms or {}, oob=oob, edit_dose=edit_dose
+            )
+        )
     # Notes from a dietitian and who set a custom target (plans/report_views.py).
     context.update(dietitian_day_context(request, day, profile))
     return context
@@ -306,15 +313,29 @@ def day_page(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
 
 
 def _render_day_blocks(
-    request: HttpRequest, day_date: date, *, forms: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    day_date: date,
+    *,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+    panel: bool = True,
 ) -> HttpResponse:
-    """The meals block and, out of band, the score panel: the response of every day write."""
+    """The meals block and, out of band, the score panel: the response of every day write.
+
+    The supplement panel follows too: a renamed or deleted meal changes its doses' labels.
+    After a write to items only (`panel=False`) just its vitamin D note follows, the one
+    part of it that depends on the foods; the panel's log form is a tenth of a day's render.
+    """
     day = _load_day(request, day_date)
-    context = _day_context(request, day, forms=forms, oob=True)
-    # The supplement panel follows too: a renamed or deleted meal changes its doses' labels.
-    return render_blocks_response(
-        request, DAY_TEMPLATE, ["day_meals", "day_score", "day_supplements"], context, status=status
-    )
+    context = _day_context(request, day, forms=forms, oob=True, supplements=panel)
+    context["vitamin_d_oob"] = not panel
+    blocks = ["day_meals", "day_score", "day_supplements" if panel else "day_vitamin_d"]
+    return render_blocks_response(request, DAY_TEMPLATE, blocks, context, status=status)
+
+
+def _render_item_day_blocks(request: HttpRequest, day_date: date) -> HttpResponse:
+    """`_render_day_blocks` after an item was deleted or restored: no meal changed."""
+    return _render_day_blocks(request, day_date, panel=False)
 
 
 def _render_meal_blocks(
@@ -326,18 +347,18 @@ def _render_meal_blocks(
     status: int = 200,
 ) -> HttpResponse:
     """One meal, and out of band the other meals' figures, the score and the supplement
-    panel: the htmx response to an item added or saved, a tenth of the whole meals block."""
+    panel's vitamin D note (it depends on the day's score): the htmx response to an item
+    added or saved, a tenth of the whole meals block."""
     day = _load_day(request, day_date)
     meal = next((meal for meal in day.ordered_meals if meal.pk == meal_pk), None)  # type: ignore[attr-defined]
     if meal is None:
-        return _render_day_blocks(request, day_date, forms=forms, status=status)
-    context = _day_context(request, day, forms=forms, oob=True)
-    context.update(meal=meal, changed_meal_pk=meal_pk, figures_oob=True)
-    # The supplement panel follows: its vitamin D note depends on the day's score.
+        return _render_day_blocks(request, day_date, forms=forms, status=status, panel=False)
+    context = _day_context(request, day, forms=forms, oob=True, supplements=False)
+    context.update(meal=meal, changed_meal_pk=meal_pk, figures_oob=True, vitamin_d_oob=True)
     return render_blocks_response(
         request,
         DAY_TEMPLATE,
-        ["day_meal", "day_figures", "day_score", "day_supplements"],
+        ["day_meal", "day_figures", "day_score", "day_vitamin_d"],
         context,
         status=status,
     )
@@ -552,7 +573,9 @@ def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
     services.meal_item_delete(item=item, editor=user)
-    return _after_write(request, item.meal.day.date, undo=item.pk, anchor="undo")
+    return _after_write(
+        request, item.meal.day.date, undo=item.pk, anchor="undo", render=_render_item_day_blocks
+    )
 
 
 @profile_required
@@ -562,7 +585,9 @@ def meal_item_restore(request: HttpRequest, pk: int) -> HttpResponse:
     item = meal_item_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, item.meal.day.plan)
     services.meal_item_restore(item=item, editor=user)
-    return _after_write(request, item.meal.day.date, anchor=f"meal-item-{item.pk}")
+    return _after_write(
+        request, item.meal.day.date, anchor=f"meal-item-{item.pk}", render=_render_item_day_blocks
+    )
 
 
 @profile_required
@@ -721,8 +746,6 @@ def _supplements_context(
             .select_related("product")
             .first()
         )
-    score = context.get("score")
-    takes_vitamin_d = any(dose.product.kind == SupplementKind.VITAMIN_D for dose in doses)
     data = form.data if form.is_bound else {}
     return {
         "supplement_doses": [(dose, _dose_text(dose.product, dose.quantity)) for dose in doses],
@@ -743,13 +766,17 @@ def _supplements_context(
             if f"dose-{dose.pk}" in forms or dose.pk == edit_dose
         },
         "undo_dose": undo_dose,
-        # Vitamin D is activated by magnesium-dependent enzymes (Uwitonze & Razzaque 2018),
-        # so a day short of magnesium is worth pointing out to someone taking it.
-        "vitamin_d_note": bool(
-            takes_vitamin_d and score is not None and score.effective_mg < score.target_mg
-        ),
+        "vitamin_d_note": _vitamin_d_note(day, context.get("score")),
         "supplements_oob": oob,
     }
+
+
+def _vitamin_d_note(day: Day, score: Any) -> bool:
+    """Vitamin D is activated by magnesium-dependent enzymes (Uwitonze & Razzaque 2018), so a
+    day short of magnesium is worth pointing out to someone taking it."""
+    doses: list[SupplementDose] = day.live_doses  # type: ignore[attr-defined]
+    takes_vitamin_d = any(dose.product.kind == SupplementKind.VITAMIN_D for dose in doses)
+    return bool(takes_vitamin_d and score is not None and score.effective_mg < score.target_mg)
 
 
 def _render_supplement_blocks(

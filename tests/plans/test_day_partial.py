@@ -100,7 +100,9 @@ def test_htmx_add_answers_one_meal_with_the_others_figures_out_of_band(client, d
     assert f'id="meal-{lunch.pk}"' not in html
     assert "Hard cheese" in html
     assert 'id="day-score"' in html
-    assert 'id="day-supplements"' in html
+    # Of the supplement panel only its vitamin D note's slot follows (it depends on the score).
+    assert 'id="day-supplements"' not in html
+    assert '<div id="vitamin-d-slot" hx-swap-oob="true">' in html
     assert f'id="q-{lunch.pk}"' not in html  # no other meal's forms
     # Every other meal's figures come along out of band, and say what a fresh page says.
     fresh = figures(day_html(client, day))

@@ -246,6 +246,36 @@ def test_no_vitamin_d_note_on_a_day_that_meets_the_target(client, person, day):
     assert "Vitamin D needs magnesium" not in page
 
 
+def test_the_vitamin_d_note_follows_item_writes_out_of_band(client, person, day):
+    """Adding, deleting and restoring a food redraw the note's slot, not the whole panel."""
+    services.supplement_log(day=day, editor=person, kind="vitamin_d", vitamin_d_iu=1000)
+    breakfast = day.meals.get(name="Breakfast")
+    seeds = FoodFactory(magnesium_mg_per_100g=592, phytate_mg_per_100g=0)
+    note = "Vitamin D needs magnesium to be activated"
+
+    added = client.post(
+        reverse("plans:meal_item_add", args=[breakfast.pk]),
+        {f"add-{breakfast.pk}-food": seeds.pk, f"add-{breakfast.pk}-grams": "150"},
+        **HTMX,
+    ).content.decode()
+    assert score_of(person, day.date).status == "meets"
+    assert '<div id="vitamin-d-slot" hx-swap-oob="true"></div>' in added
+    assert 'id="day-supplements"' not in added
+
+    item = breakfast.items.get(food=seeds)
+    deleted = client.post(reverse("plans:meal_item_delete", args=[item.pk]), **HTMX)
+    html = deleted.content.decode()
+    assert '<div id="vitamin-d-slot" hx-swap-oob="true">' in html
+    assert note in html
+    assert 'id="day-supplements"' not in html
+
+    restored = client.post(reverse("plans:meal_item_restore", args=[item.pk]), **HTMX)
+    assert note not in restored.content.decode()
+    # The whole page agrees with what the fragments said.
+    page = client.get(reverse("plans:day", args=[day.date.isoformat()])).content.decode()
+    assert '<div id="vitamin-d-slot"></div>' in page
+
+
 def test_live_conversion_fragment(client, person):
     url = reverse("plans:supplement_conversion")
     query = {
