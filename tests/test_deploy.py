@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from mgplanner.logging import JsonFormatter
 
@@ -114,17 +115,36 @@ print(settings.DATABASES["default"]["OPTIONS"])
 
 
 @pytest.mark.parametrize(
-    ("prepared", "expected"),
+    ("env", "expected"),
     [
-        ({}, "{'server_side_binding': True, 'prepare_threshold': 5}"),
-        ({"DJANGO_DB_PREPARED": "0"}, "{}"),
+        (
+            {},
+            "{'server_side_binding': True, 'prepare_threshold': 5, "
+            "'options': '-c random_page_cost=1.1'}",
+        ),
+        ({"DJANGO_DB_PREPARED": "0"}, "{'options': '-c random_page_cost=1.1'}"),
+        (
+            {"DJANGO_DB_PREPARED": "0", "DJANGO_DB_RANDOM_PAGE_COST": "2"},
+            "{'options': '-c random_page_cost=2.0'}",
+        ),
+        ({"DJANGO_DB_PREPARED": "0", "DJANGO_DB_RANDOM_PAGE_COST": ""}, "{}"),
     ],
 )
-def test_postgresql_reuses_query_plans_unless_told_not_to(prepared, expected):
-    env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", **prepared}
+def test_postgresql_connection_options_follow_the_environment(env, expected):
+    """Prepared statements and the planner's page cost, each on by default."""
+    env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", **env}
     completed = manage("shell", "-v", "0", "-c", DATABASE_OPTIONS_PROBE, env=env)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == expected
+
+
+@pytest.mark.django_db
+def test_the_page_cost_reaches_the_postgresql_session():
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
 
 
 # ---- Redis cache and sessions ----
