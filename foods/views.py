@@ -34,7 +34,7 @@ PORTION_COLUMNS = 4
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None, groups=food_groups())
+    form = SearchForm(request.GET or None, groups=food_groups(user=request.user))
     query = form.value("q", "").strip()
     group = form.value("group", "")
     sort = form.value("sort", "relevance")

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -21,3 +22,10 @@ def _fast_password_hashing(settings) -> None:
     # hashing. Production keeps Argon2 (settings.PASSWORD_HASHERS); tests of hashing itself
     # set it back explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Each test starts with nothing cached (pages, food groups), as after a deploy: what one
+    # test wrote without replacing a stamp must not show in the next.
+    cache.clear()

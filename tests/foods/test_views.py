@@ -1,8 +1,13 @@
 """The foods pages: search (full page, htmx fragment, no-JS form), detail, visibility."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mgplanner.page_cache import site_stamp_bump
 from tests.factories import FoodFactory, PortionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +83,23 @@ def test_bad_parameters_fall_back_to_defaults(client, seeds) -> None:
     )
     assert response.status_code == 200
     assert "Pumpkin, raw" in response.content.decode()
+
+
+def test_food_groups_are_kept_until_the_food_database_changes(client, seeds) -> None:
+    def group_options() -> list[str]:
+        html = client.get(reverse("foods:search")).content.decode()
+        select = html.split('name="group"')[1].split("</select>")[0]
+        return re.findall(r'<option value="([^"]+)"', select)
+
+    assert "Vegetables" in group_options()
+    FoodFactory(description="Cocoa", food_group="Sweets")
+    # Kept under the site stamp: a scan of every food on each search, saved.
+    with CaptureQueriesContext(connection) as queries:
+        assert "Sweets" not in group_options()
+    assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+    # An admin write or a food load replaces the stamp (mgplanner/page_cache.py).
+    site_stamp_bump()
+    assert "Sweets" in group_options()
 
 
 def test_more_link_appends_the_next_rows(client, db) -> None:
