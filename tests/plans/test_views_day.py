@@ -331,6 +331,32 @@ def test_the_day_page_runs_the_same_number_of_queries_for_5_and_50_items(client,
     assert len(big.captured_queries) <= 9
 
 
+def test_an_htmx_add_runs_the_same_number_of_queries_for_5_and_50_items(client, person, today):
+    counts = []
+    for on, size in ((today, 5), (today + timedelta(days=1), 50)):
+        new_day(person, on)
+        meal = first_meal(person, on)
+        _items(meal, size)
+        food = FoodFactory()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                reverse("plans:meal_item_add", args=[meal.pk]),
+                {f"add-{meal.pk}-food": food.pk, f"add-{meal.pk}-grams": "30"},
+                **HTMX,
+            )
+        assert response.status_code == 200
+        counts.append(len(queries.captured_queries))
+        # Nothing re-read that the request has loaded (the meal, the food), and no query for
+        # a constraint the database enforces anyway.
+        sqls = [query["sql"] for query in queries.captured_queries]
+        assert not [sql for sql in sqls if sql.startswith('SELECT 1 AS "a" FROM')]
+        assert not [sql for sql in sqls if '"_check"' in sql]
+    assert counts[0] == counts[1]
+    # Session, meal, food; in the transaction: position, insert, day lock, version, history;
+    # then the day (five), profile; the page-cache stamp; the tests' own savepoint (two).
+    assert counts[1] <= 17
+
+
 def test_picker_results_fragment_is_a_listbox_of_matching_foods(client, person, today):
     open_day(client, today)
     meal = first_meal(person, today)
