@@ -3,7 +3,7 @@
 Building the pool reads every database food once (~9,000 rows, a few hundred ms), so it is
 kept per process and rebuilt only when the food data changes: the key is the latest
 FoodDataLoad, the newest history row of foods and portions (every admin edit or CSV import
-writes one) and the number of foods.
+writes one) and the highest food id.
 """
 
 import csv
@@ -11,7 +11,7 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from django.db.models import Max
+from django.db import connection
 
 from foods.diet import tags_for
 from foods.models import Basis, Food, FoodDataLoad, FoodSource, Portion
@@ -44,13 +44,27 @@ def curated_adds() -> tuple[tuple[str, float, str], ...]:
 
 
 def _food_data_version() -> tuple:
-    """Changes whenever a food or portion is loaded, edited, added or deleted."""
-    return (
-        FoodDataLoad.objects.aggregate(latest=Max("pk"))["latest"],
-        Food.history.aggregate(latest=Max("history_id"))["latest"],
-        Portion.history.aggregate(latest=Max("history_id"))["latest"],
-        Food.objects.count(),
-    )
+    """Changes whenever a food or portion is loaded, edited, added or deleted.
+
+    One query of four index lookups, on every suggestions request: it counted the foods
+    before (a scan of the whole table, ~4 ms on PostgreSQL); the highest food id tells a
+    food added without a history row as well, and a deletion writes one.
+    """
+    latest = [
+        (FoodDataLoad, "id"),
+        (Food.history.model, "history_id"),
+        (Portion.history.model, "history_id"),
+        (Food, "id"),
+    ]
+    quote = connection.ops.quote_name
+    maxima = [
+        # Table and column names from the models, no input.
+        f"(SELECT MAX({quote(column)}) FROM {quote(model._meta.db_table)})"  # noqa: S608 # nosec B608
+        for model, column in latest
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(maxima))
+        return tuple(cursor.fetchone())
 
 
 def _database_foods() -> list[PoolFood]:
