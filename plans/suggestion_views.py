@@ -53,11 +53,12 @@ KIND_LABELS = {
 }
 
 
-def _writable_date(request: HttpRequest, on: str) -> date:
+def _writable_date(on: str, profile: Profile) -> date:
+    """The day's date from the URL, or 404 when it is no date or outside the plan."""
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
-    if day_date_error(profile=profile_for(user=plan_owner(request)), on=the_date):
+    if day_date_error(profile=profile, on=the_date):
         raise Http404("That day is outside your plan.")
     return the_date
 
@@ -189,8 +190,8 @@ def _render_panel_blocks(
 def day_suggestions(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """The panel (htmx), or the day page with the panel open (no JavaScript)."""
     owner = scope_to_client(request, client_id)
-    the_date = _writable_date(request, on)
     profile = profile_for(user=owner)
+    the_date = _writable_date(on, profile)
     day = _load_day(request, the_date)
     panel = _panel_context(
         request,
@@ -240,8 +241,8 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
     """Apply one suggestion: re-checked against today's day, then one transaction."""
     owner = scope_to_client(request, client_id)
     user = request_user(request)
-    the_date = _writable_date(request, on)
     profile = profile_for(user=owner)
+    the_date = _writable_date(on, profile)
     day = _load_day(request, the_date)
     data = request.POST
     panel_meal = parse_id(data.get("panel_meal"))
@@ -377,7 +378,8 @@ def _applied_text(
 def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
     user = request_user(request)
-    the_date = _writable_date(request, on)
+    profile = profile_for(user=owner)
+    the_date = _writable_date(on, profile)
     day = _load_day(request, the_date)
     panel_meal = parse_id(request.POST.get("panel_meal"))
     payload = _undo_payload(request.POST.get("token", ""), day)
@@ -390,7 +392,6 @@ def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None)
         )
     services.suggestion_undo(day=day, steps=payload["steps"], editor=user)
     if request.htmx:  # type: ignore[attr-defined]
-        profile = profile_for(user=owner)
         return _render_panel_blocks(
             request,
             the_date,
@@ -440,8 +441,8 @@ def _fill_context(request: HttpRequest, day: Day, profile: Profile) -> dict[str,
 def fill_page(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """The proposal: what to add, where, the energy it costs and the % of target it reaches."""
     owner = scope_to_client(request, client_id)
-    the_date = _writable_date(request, on)
     profile = profile_for(user=owner)
+    the_date = _writable_date(on, profile)
     day = _load_day(request, the_date)
     return render_page(request, FILL_TEMPLATE, _fill_context(request, day, profile), block="fill")
 
@@ -452,8 +453,8 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
     """Add the proposal's items, re-checked: the day's meals, visible foods, allowed foods."""
     owner = scope_to_client(request, client_id)
     user = request_user(request)
-    the_date = _writable_date(request, on)
     profile = profile_for(user=owner)
+    the_date = _writable_date(on, profile)
     day = _load_day(request, the_date)
     diet, exclusions, _ = _preferences(profile)
     meals = {meal.pk: meal for meal in day.ordered_meals}  # type: ignore[attr-defined]
@@ -544,7 +545,7 @@ def fill_undo(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     """
     scope_to_client(request, client_id)
     user = request_user(request)
-    the_date = _writable_date(request, on)
+    the_date = _writable_date(on, profile_for(user=plan_owner(request)))
     undo = fill_undo_read(request.POST.get("token", ""))
     if undo is None:
         return _fill_undo_refused(request, the_date)
