@@ -41,8 +41,8 @@ serve: export DJANGO_DEBUG ?= 0
 serve: export DJANGO_MANIFEST_STATIC = 1
 serve: data
 	$(MANAGE) collectstatic --noinput -v 0
-	$(BIN)/gunicorn mgplanner.wsgi --bind $(BIND) --workers $(WEB_CONCURRENCY) \
-		--timeout 30 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200
+	$(BIN)/gunicorn mgplanner.wsgi --config python:mgplanner.gunicorn_conf \
+		--bind $(BIND) --workers $(WEB_CONCURRENCY)
 
 backup: $(STAMP)
 	$(MANAGE) backup_db $(BACKUP)

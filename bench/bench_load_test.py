@@ -406,7 +406,8 @@ def main() -> int:
         gunicorn = subprocess.Popen(
             [
                 sys.executable, "-m", "gunicorn", "mgplanner.wsgi",
-                "--workers", str(args.workers), "--worker-class", "sync",
+            "--config", "python:mgplanner.gunicorn_conf",
+                "--workers", str(args.workers),
                 "--bind", f"127.0.0.1:{port}",
             ],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -325,7 +325,8 @@ def main() -> int:
     gunicorn = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "mgplanner.wsgi",
-            "--workers", "2", "--worker-class", "sync",
+            "--config", "python:mgplanner.gunicorn_conf",
+            "--workers", "2",
             "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
         ],
         cwd=ROOT,

@@ -245,7 +245,8 @@ def test_gunicorn_serves_health_and_hashed_compressed_static_files(tmp_path):
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [sys.executable, "-m", "gunicorn", "mgplanner.wsgi", "--bind", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", "mgplanner.wsgi",
+             "--config", "python:mgplanner.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
              "--workers", "1"],
             cwd=ROOT, env={**base_env, **env}, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -274,3 +275,24 @@ def test_gunicorn_serves_health_and_hashed_compressed_static_files(tmp_path):
     paths = {(entry.get("path"), entry.get("status")) for entry in lines}
     assert ("/health/", 200) in paths
     assert ("/health/ready/", 200) in paths
+    # The worker warmed up before its first request; on this database without tables the
+    # candidate pool is left to its first use, which is said, and the worker serves anyway.
+    assert "candidate pool not built at start" in {entry.get("message") for entry in lines}
+
+
+@pytest.mark.django_db
+def test_a_worker_warms_up_before_its_first_request():
+    from django.template import engines
+
+    from mgplanner.startup import warm_up
+    from plans import swap_pool
+
+    swap_pool.clear_candidate_pool()
+    environment = engines["jinja2"].env
+    environment.cache.clear()
+    try:
+        warm_up()
+        assert swap_pool._cached is not None
+        assert len(environment.cache) == len(environment.list_templates())
+    finally:
+        swap_pool.clear_candidate_pool()
