@@ -753,6 +753,10 @@ def _supplements_context(
             (product, _dose_text(product)) for product in supplement_products_for(user=user)
         ],
         "supplement_form": form,
+        # An unbound log form shows only the meals' names (mgplanner/jinja2.FragmentCache).
+        "supplement_log_key": (
+            None if form.is_bound else ("supplement-log", tuple((m.pk, m.name) for m in meals))
+        ),
         "supplement_conversion": _conversion_text(
             data.get("supplement-form", ""),
             _float_or_none(data.get("supplement-amount_mg")),
