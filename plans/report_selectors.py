@@ -146,9 +146,7 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
     portions and doses prefetched, then the shared notes.
     """
     profile = profile_for(user=owner)
-    days = list(
-        _days_prefetched(owner).filter(plan__owner=owner, date__range=(start, end)).order_by("date")
-    )
+    days = list(_days_prefetched(owner, own=True).filter(date__range=(start, end)).order_by("date"))
     by_date = {day.date: day for day in days}
     inputs: list[ReportDayInput] = []
     rows: list[ItemRow] = []
