@@ -91,7 +91,9 @@ def inside(kind: str, runs: int) -> None:
             f"/plan/meals/{meals[0]}/foods/", {"q": "almonds"}, HTTP_HX_REQUEST="true"
         ),
         "suggestions": lambda: client.get(
-            f"/plan/day/{day.isoformat()}/suggestions/", {"meal": meals[0]}, HTTP_HX_REQUEST="true"
+            f"/plan/day/{day.isoformat()}/suggestions/",
+            {"meal": user.meals[day][0]},
+            HTTP_HX_REQUEST="true",
         ),
         "add": add,
         "delete": lambda: client.post(
