@@ -127,27 +127,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# PostgreSQL plans a query the fifth time a connection runs it and then reuses the plan
-# (psycopg's prepared statements, which need server-side parameter binding): the session
-# query spent 0.4 ms of its 0.6 ms in the planner. PgBouncer in transaction mode before 1.21
-# (or without max_prepared_statements) cannot carry prepared statements: set
-# DJANGO_DB_PREPARED=0 behind one.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DJANGO_DB_PREPARED", True
-):
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
-# The planner's cost of a random page read against a sequential one (PostgreSQL's default,
-# 4, models spinning disks). The app's working set is small and cached, which PostgreSQL's
-# documentation models with about 1.1: with 4 it built a hash of all 15,000 household
-# measures (5 ms) for the week page's 200 items instead of looking up the few it needs.
-# Sent as a connection option; empty leaves the server's setting (a pooler that rejects
-# startup options, or a DBA who has tuned it).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
-    page_cost := os.environ.get("DJANGO_DB_RANDOM_PAGE_COST", "1.1")
-):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c random_page_cost={float(page_cost)}"
-    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # PostgreSQL plans a query the fifth time a connection runs it and then reuses the plan
+    # (psycopg's prepared statements, which need server-side parameter binding): the session
+    # query spent 0.4 ms of its 0.6 ms in the planner. PgBouncer in transaction mode before
+    # 1.21 (or without max_prepared_statements) cannot carry prepared statements: set
+    # DJANGO_DB_PREPARED=0 behind one.
+    if env_bool("DJANGO_DB_PREPARED", True):
+        _options.update(server_side_binding=True, prepare_threshold=5)
+    # The planner's cost of a random page read against a sequential one (PostgreSQL's
+    # default, 4, models spinning disks). The app's working set is small and cached, which
+    # PostgreSQL's documentation models with about 1.1: with 4 it built a hash of all 15,000
+    # household measures (5 ms) for the week page's 200 items instead of looking up the few
+    # it needs. Sent as a connection option; empty leaves the server's setting (a pooler
+    # that rejects startup options, or a DBA who has tuned it).
+    if page_cost := os.environ.get("DJANGO_DB_RANDOM_PAGE_COST", "1.1"):
+        _options["options"] = f"-c random_page_cost={float(page_cost)}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while one writer commits; IMMEDIATE avoids
     # "database is locked" on upgrade from a read to a write transaction.

@@ -129,6 +129,12 @@ print(settings.DATABASES["default"]["OPTIONS"])
             "{'options': '-c random_page_cost=2.0'}",
         ),
         ({"DJANGO_DB_PREPARED": "0", "DJANGO_DB_RANDOM_PAGE_COST": ""}, "{}"),
+        # Options given in DATABASE_URL itself are kept.
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused?sslmode=prefer"},
+            "{'sslmode': 'prefer', 'server_side_binding': True, 'prepare_threshold': 5, "
+            "'options': '-c random_page_cost=1.1'}",
+        ),
     ],
 )
 def test_postgresql_connection_options_follow_the_environment(env, expected):
