@@ -270,9 +270,7 @@ def _day_context(
         **FORM_CONSTANTS,
     }
     context.update(_score_context(day, profile))
-    if not supplements:
-        context["vitamin_d_note"] = _vitamin_d_note(day, context.get("score"))
-    else:
+    if supplements:
         if edit_dose is None:
             edit_dose = parse_id(request.GET.get("edit_dose"))
         context.update(
@@ -280,6 +278,8 @@ def _day_context(
                 request, day, context, forms=forms or {}, oob=oob, edit_dose=edit_dose
             )
         )
+    else:
+        context["vitamin_d_note"] = _vitamin_d_note(day, context.get("score"))
     # Notes from a dietitian and who set a custom target (plans/report_views.py).
     context.update(dietitian_day_context(request, day, profile))
     return context
