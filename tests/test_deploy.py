@@ -5,6 +5,7 @@ import gc
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -306,3 +307,16 @@ def test_a_worker_warms_up_before_its_first_request():
     finally:
         gc.unfreeze()
         swap_pool.clear_candidate_pool()
+
+
+def test_every_variable_the_settings_read_is_in_env_example_and_the_readme():
+    """.env.example says it lists every variable; the README's configuration table too."""
+    settings_source = (ROOT / "mgplanner" / "settings.py").read_text()
+    names = set(
+        re.findall(r'(?:environ\.get|env_bool|env_list|env_int)\(\s*"([A-Z_]+)"', settings_source)
+    )
+    assert {"DATABASE_URL", "DJANGO_DB_RANDOM_PAGE_COST"} <= names
+    example = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    readme = (ROOT / "README.md").read_text()
+    assert sorted(names - example) == []
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
