@@ -26,7 +26,7 @@ from plans.models import (
 )
 from plans.reports import Report, ReportDayInput, build_report
 from plans.scoring import score_day
-from plans.selectors import _days_prefetched, _doses_of, _meals_of, day_to_engine
+from plans.selectors import _doses_of, _meals_of, day_to_engine, own_days
 from plans.targets import TargetError
 
 
@@ -146,7 +146,7 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
     portions and doses prefetched, then the shared notes.
     """
     profile = profile_for(user=owner)
-    days = list(_days_prefetched(owner, own=True).filter(date__range=(start, end)).order_by("date"))
+    days = own_days(user=owner, start=start, end=end)
     by_date = {day.date: day for day in days}
     inputs: list[ReportDayInput] = []
     rows: list[ItemRow] = []

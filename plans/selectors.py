@@ -4,18 +4,28 @@ Fetch-and-authorize in one call: what a user may not see is a 404 (Http404), nev
 that would reveal it exists.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Profile, User
 from foods.models import Food
 from foods.selectors import food_values
+from mgplanner.prepared import PreparedQuery
 from plans.models import (
     Day,
     DayNote,
@@ -65,28 +75,24 @@ def live_items() -> QuerySet[MealItem]:
     )
 
 
+def _recipe_ingredients() -> Prefetch:
+    ingredients = RecipeIngredient.objects.select_related("food").order_by("position", "id")
+    return Prefetch("recipe__ingredients", queryset=ingredients, to_attr="ordered_ingredients")
+
+
 def live_meal_recipes() -> QuerySet[MealRecipe]:
     """Recipes eaten in meals, each with its ingredients and their foods: two queries."""
-    ingredients = RecipeIngredient.objects.select_related("food").order_by("position", "id")
     return (
         MealRecipe.objects.filter(deleted_at__isnull=True)
         .select_related("recipe")
-        .prefetch_related(
-            Prefetch("recipe__ingredients", queryset=ingredients, to_attr="ordered_ingredients")
-        )
+        .prefetch_related(_recipe_ingredients())
         .order_by("position", "id")
     )
 
 
-def _days_prefetched(user: User, *, own: bool = False) -> QuerySet[Day]:
-    """Days the user may see, with meals, live items and doses; with `own`, only the user's
-    own days (a person's, or a client's once the dietitian's link was checked), for which
-    the visibility subquery would only cost compiling and planning.
-
-    Six queries whatever the size of the day(s): days, meals, items with food and chosen
-    portion, recipes eaten with their ingredients (two), and supplement doses with their
-    product.
-    """
+def _days_prefetched(user: User) -> QuerySet[Day]:
+    """Days the user may see (their own and their clients'), with meals, live items and
+    doses, as `own_days` gives them: six queries whatever the number of days."""
     meals = Meal.objects.order_by("position", "id").prefetch_related(
         Prefetch("items", queryset=live_items(), to_attr="live_items"),
         Prefetch("recipes", queryset=live_meal_recipes(), to_attr="live_recipes"),
@@ -96,13 +102,9 @@ def _days_prefetched(user: User, *, own: bool = False) -> QuerySet[Day]:
         .select_related("product", "meal")
         .order_by("position", "id")
     )
-    days = (
-        Day.objects.filter(plan__owner=user)
-        if own
-        else Day.objects.filter(plan__in=Plan.objects.visible_to(user))
-    )
     return (
-        days.select_related("plan")
+        Day.objects.filter(plan__in=Plan.objects.visible_to(user))
+        .select_related("plan")
         # Lets the day page skip the notes query on the (most) days without a dietitian's note.
         .annotate(has_dietitian_notes=Exists(DayNote.objects.filter(day=OuterRef("pk"))))
         .prefetch_related(
@@ -112,9 +114,106 @@ def _days_prefetched(user: User, *, own: bool = False) -> QuerySet[Day]:
     )
 
 
+# A person's own days from `start` to `end`, and what is in them, one table a query. Each is
+# compiled once (mgplanner/prepared.py): compiling was four fifths of loading a day.
+_OWN_DAYS = PreparedQuery(
+    lambda owner, start, end: (
+        Day.objects.filter(plan__owner_id=owner, date__range=(start, end))
+        .select_related("plan")
+        .annotate(has_dietitian_notes=Exists(DayNote.objects.filter(day=OuterRef("pk"))))
+        .order_by("date")
+    ),
+    owner=int,
+    start=date,
+    end=date,
+)
+_OWN_MEALS = PreparedQuery(
+    lambda owner, start, end: Meal.objects.filter(
+        day__plan__owner_id=owner, day__date__range=(start, end)
+    ).order_by("position", "id"),
+    owner=int,
+    start=date,
+    end=date,
+)
+_OWN_ITEMS = PreparedQuery(
+    lambda owner, start, end: live_items().filter(
+        meal__deleted_at__isnull=True,
+        meal__day__plan__owner_id=owner,
+        meal__day__date__range=(start, end),
+    ),
+    owner=int,
+    start=date,
+    end=date,
+)
+_OWN_RECIPES = PreparedQuery(
+    lambda owner, start, end: (
+        MealRecipe.objects.filter(
+            deleted_at__isnull=True,
+            meal__deleted_at__isnull=True,
+            meal__day__plan__owner_id=owner,
+            meal__day__date__range=(start, end),
+        )
+        .select_related("recipe")
+        .order_by("position", "id")
+    ),
+    owner=int,
+    start=date,
+    end=date,
+)
+_OWN_DOSES = PreparedQuery(
+    lambda owner, start, end: (
+        SupplementDose.objects.filter(
+            deleted_at__isnull=True, day__plan__owner_id=owner, day__date__range=(start, end)
+        )
+        .select_related("product", "meal")
+        .order_by("position", "id")
+    ),
+    owner=int,
+    start=date,
+    end=date,
+)
+
+
+def own_days(*, user: User, start: date, end: date) -> list[Day]:
+    """The user's own days from `start` to `end` (both included), by date, each with
+    `ordered_meals` (live meals; each with `live_items`, food and chosen portion, and
+    `live_recipes` with their ingredients), `live_doses` (with product and meal) and
+    `has_dietitian_notes`. A person's own, or a client's once the dietitian's link was
+    checked. Five queries whatever the number of days (a sixth for recipes' ingredients
+    when a recipe was eaten); one when no day is planned.
+    """
+    window = {"owner": user.pk, "start": start, "end": end}
+    days = _OWN_DAYS(**window)
+    if not days:
+        return days
+    meals_by_day: dict[int, list[Meal]] = defaultdict(list)
+    for meal in _OWN_MEALS(**window):
+        meals_by_day[meal.day_id].append(meal)
+    items_by_meal: dict[int, list[MealItem]] = defaultdict(list)
+    for item in _OWN_ITEMS(**window):
+        items_by_meal[item.meal_id].append(item)
+    recipes = _OWN_RECIPES(**window)
+    if recipes:
+        prefetch_related_objects(recipes, _recipe_ingredients())
+    recipes_by_meal: dict[int, list[MealRecipe]] = defaultdict(list)
+    for recipe in recipes:
+        recipes_by_meal[recipe.meal_id].append(recipe)
+    doses_by_day: dict[int, list[SupplementDose]] = defaultdict(list)
+    for dose in _OWN_DOSES(**window):
+        doses_by_day[dose.day_id].append(dose)
+    for day in days:
+        day.ordered_meals = meals_by_day[day.pk]  # type: ignore[attr-defined]
+        for meal in day.ordered_meals:  # type: ignore[attr-defined]
+            meal.live_items = items_by_meal[meal.pk]  # type: ignore[attr-defined]
+            meal.live_recipes = recipes_by_meal[meal.pk]  # type: ignore[attr-defined]
+        day.live_doses = doses_by_day[day.pk]  # type: ignore[attr-defined]
+    return days
+
+
 def day_get_for(*, user: User, on: date) -> Day | None:
-    """The user's day on `on`, fully prefetched, or None when not planned yet."""
-    return _days_prefetched(user, own=True).filter(date=on).first()
+    """The user's day on `on`, fully loaded (`own_days`), or None when not planned yet."""
+    days = own_days(user=user, start=on, end=on)
+    return days[0] if days else None
 
 
 def meal_get_for(*, user: User, pk: int, include_deleted: bool = False) -> Meal:
@@ -276,10 +375,7 @@ def week_summary(*, user: User, week_start: date, profile: Profile | None = None
 
     profile = profile or profile_for(user=user)
     dates = [week_start + timedelta(days=n) for n in range(7)]
-    by_date = {
-        day.date: day
-        for day in _days_prefetched(user, own=True).filter(date__range=(dates[0], dates[-1]))
-    }
+    by_date = {day.date: day for day in own_days(user=user, start=dates[0], end=dates[-1])}
     summaries = []
     for on in dates:
         day = by_date.get(on)
