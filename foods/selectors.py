@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -24,6 +25,7 @@ from foods import search, search_index
 from foods.models import Food, FoodSource, Portion
 from foods.values import FoodValues
 from mgplanner.page_cache import site_stamp
+from mgplanner.prepared import PreparedQuery
 
 # A new stamp makes a new key; the old one only waits to age out.
 FOOD_GROUPS_TIMEOUT_S = 24 * 3600
@@ -235,6 +237,25 @@ def food_groups(*, user: object = None) -> list[str]:
 
 
 # ---- one food ----
+
+# The food a signed-in person picked (adding an item, an ingredient, the amount form): its
+# SQL is the same for everyone signed in, so it is compiled once (mgplanner/prepared.py).
+_PICKED_FOOD = PreparedQuery(
+    lambda pk, user: Food.objects.visible_to(get_user_model()(pk=user)).filter(pk=pk),
+    pk=int,
+    user=int,
+)
+
+
+def food_picked_by(*, user: object, pk: int | None) -> Food | None:
+    """The food `pk` if `user` may see it, else None: unknown, or someone else's custom food
+    (the same answer, so its existence is not revealed)."""
+    if pk is None:
+        return None
+    if getattr(user, "is_authenticated", False):
+        found = _PICKED_FOOD(pk=pk, user=user.pk)  # type: ignore[attr-defined]
+        return found[0] if found else None
+    return Food.objects.visible_to(user).filter(pk=pk).first()
 
 
 def food_get_for(*, user: object, pk: int) -> Food:

@@ -7,6 +7,7 @@ from django import forms
 
 from accounts.models import User
 from foods.models import Food, Portion
+from foods.selectors import food_picked_by
 from mgplanner.forms import parse_id
 from plans.models import MAX_ITEM_GRAMS, Preparation
 
@@ -94,11 +95,9 @@ class MealItemAddForm(AmountForm):
         self.user = user
         super().__init__(*args, **kwargs)
         if self.is_bound:
-            raw = self.data.get(self.add_prefix("food"))
-            self.food = None
-            food_pk = parse_id(raw)
-            if food_pk is not None:
-                self.food = Food.objects.visible_to(user).filter(pk=food_pk).first()
+            self.food = food_picked_by(
+                user=user, pk=parse_id(self.data.get(self.add_prefix("food")))
+            )
             if self.food is not None:
                 self.fields["portion"].queryset = Portion.objects.filter(food=self.food)
 

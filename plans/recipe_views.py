@@ -21,8 +21,7 @@ from accounts.decorators import profile_required
 from accounts.models import User
 from accounts.request_user import request_user
 from accounts.selectors import person_on
-from foods.models import Food
-from foods.selectors import food_search
+from foods.selectors import food_picked_by, food_search
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.rendering import render_page
 from plans import recipe_services, recipes, scoring, services
@@ -155,7 +154,7 @@ def _detail_page(
     picked = None
     food_pk = parse_id(request.GET.get("food"))
     if is_owner and food_pk is not None:
-        picked = Food.objects.visible_to(user).filter(pk=food_pk).first()
+        picked = food_picked_by(user=user, pk=food_pk)
     today = timezone.localdate()
     context = {
         "recipe": recipe,
@@ -507,7 +506,7 @@ def shopping_tick(request: HttpRequest) -> HttpResponse:
     form = ShoppingRangeForm(request.POST)
     raw = request.POST.get("food", "")
     food_pk = parse_id(raw)
-    food = Food.objects.visible_to(user).filter(pk=food_pk).first() if food_pk else None
+    food = food_picked_by(user=user, pk=food_pk)
     if food is None:
         raise Http404("No such food.")
     if not form.is_valid():

@@ -216,27 +216,65 @@ def day_get_for(*, user: User, on: date) -> Day | None:
     return days[0] if days else None
 
 
+def _meals_visible(pk: int, plans: QuerySet[Plan], include_deleted: bool) -> QuerySet[Meal]:
+    meals = Meal.all_objects if include_deleted else Meal.objects
+    return meals.filter(pk=pk, day__plan__in=plans).select_related("day", "day__plan")
+
+
+def _items_visible(pk: int, plans: QuerySet[Plan], include_deleted: bool) -> QuerySet[MealItem]:
+    # An item of a deleted meal is gone with it until the meal's Undo.
+    items = MealItem.objects.filter(pk=pk, meal__day__plan__in=plans, meal__deleted_at__isnull=True)
+    if not include_deleted:
+        items = items.filter(deleted_at__isnull=True)
+    return items.select_related("meal", "meal__day", "meal__day__plan", "food", "portion")
+
+
+# Every item and meal write starts with one of these lookups. For a person who is not a
+# dietitian, Plan.visible_to is their own plan whatever their id, so the lookup's SQL is the
+# same for all of them and is compiled once (mgplanner/prepared.py); a dietitian's goes
+# through the ORM each time. Keyed by include_deleted.
+_PERSONS_MEAL = {
+    deleted: PreparedQuery(
+        lambda pk, owner, deleted=deleted: _meals_visible(
+            pk, Plan.objects.visible_to(User(pk=owner)), deleted
+        ),
+        pk=int,
+        owner=int,
+    )
+    for deleted in (False, True)
+}
+_PERSONS_ITEM = {
+    deleted: PreparedQuery(
+        lambda pk, owner, deleted=deleted: _items_visible(
+            pk, Plan.objects.visible_to(User(pk=owner)), deleted
+        ),
+        pk=int,
+        owner=int,
+    )
+    for deleted in (False, True)
+}
+
+
+def _is_person(user: User) -> bool:
+    return user.is_authenticated and not user.is_dietitian
+
+
 def meal_get_for(*, user: User, pk: int, include_deleted: bool = False) -> Meal:
     """A meal of a plan the user may see; a deleted one only with `include_deleted` (Undo)."""
-    meals = Meal.all_objects if include_deleted else Meal.objects
-    meal = (
-        meals.filter(pk=pk, day__plan__in=Plan.objects.visible_to(user))
-        .select_related("day", "day__plan")
-        .first()
-    )
+    if _is_person(user):
+        meal = next(iter(_PERSONS_MEAL[include_deleted](pk=pk, owner=user.pk)), None)
+    else:
+        meal = _meals_visible(pk, Plan.objects.visible_to(user), include_deleted).first()
     if meal is None:
         raise Http404("No such meal.")
     return meal
 
 
 def meal_item_get_for(*, user: User, pk: int, include_deleted: bool = False) -> MealItem:
-    # An item of a deleted meal is gone with it until the meal's Undo.
-    items = MealItem.objects.filter(
-        pk=pk, meal__day__plan__in=Plan.objects.visible_to(user), meal__deleted_at__isnull=True
-    )
-    if not include_deleted:
-        items = items.filter(deleted_at__isnull=True)
-    item = items.select_related("meal", "meal__day", "meal__day__plan", "food", "portion").first()
+    if _is_person(user):
+        item = next(iter(_PERSONS_ITEM[include_deleted](pk=pk, owner=user.pk)), None)
+    else:
+        item = _items_visible(pk, Plan.objects.visible_to(user), include_deleted).first()
     if item is None:
         raise Http404("No such item.")
     return item

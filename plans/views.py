@@ -25,7 +25,7 @@ from accounts.decorators import profile_required
 from accounts.models import Profile
 from accounts.request_user import request_user
 from accounts.selectors import person_on, profile_for
-from foods.models import Food
+from foods.selectors import food_picked_by
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.page_cache import cached_page
 from mgplanner.rendering import render_blocks_response, render_page
@@ -215,7 +215,7 @@ def _day_context(
     picked_food = None
     picked_pk = parse_id(request.GET.get("food"))
     if search_meal is not None and picked_pk is not None:
-        picked_food = Food.objects.visible_to(user).filter(pk=picked_pk).first()
+        picked_food = food_picked_by(user=user, pk=picked_pk)
     undo_item = None
     undo_pk = parse_id(request.GET.get("undo"))
     if undo_pk is not None:
@@ -669,7 +669,7 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
     owner = plan_owner(request)
-    food = Food.objects.visible_to(owner).filter(pk=parse_id(request.GET.get("food"))).first()
+    food = food_picked_by(user=owner, pk=parse_id(request.GET.get("food")))
     if food is None:
         raise Http404("No such food.")
     if not request.htmx:  # type: ignore[attr-defined]

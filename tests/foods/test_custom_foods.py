@@ -7,7 +7,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from foods.models import Food
-from foods.selectors import custom_food_get_for, food_search
+from foods.selectors import custom_food_get_for, food_picked_by, food_search
 from foods.services import custom_food_create, custom_food_delete, custom_food_update
 from tests.factories import FoodFactory, UserFactory
 
@@ -223,6 +223,20 @@ def test_create_and_update_refuse_a_field_that_is_not_a_custom_food_field() -> N
         custom_food_update(food=food, description="Mine", magnesium_mg_per_100g=5, owner=None)
     food.refresh_from_db()
     assert food.owner == user
+
+
+def test_a_picked_food_is_found_only_where_its_user_may_see_it() -> None:
+    owner, someone = UserFactory(), UserFactory()
+    mine = custom_food_create(user=owner, description="Mine", magnesium_mg_per_100g=5)
+    shared = FoodFactory(description="Oats")
+    assert food_picked_by(user=owner, pk=mine.pk) == mine
+    assert food_picked_by(user=owner, pk=shared.pk).description == "Oats"
+    assert food_picked_by(user=someone, pk=shared.pk) == shared
+    assert food_picked_by(user=someone, pk=mine.pk) is None
+    assert food_picked_by(user=AnonymousUser(), pk=shared.pk) == shared
+    assert food_picked_by(user=AnonymousUser(), pk=mine.pk) is None
+    assert food_picked_by(user=owner, pk=None) is None
+    assert food_picked_by(user=owner, pk=mine.pk + shared.pk + 1) is None
 
 
 def test_custom_food_get_for_is_a_404_for_anyone_but_the_owner() -> None:

@@ -11,6 +11,7 @@ from plans import scoring, selectors
 from plans.services import day_get_or_create, meal_delete, meal_item_delete, meal_item_restore
 from plans.targets import Person
 from tests.factories import (
+    DietitianLinkFactory,
     FoodFactory,
     MealItemFactory,
     PortionFactory,
@@ -82,6 +83,23 @@ class TestDays:
             selectors.meal_get_for(user=stranger, pk=item.meal_id)
         with pytest.raises(Http404):
             selectors.meal_item_get_for(user=stranger, pk=item.pk)
+
+    def test_a_deleted_meal_is_found_only_for_undo_and_a_linked_dietitian_finds_it(
+        self, person, day
+    ):
+        meal = day.meals.first()
+        item = MealItemFactory(meal=meal)
+        dietitian = DietitianLinkFactory(client=person).dietitian
+        assert selectors.meal_get_for(user=dietitian, pk=meal.pk) == meal
+        assert selectors.meal_item_get_for(user=dietitian, pk=item.pk).food == item.food
+        meal_delete(meal=meal, editor=person)
+        for user in (person, dietitian):
+            with pytest.raises(Http404):
+                selectors.meal_get_for(user=user, pk=meal.pk)
+            with pytest.raises(Http404):
+                selectors.meal_item_get_for(user=user, pk=item.pk)  # gone with its meal
+            found = selectors.meal_get_for(user=user, pk=meal.pk, include_deleted=True)
+            assert (found, found.day.date) == (meal, day.date)
 
     def test_a_deleted_item_is_found_only_for_undo(self, person, day):
         item = MealItemFactory(meal=day.meals.first())
