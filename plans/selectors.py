@@ -484,9 +484,18 @@ def foods_for_picker(*, user: User, query: str = "", limit: int = 12) -> list[di
 # ---------------------------------------------------------------- supplements and templates
 
 
-def supplement_products_for(*, user: User) -> QuerySet[SupplementProduct]:
+# On every day page: compiled once (mgplanner/prepared.py).
+_PRODUCTS_OF = PreparedQuery(
+    lambda owner: SupplementProduct.objects.filter(owner_id=owner, archived=False).order_by(
+        "name", "id"
+    ),
+    owner=int,
+)
+
+
+def supplement_products_for(*, user: User) -> list[SupplementProduct]:
     """The person's saved products ("my supplements"), by name."""
-    return SupplementProduct.objects.filter(owner=user, archived=False).order_by("name", "id")
+    return _PRODUCTS_OF(owner=user.pk)
 
 
 def supplement_product_get_for(*, user: User, pk: int) -> SupplementProduct:
