@@ -23,8 +23,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Profile, User
-from foods.models import Food
-from foods.selectors import food_values
+from foods.selectors import KEPT_FOODS, food_values
+from mgplanner.page_cache import site_stamp
 from mgplanner.prepared import PreparedQuery
 from plans.models import (
     Day,
@@ -466,7 +466,7 @@ def foods_for_picker(*, user: User, query: str = "", limit: int = 12) -> list[di
     recent_ids = [row["food"] for row in used.order_by("-last_used")[:5]]
     frequent_ids = [row["food"] for row in used.order_by("-uses", "-last_used")[:5]]
     own_ids = list(dict.fromkeys(recent_ids + frequent_ids))
-    own = Food.objects.in_bulk(own_ids)
+    own = KEPT_FOODS.get_many(own_ids, stamp=site_stamp(user))
     entries: list[dict[str, Any]] = [
         {"food": own[pk], "why": "recent" if pk in recent_ids else "frequent"}
         for pk in own_ids

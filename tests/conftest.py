@@ -26,6 +26,10 @@ def _fast_password_hashing(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    # Each test starts with nothing cached (pages, food groups), as after a deploy: what one
-    # test wrote without replacing a stamp must not show in the next.
+    # Each test starts with nothing cached (pages, food groups, foods kept in the process),
+    # as after a deploy: what one test wrote without replacing a stamp must not show in the
+    # next (SQLite hands a rolled-back test's primary keys out again).
+    from foods.selectors import KEPT_FOODS
+
     cache.clear()
+    KEPT_FOODS.clear()

@@ -3,7 +3,9 @@
 import pytest
 
 from foods import search
-from foods.selectors import food_search, food_search_page
+from foods.models import Food
+from foods.selectors import KeptFoods, food_search, food_search_page
+from mgplanner.page_cache import site_stamp_bump
 from tests.factories import FoodFactory, PortionFactory, UserFactory
 
 # (code, description, food group, kcal, mg per 100 g, first portion grams) from SR28.
@@ -310,10 +312,44 @@ def test_pages_cover_every_match_once(sr28_foods: dict) -> None:
     assert pages[0] == "12014"
 
 
-def test_results_carry_their_portions(sr28_foods: dict, django_assert_max_num_queries) -> None:
-    with django_assert_max_num_queries(3):
+def test_results_carry_their_portions_and_database_foods_are_kept(
+    sr28_foods: dict, django_assert_num_queries
+) -> None:
+    with django_assert_num_queries(4):  # the match, the site stamp (no user), foods, portions
         foods = food_search(user=None, query="spinach raw")
         assert [p.grams for p in foods[0].portions.all()] == [30]
+    with django_assert_num_queries(2):  # the match and the stamp: the foods were kept
+        again = food_search(user=None, query="spinach raw")
+        assert [p.grams for p in again[0].portions.all()] == [30]
+    assert again == foods
+
+
+def test_kept_foods_are_read_again_once_the_site_stamp_changes(sr28_foods: dict) -> None:
+    spinach = food_search(user=None, query="spinach raw")[0]
+    Food.objects.filter(pk=spinach.pk).update(magnesium_mg_per_100g=80)
+    assert food_search(user=None, query="spinach raw")[0].magnesium_mg_per_100g == 79
+    site_stamp_bump()  # as the admin and the food load command do after a change
+    assert food_search(user=None, query="spinach raw")[0].magnesium_mg_per_100g == 80
+
+
+def test_custom_foods_are_not_kept(sr28_foods: dict) -> None:
+    owner = UserFactory()
+    mine = FoodFactory(source="custom", code="c1", description="Spinach pesto", owner=owner)
+    assert food_search(user=owner, query="spinach pesto") == [mine]
+    Food.objects.filter(pk=mine.pk).update(magnesium_mg_per_100g=123)
+    assert food_search(user=owner, query="spinach pesto")[0].magnesium_mg_per_100g == 123
+
+
+def test_kept_foods_are_bounded_least_recently_used_first(sr28_foods: dict) -> None:
+    kept = KeptFoods(size=2)
+    first, second, third = (sr28_foods[code].pk for code in ("12014", "12016", "12163"))
+    kept.get_many([first, second], stamp=1)
+    kept.get_many([first], stamp=1)  # used again: second is now the oldest
+    found = kept.get_many([third], stamp=1)
+    assert list(found) == [third]
+    assert list(kept.foods) == [first, third]
+    kept.get_many([first], stamp=2)
+    assert list(kept.foods) == [first]
 
 
 def test_custom_foods_are_found_only_by_their_owner(sr28_foods: dict) -> None:

@@ -218,5 +218,9 @@ class TestDays:
         with CaptureQueriesContext(connection) as queries:
             entries = selectors.foods_for_picker(user=person)
         assert {entry["food"] for entry in entries} == {oats, seeds}
-        # recent, frequent, and their foods
-        assert len(queries.captured_queries) == 3
+        # recent, frequent, the site stamp (a session's user brings it), foods, portions
+        assert len(queries.captured_queries) == 5
+        with CaptureQueriesContext(connection) as queries:
+            again = selectors.foods_for_picker(user=person)
+        assert [entry["food"] for entry in again] == [entry["food"] for entry in entries]
+        assert len(queries.captured_queries) == 3  # the foods were kept (foods.selectors)
