@@ -9,12 +9,12 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django_htmx.jinja import django_htmx_script, htmx_script
 from jinja2 import Environment
 from markupsafe import Markup
 
-from mgplanner.reverse import cached_reverse
+from mgplanner.reverse import cached_reverse, script_prefix
 from plans.client_scope import plan_url
 from plans.concurrency import day_version_attr, day_version_input
 
@@ -97,7 +97,7 @@ class FragmentCache:
         self._lock = threading.Lock()
 
     def __call__(self, key: Hashable, render: Callable[..., Any], *args: Any) -> Any:
-        key = (get_script_prefix(), key)
+        key = (script_prefix(), key)
         with self._lock:
             html = self._items.get(key)
             if html is not None:

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so its duration covers every other middleware.
     "mgplanner.middleware.RequestLogMiddleware",
+    # The script prefix read once a request, for the templates' ~200 URLs (mgplanner/reverse.py).
+    "mgplanner.reverse.ScriptPrefixMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mgplanner.security.AdminCSPMiddleware",
