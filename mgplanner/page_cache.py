@@ -15,11 +15,21 @@ Instead two stamps change on *every* write, and both are part of the key:
   profiles, anything an admin edits) and by the commands that write (load_foods,
   seed_demo). A restore needs nothing: it brings back the stamps with the data.
 
-A key is (page, owner, owner's stamp, site stamp, today's date, the code's fingerprint).
-An old key is never asked for again and ages out of the cache. Stamps are random, not
-counters, so a restored backup cannot make an old key name new data. The stamps are read
-before the page is rendered and replaced after the write commits, so a live key never
-holds a page older than the data.
+One kind of write is narrower, because it is the commonest and the way people work is to
+add, change and remove foods on one day while they look at others: a meal item added,
+changed, deleted or brought back. Such a view says so (``day_scoped_write``); it writes
+the item and the day's ``version`` and ``last_edited_at`` (plans/services.py ``_touch``) in
+one transaction, and nothing else any cached page shows. Its request replaces no stamp;
+instead a page's key also names the version and edit time of each day it shows
+(``day_stamps``): the day page its day, the week page its seven. An item written on
+Tuesday leaves Monday's cached page standing.
+
+A key is (page, owner, owner's stamp, site stamp, its days' stamps, today's date, the
+code's fingerprint). An old key is never asked for again and ages out of the cache. Stamps
+are random, not counters, so a restored backup cannot make an old key name new data; a
+day's version is a counter, so its stamp carries the time of its last edit too. The stamps
+are read before the page is rendered and replaced by (or after) the write's commit, so a
+live key never holds a page older than the data.
 
 Only the plain page is cached: a dietitian looking at a client's page (which is logged),
 query strings (food picker, undo, edit), htmx requests, and requests with a message to
@@ -111,6 +121,23 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+DAY_SCOPED = "page_cache_day_scoped_write"
+
+
+def day_scoped_write(request: HttpRequest) -> None:
+    """Called by a view whose write changes one day's items and that day's stamp (version
+    and edit time) and nothing else a cached page shows: no user's stamp is replaced."""
+    setattr(request, DAY_SCOPED, True)
+
+
+def day_stamps(days: Iterable[object]) -> str:
+    """The part of a page's key naming the days it shows, as each was last written."""
+    return ",".join(
+        f"{day.pk}.{day.version}.{day.last_edited_at.timestamp() if day.last_edited_at else ''}"  # type: ignore[attr-defined]
+        for day in days
+    )
+
+
 class DataStampMiddleware:
     """After every unsafe request, replace the stamps of the people (and, for the admin,
     the site) whose data it may have changed. Placed after the auth middleware."""
@@ -126,6 +153,8 @@ class DataStampMiddleware:
         # the after-the-fact lookup would need; logging in makes a user appear.
         before = _stamped_user_ids(request.user)
         response = self.get_response(request)
+        if getattr(request, DAY_SCOPED, False):
+            return response  # the day's own stamp changed with the write
         try:
             user_stamps_bump(before | _stamped_user_ids(request.user))
             if request.path.startswith(self.admin_prefix):
@@ -148,10 +177,19 @@ def _cacheable(request: HttpRequest, owner: object) -> bool:
 
 
 def cached_page(
-    request: HttpRequest, *, owner: object, render: Callable[[], HttpResponse]
+    request: HttpRequest,
+    *,
+    owner: object,
+    render: Callable[[], HttpResponse],
+    days: Callable[[], Iterable[object] | None],
 ) -> HttpResponse:
-    """`render()`'s response, from the cache when nothing behind this page has changed."""
+    """`render()`'s response, from the cache when nothing behind this page has changed;
+    `days()` gives the days the page shows, as they are now, or None when the render will
+    create one (a day page's first visit plans the day): rendered, not cached, that time."""
     if not _cacheable(request, owner):
+        return render()
+    shown = days()
+    if shown is None:
         return render()
     key = ":".join(
         (
@@ -161,6 +199,7 @@ def cached_page(
             str(owner.pk),  # type: ignore[attr-defined]
             str(owner.data_stamp),  # type: ignore[attr-defined]
             str(site_stamp(request.user)),
+            day_stamps(shown),
             timezone.localdate().isoformat(),
         )
     )

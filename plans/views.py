@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +28,7 @@ from accounts.request_user import request_user
 from accounts.selectors import person_on, profile_for
 from foods.selectors import food_picked_by
 from mgplanner.forms import apply_validation_error, parse_id
-from mgplanner.page_cache import cached_page
+from mgplanner.page_cache import cached_page, day_scoped_write
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import charts_panel, recipes, scoring, services
 from plans.client_scope import (
@@ -78,6 +79,7 @@ from plans.selectors import (
     meal_template_get_for,
     meal_templates_for,
     monday_of,
+    own_day_rows,
     supplement_dose_get_for,
     supplement_product_get_for,
     supplement_products_for,
@@ -146,7 +148,9 @@ def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpRes
             block="week_body",
         )
 
-    return cached_page(request, owner=owner, render=render)
+    end = start + timedelta(days=6)
+    days = partial(own_day_rows, user=owner, start=start, end=end)
+    return cached_page(request, owner=owner, render=render, days=days)
 
 
 # ---------------------------------------------------------------- day
@@ -309,7 +313,10 @@ def day_page(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
         day = _load_day(request, the_date)
         return render_page(request, DAY_TEMPLATE, _day_context(request, day, profile=profile))
 
-    return cached_page(request, owner=owner, render=render)
+    def days() -> list[Day] | None:
+        return own_day_rows(user=owner, start=the_date, end=the_date) or None
+
+    return cached_page(request, owner=owner, render=render, days=days)
 
 
 def _render_day_blocks(
@@ -484,6 +491,7 @@ def meal_restore(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
@@ -512,6 +520,7 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
+    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
@@ -569,6 +578,7 @@ def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
@@ -581,6 +591,7 @@ def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, item.meal.day.plan)
