@@ -97,7 +97,8 @@ def account_data(*, user: User) -> dict[str, Any]:
 
     amount = ("food", "portion")
     tables: dict[str, list[dict[str, Any]]] = {
-        "account": [_row(user, skip=("password",))],
+        # The stamps are the page cache's bookkeeping (mgplanner/page_cache.py), not data.
+        "account": [_row(user, skip=("password", "data_stamp", "day_stamps"))],
         "profile": [_row(p) for p in Profile.objects.filter(user=user)],
         "days": [_row(d) for d in Day.objects.filter(plan__owner=user).order_by("date")],
         "meals": [

@@ -44,6 +44,10 @@ class User(AbstractUser):
     # Changes after every write the person (or their dietitian) makes: the page cache's key
     # for their pages (mgplanner/page_cache.py). Random, not a counter: see new_stamp.
     data_stamp = models.BigIntegerField(default=new_stamp, editable=False)
+    # Per date ("2026-11-26": [stamp, when set, Unix seconds]): changes after each write to a
+    # meal item of the person's day on that date, which replaces no data_stamp. Pruned after
+    # the page cache's two days (mgplanner/page_cache.py).
+    day_stamps = models.JSONField(default=dict, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -17,18 +17,21 @@ Instead two stamps change on *every* write, and both are part of the key:
 
 One kind of write is narrower, because it is the commonest and the way people work is to
 add, change and remove foods on one day while they look at others: a meal item added,
-changed, deleted or brought back. Such a view says so (``day_scoped_write``); it writes
-the item and the day's ``version`` and ``last_edited_at`` (plans/services.py ``_touch``) in
-one transaction, and nothing else any cached page shows. Its request replaces no stamp;
-instead a page's key also names the version and edit time of each day it shows
-(``day_stamps``): the day page its day, the week page its seven. An item written on
-Tuesday leaves Monday's cached page standing.
+changed, deleted or brought back. It changes the item and its day, and nothing else any
+cached page shows, so such a view says so (``day_scoped_write``) and instead of the data
+stamp its request replaces one stamp of the day's owner for that date alone:
 
-A key is (page, owner, owner's stamp, site stamp, its days' stamps, today's date, the
+- ``User.day_stamps[date]``: random as well, with the time it was set. The key of a page
+  names the stamps of the dates it shows (the day page its date, the week page its seven);
+  an item written on Tuesday leaves Monday's cached page standing. The stamps come with the
+  user, so a hit still costs the one query. A stamp older than a cached page can live (two
+  days) names no live key and is pruned; past MAX_DAY_STAMPS dates the map is emptied and
+  the data stamp replaced, which spoils every page, as any other write does.
+
+A key is (page, owner, owner's data stamp, its dates' stamps, site stamp, today's date, the
 code's fingerprint). An old key is never asked for again and ages out of the cache. Stamps
-are random, not counters, so a restored backup cannot make an old key name new data; a
-day's version is a counter, so its stamp carries the time of its last edit too. The stamps
-are read before the page is rendered and replaced by (or after) the write's commit, so a
+are random, not counters, so a restored backup cannot make an old key name new data. The
+stamps are read before the page is rendered and replaced after the write commits, so a
 live key never holds a page older than the data.
 
 Only the plain page is cached: a dietitian looking at a client's page (which is logged),
@@ -40,7 +43,9 @@ cached copy is kept split around it and joined with this request's token.
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,7 +53,7 @@ import django
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -121,21 +126,42 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-DAY_SCOPED = "page_cache_day_scoped_write"
+# Past this many dates written within TIMEOUT_S, a person's day stamps start afresh.
+MAX_DAY_STAMPS = 64
+_DAY_SCOPED = "page_cache_day_scoped_write"
 
 
-def day_scoped_write(request: HttpRequest) -> None:
-    """Called by a view whose write changes one day's items and that day's stamp (version
-    and edit time) and nothing else a cached page shows: no user's stamp is replaced."""
-    setattr(request, DAY_SCOPED, True)
+def day_scoped_write(request: HttpRequest, *, owner_id: int, on: date) -> None:
+    """Called by a view whose write changes the items of `owner_id`'s day `on` and nothing
+    else a cached page shows: only that date's stamp is replaced, not the data stamp."""
+    setattr(request, _DAY_SCOPED, (owner_id, on))
 
 
-def day_stamps(days: Iterable[object]) -> str:
-    """The part of a page's key naming the days it shows, as each was last written."""
-    return ",".join(
-        f"{day.pk}.{day.version}.{day.last_edited_at.timestamp() if day.last_edited_at else ''}"  # type: ignore[attr-defined]
-        for day in days
-    )
+def day_stamp_bump(*, owner_id: int, on: date) -> None:
+    """Replace `owner_id`'s stamp for `on`; prune stamps older than any cached page."""
+    from accounts.models import User
+
+    now = int(time.time())
+    with transaction.atomic():
+        found = (
+            User.objects.select_for_update()
+            .filter(pk=owner_id)
+            .values_list("day_stamps", flat=True)
+            .first()
+        )
+        if found is None:
+            return
+        stamps = {day: stamp for day, stamp in found.items() if now - stamp[1] < TIMEOUT_S}
+        stamps[on.isoformat()] = [new_stamp(), now]
+        if len(stamps) > MAX_DAY_STAMPS:
+            User.objects.filter(pk=owner_id).update(day_stamps={}, data_stamp=new_stamp())
+        else:
+            User.objects.filter(pk=owner_id).update(day_stamps=stamps)
+
+
+def _dates_stamps(owner: object, dates: Iterable[date]) -> str:
+    stamps = owner.day_stamps  # type: ignore[attr-defined]
+    return ",".join(str(stamps.get(on.isoformat(), ("",))[0]) for on in dates)
 
 
 class DataStampMiddleware:
@@ -153,9 +179,12 @@ class DataStampMiddleware:
         # the after-the-fact lookup would need; logging in makes a user appear.
         before = _stamped_user_ids(request.user)
         response = self.get_response(request)
-        if getattr(request, DAY_SCOPED, False):
-            return response  # the day's own stamp changed with the write
+        day_scoped = getattr(request, _DAY_SCOPED, None)
         try:
+            if day_scoped is not None:
+                owner_id, on = day_scoped
+                day_stamp_bump(owner_id=owner_id, on=on)
+                return response
             user_stamps_bump(before | _stamped_user_ids(request.user))
             if request.path.startswith(self.admin_prefix):
                 site_stamp_bump()
@@ -181,15 +210,11 @@ def cached_page(
     *,
     owner: object,
     render: Callable[[], HttpResponse],
-    days: Callable[[], Iterable[object] | None],
+    dates: Iterable[date],
 ) -> HttpResponse:
-    """`render()`'s response, from the cache when nothing behind this page has changed;
-    `days()` gives the days the page shows, as they are now, or None when the render will
-    create one (a day page's first visit plans the day): rendered, not cached, that time."""
+    """`render()`'s response, from the cache when nothing behind this page (which shows
+    the owner's days on `dates`) has changed."""
     if not _cacheable(request, owner):
-        return render()
-    shown = days()
-    if shown is None:
         return render()
     key = ":".join(
         (
@@ -198,8 +223,8 @@ def cached_page(
             request.path,
             str(owner.pk),  # type: ignore[attr-defined]
             str(owner.data_stamp),  # type: ignore[attr-defined]
+            _dates_stamps(owner, dates),
             str(site_stamp(request.user)),
-            day_stamps(shown),
             timezone.localdate().isoformat(),
         )
     )

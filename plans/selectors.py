@@ -210,22 +210,6 @@ def own_days(*, user: User, start: date, end: date) -> list[Day]:
     return days
 
 
-_OWN_DAY_ROWS = PreparedQuery(
-    lambda owner, start, end: Day.objects.filter(
-        plan__owner_id=owner, date__range=(start, end)
-    ).order_by("date"),
-    owner=int,
-    start=date,
-    end=date,
-)
-
-
-def own_day_rows(*, user: User, start: date, end: date) -> list[Day]:
-    """The user's own days from `start` to `end`, by date, without what is in them: their
-    versions and edit times name a cached page (mgplanner/page_cache.day_stamps)."""
-    return _OWN_DAY_ROWS(owner=user.pk, start=start, end=end)
-
-
 def day_get_for(*, user: User, on: date) -> Day | None:
     """The user's day on `on`, fully loaded (`own_days`), or None when not planned yet."""
     days = own_days(user=user, start=on, end=on)

@@ -10,7 +10,6 @@ import math
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -79,7 +78,6 @@ from plans.selectors import (
     meal_template_get_for,
     meal_templates_for,
     monday_of,
-    own_day_rows,
     supplement_dose_get_for,
     supplement_product_get_for,
     supplement_products_for,
@@ -148,9 +146,8 @@ def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpRes
             block="week_body",
         )
 
-    end = start + timedelta(days=6)
-    days = partial(own_day_rows, user=owner, start=start, end=end)
-    return cached_page(request, owner=owner, render=render, days=days)
+    week_dates = [start + timedelta(days=n) for n in range(7)]
+    return cached_page(request, owner=owner, render=render, dates=week_dates)
 
 
 # ---------------------------------------------------------------- day
@@ -313,10 +310,7 @@ def day_page(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
         day = _load_day(request, the_date)
         return render_page(request, DAY_TEMPLATE, _day_context(request, day, profile=profile))
 
-    def days() -> list[Day] | None:
-        return own_day_rows(user=owner, start=the_date, end=the_date) or None
-
-    return cached_page(request, owner=owner, render=render, days=days)
+    return cached_page(request, owner=owner, render=render, dates=[the_date])
 
 
 def _render_day_blocks(
@@ -488,13 +482,19 @@ def meal_restore(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_write(request, meal.day.date, anchor=f"meal-{meal.pk}")
 
 
+def _item_write(request: HttpRequest, day: Day) -> None:
+    """A meal item's write changes its day alone: the page cache replaces only that date's
+    stamp of the day's owner (mgplanner/page_cache.py)."""
+    day_scoped_write(request, owner_id=day.plan.owner_id, on=day.date)
+
+
 @profile_required
 @require_POST
 def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
     scope_to_plan(request, meal.day.plan)
+    _item_write(request, meal.day)
     form = MealItemAddForm(request.POST, user=plan_owner(request), prefix=f"add-{meal.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -520,10 +520,10 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
-    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
+    _item_write(request, item.meal.day)
     form = AmountForm(request.POST, food=item.food, prefix=f"item-{item.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -578,10 +578,10 @@ def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
     scope_to_plan(request, item.meal.day.plan)
+    _item_write(request, item.meal.day)
     services.meal_item_delete(item=item, editor=user)
     return _after_write(
         request, item.meal.day.date, undo=item.pk, anchor="undo", render=_render_item_day_blocks
@@ -591,10 +591,10 @@ def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def meal_item_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    day_scoped_write(request)  # the item and its day's stamp (mgplanner/page_cache.py)
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk, include_deleted=True)
     scope_to_plan(request, item.meal.day.plan)
+    _item_write(request, item.meal.day)
     services.meal_item_restore(item=item, editor=user)
     return _after_write(
         request, item.meal.day.date, anchor=f"meal-item-{item.pk}", render=_render_item_day_blocks

@@ -76,6 +76,7 @@ def test_the_json_export_holds_every_kind_of_row_with_food_codes_and_names(
     tables = data["tables"]
     assert data["email"] == person.email
     assert "password" not in tables["account"][0]
+    assert not {"data_stamp", "day_stamps"} & set(tables["account"][0])
     assert {(row["food_code"], row["food_description"]) for row in tables["meal_items"]} == {
         ("12061", "Nuts, almonds"),
         ("u1", "Gran's seed bar"),
