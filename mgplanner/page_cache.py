@@ -4,10 +4,11 @@ The day page is the app's most visited and costliest page (ORM rows, scoring, a 
 template: ~30 ms against 0.6 ms for a do-nothing view), the week page the next, and both
 change only when data behind them changes. Deciding at each write which cached pages it
 spoils is easy to get wrong as features are added, so no write path invalidates anything.
-Instead two stamps change on *every* write, and both are part of the key:
+Instead stamps that are part of the key change on every write, two of them by default:
 
 - ``User.data_stamp``: replaced after every unsafe request (POST, PUT, PATCH, DELETE) a
-  signed-in user makes, whatever it changed, and for a dietitian also on every client
+  signed-in user makes, whatever it changed (but for the one kind of write below), and
+  for a dietitian also on every client
   they have a link with, because their notes, targets and edits show on those clients'
   pages (``DataStampMiddleware``). Every write this app makes from a browser is an unsafe
   request.
