@@ -19,11 +19,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from markupsafe import Markup
 
+from mgplanner.prepared import PreparedQuery
 from mgplanner.rendering import render_page
 
 HEADER = "X-Day-Version"
@@ -82,6 +84,17 @@ def expecting_day_version(expected: DayVersion | None) -> Iterator[dict[int, int
         _written.reset(written_token)
 
 
+def _locked_day(day: int) -> Any:
+    from plans.models import Day  # plans.models imports nothing from here; avoid the cycle
+
+    return Day.objects.select_for_update().filter(pk=day)
+
+
+# The lock every day write takes, compiled once (mgplanner/prepared.py); the first compile,
+# like every call, happens inside the write's transaction, as select_for_update requires.
+_LOCKED_DAY = PreparedQuery(_locked_day, day=int)
+
+
 def day_version_check(*, day_pk: int) -> int:
     """Lock the day's row and return its version; StaleDayError if the sender expected another.
 
@@ -92,9 +105,10 @@ def day_version_check(*, day_pk: int) -> int:
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("day_version_check runs inside the write's transaction.")
-    current, day_date = (
-        Day.objects.select_for_update().filter(pk=day_pk).values_list("version", "date").get()
-    )
+    found = _LOCKED_DAY(day=day_pk)
+    if not found:
+        raise Day.DoesNotExist(f"No day {day_pk} to write to.")
+    current, day_date = found[0].version, found[0].date
     expected = _expected.get()
     if expected is not None and expected.day_pk == day_pk:
         written = _written.get() or {}
