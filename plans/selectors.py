@@ -5,6 +5,7 @@ that would reveal it exists.
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -80,13 +81,31 @@ def _recipe_ingredients() -> Prefetch:
     return Prefetch("recipe__ingredients", queryset=ingredients, to_attr="ordered_ingredients")
 
 
-def live_meal_recipes() -> QuerySet[MealRecipe]:
-    """Recipes eaten in meals, each with its ingredients and their foods: two queries."""
+def _live_meal_recipes_rows() -> QuerySet[MealRecipe]:
     return (
         MealRecipe.objects.filter(deleted_at__isnull=True)
         .select_related("recipe")
-        .prefetch_related(_recipe_ingredients())
         .order_by("position", "id")
+    )
+
+
+def live_meal_recipes() -> QuerySet[MealRecipe]:
+    """Recipes eaten in meals, each with its ingredients and their foods: two queries."""
+    return _live_meal_recipes_rows().prefetch_related(_recipe_ingredients())
+
+
+def _live_doses() -> QuerySet[SupplementDose]:
+    return (
+        SupplementDose.objects.filter(deleted_at__isnull=True)
+        .select_related("product", "meal")
+        .order_by("position", "id")
+    )
+
+
+def _days_with_notes_flag(days: QuerySet[Day]) -> QuerySet[Day]:
+    # Lets the day page skip the notes query on the (most) days without a dietitian's note.
+    return days.select_related("plan").annotate(
+        has_dietitian_notes=Exists(DayNote.objects.filter(day=OuterRef("pk")))
     )
 
 
@@ -97,81 +116,36 @@ def _days_prefetched(user: User) -> QuerySet[Day]:
         Prefetch("items", queryset=live_items(), to_attr="live_items"),
         Prefetch("recipes", queryset=live_meal_recipes(), to_attr="live_recipes"),
     )
-    doses = (
-        SupplementDose.objects.filter(deleted_at__isnull=True)
-        .select_related("product", "meal")
-        .order_by("position", "id")
-    )
-    return (
+    return _days_with_notes_flag(
         Day.objects.filter(plan__in=Plan.objects.visible_to(user))
-        .select_related("plan")
-        # Lets the day page skip the notes query on the (most) days without a dietitian's note.
-        .annotate(has_dietitian_notes=Exists(DayNote.objects.filter(day=OuterRef("pk"))))
-        .prefetch_related(
-            Prefetch("meals", queryset=meals, to_attr="ordered_meals"),
-            Prefetch("supplement_doses", queryset=doses, to_attr="live_doses"),
-        )
+    ).prefetch_related(
+        Prefetch("meals", queryset=meals, to_attr="ordered_meals"),
+        Prefetch("supplement_doses", queryset=_live_doses(), to_attr="live_doses"),
     )
 
 
-# A person's own days from `start` to `end`, and what is in them, one table a query. Each is
-# compiled once (mgplanner/prepared.py): compiling was four fifths of loading a day.
-_OWN_DAYS = PreparedQuery(
-    lambda owner, start, end: (
-        Day.objects.filter(plan__owner_id=owner, date__range=(start, end))
-        .select_related("plan")
-        .annotate(has_dietitian_notes=Exists(DayNote.objects.filter(day=OuterRef("pk"))))
-        .order_by("date")
-    ),
-    owner=int,
-    start=date,
-    end=date,
+def _in_window(rows: QuerySet[Any], day_path: str) -> PreparedQuery[Any]:
+    """`rows` of a person's own days from `start` to `end`, reached through `day_path`
+    ("" for days themselves), compiled once (mgplanner/prepared.py): compiling was four
+    fifths of loading a day."""
+    owner, dates = f"{day_path}plan__owner_id", f"{day_path}date__range"
+    return PreparedQuery(
+        lambda owner_id, start, end: rows.filter(**{owner: owner_id, dates: (start, end)}),
+        owner_id=int,
+        start=date,
+        end=date,
+    )
+
+
+# A person's own days, and what is in them, one table a query; items and recipes of a
+# deleted meal are gone with it.
+_OWN_DAYS = _in_window(_days_with_notes_flag(Day.objects.order_by("date")), "")
+_OWN_MEALS = _in_window(Meal.objects.order_by("position", "id"), "day__")
+_OWN_ITEMS = _in_window(live_items().filter(meal__deleted_at__isnull=True), "meal__day__")
+_OWN_RECIPES = _in_window(
+    _live_meal_recipes_rows().filter(meal__deleted_at__isnull=True), "meal__day__"
 )
-_OWN_MEALS = PreparedQuery(
-    lambda owner, start, end: Meal.objects.filter(
-        day__plan__owner_id=owner, day__date__range=(start, end)
-    ).order_by("position", "id"),
-    owner=int,
-    start=date,
-    end=date,
-)
-_OWN_ITEMS = PreparedQuery(
-    lambda owner, start, end: live_items().filter(
-        meal__deleted_at__isnull=True,
-        meal__day__plan__owner_id=owner,
-        meal__day__date__range=(start, end),
-    ),
-    owner=int,
-    start=date,
-    end=date,
-)
-_OWN_RECIPES = PreparedQuery(
-    lambda owner, start, end: (
-        MealRecipe.objects.filter(
-            deleted_at__isnull=True,
-            meal__deleted_at__isnull=True,
-            meal__day__plan__owner_id=owner,
-            meal__day__date__range=(start, end),
-        )
-        .select_related("recipe")
-        .order_by("position", "id")
-    ),
-    owner=int,
-    start=date,
-    end=date,
-)
-_OWN_DOSES = PreparedQuery(
-    lambda owner, start, end: (
-        SupplementDose.objects.filter(
-            deleted_at__isnull=True, day__plan__owner_id=owner, day__date__range=(start, end)
-        )
-        .select_related("product", "meal")
-        .order_by("position", "id")
-    ),
-    owner=int,
-    start=date,
-    end=date,
-)
+_OWN_DOSES = _in_window(_live_doses(), "day__")
 
 
 def own_days(*, user: User, start: date, end: date) -> list[Day]:
@@ -182,7 +156,7 @@ def own_days(*, user: User, start: date, end: date) -> list[Day]:
     checked. Five queries whatever the number of days (a sixth for recipes' ingredients
     when a recipe was eaten); one when no day is planned.
     """
-    window = {"owner": user.pk, "start": start, "end": end}
+    window = {"owner_id": user.pk, "start": start, "end": end}
     days = _OWN_DAYS(**window)
     if not days:
         return days
@@ -229,52 +203,47 @@ def _items_visible(pk: int, plans: QuerySet[Plan], include_deleted: bool) -> Que
     return items.select_related("meal", "meal__day", "meal__day__plan", "food", "portion")
 
 
-# Every item and meal write starts with one of these lookups. For a person who is not a
-# dietitian, Plan.visible_to is their own plan whatever their id, so the lookup's SQL is the
-# same for all of them and is compiled once (mgplanner/prepared.py); a dietitian's goes
-# through the ORM each time. Keyed by include_deleted.
-_PERSONS_MEAL = {
-    deleted: PreparedQuery(
-        lambda pk, owner, deleted=deleted: _meals_visible(
-            pk, Plan.objects.visible_to(User(pk=owner)), deleted
-        ),
-        pk=int,
-        owner=int,
-    )
-    for deleted in (False, True)
-}
-_PERSONS_ITEM = {
-    deleted: PreparedQuery(
-        lambda pk, owner, deleted=deleted: _items_visible(
-            pk, Plan.objects.visible_to(User(pk=owner)), deleted
-        ),
-        pk=int,
-        owner=int,
-    )
-    for deleted in (False, True)
-}
+def _visible(lookup: Callable[[int, QuerySet[Plan], bool], QuerySet[Any]]) -> Callable[..., Any]:
+    """`lookup(pk, plans, include_deleted)` as a fetch for `user`: the object or None.
+
+    Every item and meal write starts with one of these. For a person who is not a dietitian,
+    Plan.visible_to is their own plan whatever their id, so the lookup's SQL is the same for
+    all of them and is compiled once (mgplanner/prepared.py); a dietitian's goes through the
+    ORM each time.
+    """
+    persons = {
+        deleted: PreparedQuery(
+            lambda pk, owner, deleted=deleted: lookup(
+                pk, Plan.objects.visible_to(User(pk=owner)), deleted
+            ),
+            pk=int,
+            owner=int,
+        )
+        for deleted in (False, True)
+    }
+
+    def fetch(*, user: User, pk: int, include_deleted: bool) -> Any:
+        if user.is_authenticated and not user.is_dietitian:
+            return next(iter(persons[include_deleted](pk=pk, owner=user.pk)), None)
+        return lookup(pk, Plan.objects.visible_to(user), include_deleted).first()
+
+    return fetch
 
 
-def _is_person(user: User) -> bool:
-    return user.is_authenticated and not user.is_dietitian
+_visible_meal = _visible(_meals_visible)
+_visible_item = _visible(_items_visible)
 
 
 def meal_get_for(*, user: User, pk: int, include_deleted: bool = False) -> Meal:
     """A meal of a plan the user may see; a deleted one only with `include_deleted` (Undo)."""
-    if _is_person(user):
-        meal = next(iter(_PERSONS_MEAL[include_deleted](pk=pk, owner=user.pk)), None)
-    else:
-        meal = _meals_visible(pk, Plan.objects.visible_to(user), include_deleted).first()
+    meal = _visible_meal(user=user, pk=pk, include_deleted=include_deleted)
     if meal is None:
         raise Http404("No such meal.")
     return meal
 
 
 def meal_item_get_for(*, user: User, pk: int, include_deleted: bool = False) -> MealItem:
-    if _is_person(user):
-        item = next(iter(_PERSONS_ITEM[include_deleted](pk=pk, owner=user.pk)), None)
-    else:
-        item = _items_visible(pk, Plan.objects.visible_to(user), include_deleted).first()
+    item = _visible_item(user=user, pk=pk, include_deleted=include_deleted)
     if item is None:
         raise Http404("No such item.")
     return item
