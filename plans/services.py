@@ -19,7 +19,6 @@ from accounts.models import AccessAction, User
 from accounts.selectors import profile_for
 from foods.models import Food, Portion
 from foods.selectors import portion_for
-from mgplanner.prepared import PreparedQuery
 from plans.concurrency import day_version_check, record_written
 from plans.models import (
     DEFAULT_MEAL_NAMES,
@@ -232,17 +231,6 @@ def _next_position(rows: QuerySet[Any]) -> int:
     return 0 if last is None else last + 1
 
 
-# `_next_position(meal.items)` for the commonest write, compiled once (mgplanner/prepared.py).
-_LAST_ITEM = PreparedQuery(
-    lambda meal: MealItem.objects.filter(meal_id=meal).order_by("-position")[:1], meal=int
-)
-
-
-def _next_item_position(meal: Meal) -> int:
-    last = _LAST_ITEM(meal=meal.pk)
-    return last[0].position + 1 if last else 0
-
-
 def _meal_item_create(
     *,
     meal: Meal,
@@ -261,7 +249,7 @@ def _meal_item_create(
         portion=portion,
         portion_quantity=portion_quantity,
         preparation=preparation,
-        position=_next_item_position(meal) if position is None else position,
+        position=_next_position(meal.items) if position is None else position,
     )
     _clean_item(item)
     item.save()
