@@ -1,6 +1,5 @@
 """Reads for foods: values the scoring engine needs (search and detail selectors live here too)."""
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from foods import search, search_index
 from foods.models import Food, FoodSource, Portion
 from foods.values import FoodValues
+from mgplanner.lru import LRU
 from mgplanner.page_cache import site_stamp
 from mgplanner.prepared import PreparedQuery
 
@@ -155,9 +155,8 @@ class KeptFoods:
     """
 
     def __init__(self, size: int) -> None:
-        self.size = size
         self.stamp: int | None = None
-        self.foods: OrderedDict[int, Food] = OrderedDict()
+        self.foods: LRU[int, Food] = LRU(size)
 
     def clear(self) -> None:
         self.stamp = None
@@ -175,15 +174,12 @@ class KeptFoods:
             if food is None:
                 missing.append(pk)
             else:
-                self.foods.move_to_end(pk)
                 found[pk] = food
         if missing:
             for food in Food.objects.filter(pk__in=missing).prefetch_related(_portions()):
                 found[food.pk] = food
                 if food.owner_id is None:
-                    self.foods[food.pk] = food
-            while len(self.foods) > self.size:
-                self.foods.popitem(last=False)
+                    self.foods.put(food.pk, food)
         return found
 
 

@@ -1,7 +1,5 @@
 """The Jinja2 environment for app pages: the few Django helpers templates need."""
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -14,6 +12,7 @@ from django_htmx.jinja import django_htmx_script, htmx_script
 from jinja2 import Environment
 from markupsafe import Markup
 
+from mgplanner.lru import LRU
 from mgplanner.reverse import cached_reverse, script_prefix
 from plans.client_scope import plan_url
 from plans.concurrency import day_version_attr, day_version_input
@@ -92,23 +91,15 @@ class FragmentCache:
     """
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRU[Hashable, Any] = LRU(size)
 
     def __call__(self, key: Hashable, render: Callable[..., Any], *args: Any) -> Any:
         key = (script_prefix(), key)
-        with self._lock:
-            html = self._items.get(key)
-            if html is not None:
-                self._items.move_to_end(key)
-                return html
-        # A macro returns Markup; anything else is escaped when printed, as usual.
-        html = render(*args)
-        with self._lock:
-            self._items[key] = html
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
+        html = self._items.get(key)
+        if html is None:
+            # A macro returns Markup; anything else is escaped when printed, as usual.
+            html = render(*args)
+            self._items.put(key, html)
         return html
 
 
