@@ -66,6 +66,17 @@ def day_date_error(*, profile: Profile, on: date, today: date | None = None) -> 
     return None
 
 
+def week_dates_in_plan(*, profile: Profile, week_start: date, weeks: int = 0) -> list[date]:
+    """The days of the week `weeks` after (before, if negative) the one starting on
+    `week_start` that can be planned; none where that week is off the calendar."""
+    try:
+        start = week_start + timedelta(days=7 * weeks)
+        dates = [start + timedelta(days=n) for n in range(7)]
+    except OverflowError:
+        return []
+    return [on for on in dates if day_date_error(profile=profile, on=on) is None]
+
+
 def live_items() -> QuerySet[MealItem]:
     return (
         MealItem.objects.filter(deleted_at__isnull=True)
@@ -360,14 +371,6 @@ class WeekSummary:
     average_percent: float | None  # over the days planned with at least one item or dose
     average_effective_mg: float | None
     planned_days: int
-
-    @property
-    def previous_week(self) -> date:
-        return self.week_start - timedelta(days=7)
-
-    @property
-    def next_week(self) -> date:
-        return self.week_start + timedelta(days=7)
 
 
 def monday_of(on: date) -> date:

@@ -81,6 +81,7 @@ from plans.selectors import (
     supplement_dose_get_for,
     supplement_product_get_for,
     supplement_products_for,
+    week_dates_in_plan,
     week_summary,
 )
 from plans.supplements import FORMS as SUPPLEMENT_FORMS
@@ -121,6 +122,13 @@ def plan_home(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("plans:week", args=[monday_of(today).isoformat()]))
 
 
+def _neighbour_week(profile: Profile, start: date, weeks: int) -> date | None:
+    """The Monday of the week `weeks` from `start`'s, linked when one of its days can be
+    planned (not before the date of birth, not beyond two years, not off the calendar)."""
+    dates = week_dates_in_plan(profile=profile, week_start=start, weeks=weeks)
+    return monday_of(dates[0]) if dates else None
+
+
 @profile_required
 @require_GET
 def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
@@ -131,6 +139,9 @@ def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpRes
 
     def render() -> HttpResponse:
         profile = profile_for(user=owner)
+        in_plan = week_dates_in_plan(profile=profile, week_start=start)
+        if not in_plan:
+            raise Http404("That week is outside the plan.")
         summary = week_summary(user=owner, week_start=start, profile=profile)
         today = timezone.localdate()
         return render_page(
@@ -138,6 +149,9 @@ def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpRes
             "plans/week.html",
             {
                 "summary": summary,
+                "in_plan": set(in_plan),
+                "previous_week": _neighbour_week(profile, start, -1),
+                "next_week": _neighbour_week(profile, start, 1),
                 "today": today,
                 "this_week": monday_of(today),
                 "status_labels": scoring.STATUS_LABELS,
@@ -146,7 +160,10 @@ def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpRes
             block="week_body",
         )
 
-    week_dates = [start + timedelta(days=n) for n in range(7)]
+    try:
+        week_dates = [start + timedelta(days=n) for n in range(7)]
+    except OverflowError:
+        raise Http404("That week runs off the calendar.") from None
     return cached_page(request, owner=owner, render=render, dates=week_dates)
 
 

@@ -69,3 +69,39 @@ def test_week_htmx_returns_the_body_block(client, person):
 
 def test_malformed_week_is_404(client, person):
     assert client.get("/plan/week/2026-13-01/").status_code == 404
+
+
+@pytest.mark.parametrize("on", ["0001-01-01", "9999-12-27"])
+def test_a_week_off_the_calendar_or_the_plan_is_404(client, person, on):
+    # Year 1 is before the person's birth; 9999 is beyond two years ahead; neither week has
+    # a neighbour on the calendar (computing one used to be a 500).
+    assert client.get(f"/plan/week/{on}/").status_code == 404
+
+
+def test_the_week_of_birth_links_no_earlier_week_and_no_day_before_it(client, person):
+    profile = person.profile
+    born = date(1990, 5, 9)  # a Wednesday
+    profile.date_of_birth = born
+    profile.save()
+    monday = monday_of(born)
+    html = client.get(week_url(monday)).content.decode()
+    assert 'rel="prev"' not in html
+    assert week_url(monday + timedelta(days=7)) in html
+    assert html.count("Outside the plan") == 2  # Monday and Tuesday
+    assert reverse("plans:day", args=[(born - timedelta(days=1)).isoformat()]) not in html
+    assert reverse("plans:day", args=[born.isoformat()]) in html
+    assert client.get(week_url(monday - timedelta(days=7))).status_code == 404
+
+
+def test_the_last_plannable_week_links_no_later_week(client, person):
+    last = timezone.localdate() + timedelta(days=730)  # two years ahead, the plan's end
+    for on in range(-7, 8):
+        monday = monday_of(last + timedelta(days=on))
+        html = client.get(week_url(monday)).content.decode()
+        if week_url(monday + timedelta(days=7)) in html:
+            assert client.get(week_url(monday + timedelta(days=7))).status_code == 200
+        elif 'rel="next"' not in html:
+            assert client.get(week_url(monday + timedelta(days=7))).status_code == 404
+            break
+    else:
+        pytest.fail("no week without a next-week link near the plan's end")
