@@ -113,6 +113,7 @@ def _panel_context(
         entries.append(
             {
                 "s": suggestion,
+                "replaces_name": swaps.replaced_name(engine_day, suggestion),
                 "label": KIND_LABELS[suggestion.kind],
                 "meal_pk": meal.pk if meal else "",
                 "by_hand": _by_hand(suggestion),

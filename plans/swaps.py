@@ -442,6 +442,14 @@ def _matches(item: Item, s: Suggestion) -> bool:
     return _item_ref(item) == s.replaces
 
 
+def replaced_name(day: Day, s: Suggestion) -> str | None:
+    """The name of the item a replace suggestion takes out (`replaces` holds its code)."""
+    if s.kind != "replace":
+        return None
+    found = (item for meal in day.meals if meal.name == s.meal for item in meal.items)
+    return next((item.name for item in found if _matches(item, s)), s.replaces)
+
+
 class SuggestionError(ValueError):
     """The suggestion no longer fits the day (the item or meal it changes is gone)."""
 

@@ -154,6 +154,16 @@ def test_replace_then_undo_restores_the_day_exactly(client, person, day, foods):
     assert any(entry[2] == "11233" and entry[5] == 3 for entry in after[0])
 
 
+def test_a_replace_suggestion_names_the_food_it_takes_out(client, person, day, foods):
+    MealItemFactory(meal=meal(day), food=foods["spinach"], grams=180, position=3)
+    MealItemFactory(meal=meal(day), food=foods["beans"], grams=172, position=4)
+    html = panel(client, day).content.decode()
+    assert 'name="kind" value="replace"' in html
+    spinach = foods["spinach"]
+    assert f"instead of {spinach.description} in Lunch" in html
+    assert f"instead of {spinach.code}" not in html  # the code is for `manage.py suggest`
+
+
 def test_prepare_then_undo_restores_the_day_exactly(client, person, day, foods):
     MealItemFactory(meal=meal(day), food=foods["beans"], grams=100)
     forms = suggestion_forms(panel(client, day).content.decode())
