@@ -561,26 +561,32 @@ def _warnings(
         )
     heavy = [o for o in occasions if o.supplement_elemental_mg > SPLIT_DOSE_THRESHOLD_MG]
     if heavy:
+        # With CKD stage 3 or above the advice is the renal team's agreement (ckd_supplement,
+        # below), not absorbing more: the dose is named, no split proposed.
+        renal = person.ckd_stage >= 3
         parts = []
         for occasion in heavy:
-            gain = split_gain_mg(occasion, target.target_mg)
             where = (
                 occasion.name
                 if occasion.is_meal
                 else f"The {occasion.name.removeprefix('supplement:')} dose"
             )
-            parts.append(
+            part = (
                 f"{where} carries {_fmt(occasion.supplement_elemental_mg)} mg of supplemental "
-                f"magnesium at once; taking half of it at another meal would add about "
-                f"{_fmt(gain)} mg effective"
+                "magnesium at once"
             )
-        warnings.append(
-            Warning(
-                "split_dose",
-                "; ".join(parts) + ". The gut absorbs a smaller share of a large single dose, "
-                "so split it across meals.",
-            )
+            if not renal:
+                gain = split_gain_mg(occasion, target.target_mg)
+                part += (
+                    f"; taking half of it at another meal would add about {_fmt(gain)} mg effective"
+                )
+            parts.append(part)
+        advice = (
+            "How much to take, and when, is for your renal team to decide."
+            if renal
+            else "The gut absorbs a smaller share of a large single dose, so split it across meals."
         )
+        warnings.append(Warning("split_dose", ". ".join(parts) + ". " + advice))
     if person.ckd_stage >= 3 and supplement_total_mg > 0.0:
         warnings.append(
             Warning(

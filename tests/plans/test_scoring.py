@@ -227,6 +227,27 @@ def test_split_dose_message_gives_the_mg_gained_by_splitting_in_two():
     assert "The evening dose carries 300 mg" in warning.message
 
 
+def test_split_dose_names_each_heavy_occasion_in_its_own_sentence():
+    doses = (
+        Supplement("glycinate", 300, name="morning"),
+        Supplement("glycinate", 300, name="evening"),
+    )
+    warning = next(w for w in score_day(Day(WOMAN, (), doses)).warnings if w.code == "split_dose")
+    assert "mg effective. The evening dose carries 300 mg" in warning.message
+    assert "; The" not in warning.message
+
+
+def test_split_dose_with_kidney_disease_proposes_no_split():
+    # Stage 3 or above: the advice is the renal team's (ckd_supplement), not absorbing more.
+    renal = Person("female", 40, ckd_stage=3)
+    score = score_day(Day(renal, (), (Supplement("glycinate", 300, name="evening"),)))
+    warning = next(w for w in score.warnings if w.code == "split_dose")
+    assert warning.message.startswith("The evening dose carries 300 mg")
+    assert "half" not in warning.message and "split it" not in warning.message
+    assert "renal team" in warning.message
+    assert "ckd_supplement" in codes(Day(renal, (), (Supplement("glycinate", 300),)))
+
+
 def test_split_dose_only_above_250mg_in_one_occasion():
     assert codes(Day(WOMAN, (), (Supplement("glycinate", 250),))) == []
     two_small = (Supplement("glycinate", 200, name="a"), Supplement("glycinate", 200, name="b"))
