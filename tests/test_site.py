@@ -41,3 +41,18 @@ def test_the_plan_link_is_in_the_header_of_every_page_and_marks_the_plan_pages(c
     assert '<a href="/plan/">Plan</a>' in foods
     week = client.get("/plan/", follow=True).content.decode()
     assert '<a href="/plan/" aria-current="page">Plan</a>' in week
+
+
+@pytest.mark.django_db
+def test_every_page_names_its_icon_and_the_icon_is_a_static_file(client):
+    import re
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/").content.decode()
+    found = re.search(r'<link rel="icon" href="/static/([^"]+)" type="image/svg\+xml">', html)
+    assert found, "no icon link: browsers then ask for /favicon.ico, a 404 on every page"
+    path = finders.find(found.group(1))
+    assert path
+    assert "<svg" in Path(path).read_text()
