@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Diet, Exclusion, Medication, Profile, Sex
+from accounts.services import KCAL_GOAL_MAX, KCAL_GOAL_MESSAGE, KCAL_GOAL_MIN
 
 
 class DateInput(forms.DateInput):
@@ -155,7 +156,12 @@ class FoodForm(ProfileStepForm):
     kcal_goal = forms.IntegerField(
         label="Daily energy goal (kcal)",
         required=False,
-        help_text="Optional; between 800 and 6000 kcal.",
+        # Checked here as well as by the service, so a far-off number gets the one message
+        # (not also the database column's own bounds).
+        min_value=KCAL_GOAL_MIN,
+        max_value=KCAL_GOAL_MAX,
+        error_messages={"min_value": KCAL_GOAL_MESSAGE, "max_value": KCAL_GOAL_MESSAGE},
+        help_text=f"Optional; between {KCAL_GOAL_MIN} and {KCAL_GOAL_MAX} kcal.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 

@@ -34,6 +34,9 @@ MIN_AGE_YEARS = 1
 MAX_AGE_YEARS = 120
 KCAL_GOAL_MIN = 800
 KCAL_GOAL_MAX = 6000
+KCAL_GOAL_MESSAGE = (
+    f"An energy goal must be between {KCAL_GOAL_MIN} and {KCAL_GOAL_MAX} kcal a day."
+)
 # A generous bound: 42 weeks is post-term; counting from the last period adds about two.
 MAX_PREGNANCY = timedelta(weeks=45)
 
@@ -124,7 +127,12 @@ def profile_problems(profile: Profile, *, today: date) -> dict[str, list[str]]:
         elif pregnant_until - pregnant_from > MAX_PREGNANCY:
             add("pregnant_until", "A pregnancy lasts at most about 45 weeks: check the dates.")
 
+    if born is not None and pregnant_from is not None and pregnant_from < born:
+        add("pregnant_from", "A pregnancy cannot start before the date of birth.")
+
     lactating_from, lactating_until = profile.lactating_from, profile.lactating_until
+    if born is not None and lactating_from is not None and lactating_from < born:
+        add("lactating_from", "Breastfeeding cannot start before the date of birth.")
     if lactating_until is not None and lactating_from is None:
         add("lactating_from", "Give the date breastfeeding started.")
     elif (
@@ -150,10 +158,7 @@ def profile_problems(profile: Profile, *, today: date) -> dict[str, list[str]]:
         )
 
     if profile.kcal_goal is not None and not KCAL_GOAL_MIN <= profile.kcal_goal <= KCAL_GOAL_MAX:
-        add(
-            "kcal_goal",
-            f"An energy goal must be between {KCAL_GOAL_MIN} and {KCAL_GOAL_MAX} kcal a day.",
-        )
+        add("kcal_goal", KCAL_GOAL_MESSAGE)
 
     medications, medication_problems = _list_of_choices(
         profile.medications, list(Medication.values), "medication"

@@ -192,6 +192,18 @@ FUTURE = (timezone.localdate() + timedelta(days=1)).isoformat()
         (FOOD, {"diet": "omnivore", "kcal_goal": "6001"}, "between 800 and 6000 kcal"),
         (FOOD, {"diet": "omnivore", "kcal_goal": "lots"}, "Enter a whole number."),
         (
+            ABOUT,
+            about(
+                date_of_birth="1990-05-05", pregnant_from="1980-10-01", pregnant_until="1981-06-01"
+            ),
+            "A pregnancy cannot start before the date of birth.",
+        ),
+        (
+            ABOUT,
+            about(date_of_birth="1990-05-05", lactating_from="1989-01-01"),
+            "Breastfeeding cannot start before the date of birth.",
+        ),
+        (
             FOOD,
             {"diet": "omnivore", "exclusions": ["nuts", "mushrooms"]},
             "Select a valid choice. mushrooms is not one of the available choices.",
@@ -215,6 +227,17 @@ def test_invalid_input_is_422_with_the_message_and_saves_nothing(
     assert message in response.content.decode()
     assert 'aria-invalid="true"' in response.content.decode()
     assert snapshot(person.user) == before
+
+
+@pytest.mark.parametrize("kcal", ["-5", "799", "6001", "99999999999999999999"])
+def test_an_energy_goal_out_of_range_gets_one_message(client, person, kcal):
+    response = client.post(FOOD, {"diet": "omnivore", "kcal_goal": kcal})
+    assert response.status_code == 422
+    html = response.content.decode()
+    errors = re.search(r'id="id_kcal_goal_error">(.*?)</ul>', html, re.S).group(1)
+    assert errors.count("<li>") == 1
+    assert "between 800 and 6000 kcal a day" in errors
+    assert "Ensure this value" not in html
 
 
 def test_a_valid_pregnancy_then_breastfeeding_is_saved(client, person):
