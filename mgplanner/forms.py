@@ -17,6 +17,18 @@ def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None
             form.add_error(field if field in form.fields else None, message)
 
 
+class DecimalField(forms.DecimalField):
+    """Django's DecimalField with one message per bad value: a number above `max_value` also
+    breaks `max_digits`, and the person would read both ("at most 1000" and "no more than 7
+    digits") for one mistake. The bound's own message is the one kept."""
+
+    def run_validators(self, value: object) -> None:
+        try:
+            super().run_validators(value)
+        except ValidationError as error:
+            raise ValidationError(error.error_list[:1]) from None
+
+
 # A database id has at most 19 digits (bigint); anything longer is not an id. The bound also
 # keeps int() away from Python's 4,300-digit conversion limit, which raises ValueError.
 MAX_ID_DIGITS = 18

@@ -8,7 +8,7 @@ from django import forms
 from accounts.models import User
 from foods.models import Food, Portion
 from foods.selectors import food_picked_by
-from mgplanner.forms import parse_id
+from mgplanner.forms import DecimalField, parse_id
 from plans.models import MAX_ITEM_GRAMS, Preparation
 
 
@@ -33,7 +33,7 @@ class AmountForm(forms.Form):
         empty_label="grams (enter above)",
         error_messages={"invalid_choice": "Pick one of this food's measures."},
     )
-    portion_quantity = forms.DecimalField(
+    portion_quantity = DecimalField(
         required=False,
         min_value=Decimal("0.01"),
         max_value=Decimal(1000),
@@ -139,7 +139,7 @@ def _meal_choices(meals: list[Any]) -> list[tuple[str, str]]:
 class SupplementDoseFields(forms.Form):
     """How many units, and when: with one of the day's meals, or on its own at a time."""
 
-    quantity = forms.DecimalField(
+    quantity = DecimalField(
         min_value=Decimal("0.25"),
         max_value=Decimal(20),
         max_digits=6,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from mgplanner.forms import DecimalField
 from plans.models import (
     DEFAULT_MEAL_NAMES,
     MAX_RECIPE_GRAMS,
@@ -47,7 +48,7 @@ class RecipeForm(forms.Form):
 class ServingsForm(forms.Form):
     """Servings of a recipe, or grams of the finished dish (turned into servings)."""
 
-    servings = forms.DecimalField(
+    servings = DecimalField(
         required=False,
         min_value=Decimal("0.01"),
         max_value=MAX_RECIPE_SERVINGS,

@@ -1,9 +1,11 @@
 """mgplanner/forms.py: the helpers views use to read ids and report service errors."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
-from mgplanner.forms import parse_id
+from mgplanner.forms import DecimalField, parse_id
 from tests.factories import ProfileFactory
 
 HUGE = "9" * 5000  # past Python's 4,300-digit int() limit, which raises ValueError
@@ -54,3 +56,29 @@ def test_form_widgets_render_with_jinja2_and_the_admins_widgets_with_django_temp
     admin_widget = "admin/widgets/date.html"
     assert isinstance(renderer.get_template(admin_widget), DjangoTemplate)
     assert 'class="vDateField"' in AdminDateWidget().render("on", None)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1e9", "less than or equal to 1000"),  # also 10 digits: that message is dropped
+        ("0.001", "Enter how many, above 0."),
+        ("1.23456", "no more than 3 decimal places"),
+    ],
+)
+def test_a_bad_decimal_gets_one_message(value, message):
+    from django import forms
+
+    class Form(forms.Form):
+        how_many = DecimalField(
+            min_value=Decimal("0.01"),
+            max_value=Decimal(1000),
+            max_digits=7,
+            decimal_places=3,
+            error_messages={"min_value": "Enter how many, above 0."},
+        )
+
+    form = Form({"how_many": value})
+    assert not form.is_valid()
+    assert len(form.errors["how_many"]) == 1
+    assert message in form.errors["how_many"][0]
