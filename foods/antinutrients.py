@@ -5,12 +5,15 @@ SR28 has neither, so each (food, nutrient) gets exactly one of, in this order:
    (IFCT gives g/100 g; `moisture` rows are scaled by dry matter to the SR28 form);
 2. cited — a published figure from `curation/literature_values.csv` (rows whose citation
    is itself a computation from phosphorus are kept as estimates, as the curation says);
-3. estimate — one of the rules below, whose name and reasoning are the source text.
+3. estimate — one of the rules below, whose name and reasoning are the source text. The
+   first is `salt-twin`: a food that SR28 lists twice, with and without salt, takes the
+   curated value of the other listing, since salt changes neither nutrient.
 The curation files guarantee one source per pair; the build refuses rows that disagree
 with SR28 or IFCT (wrong name, missing value) rather than guess.
 """
 
 import csv
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +76,33 @@ PHYTATE_WITHOUT_FIBRE_GROUPS = {"1200", "1600"}
 OXALATE_MEDIAN_GROUPS = {"0200", "0900", "1100", "1200", "1600", "2000"}
 # A group needs this many curated foods for its median to stand for it.
 MIN_FOODS_FOR_GROUP_MEDIAN = 8
+
+
+# SR28 lists many cooked vegetables, nuts and legumes twice, differing only in a salt note
+# ("Spinach, cooked, boiled, drained, without salt" / "..., with salt"), and the curation maps
+# only one of the two. These are the notes as SR28 spells them.
+SALTED = "with salt"
+UNSALTED = "without salt"
+UNSTATED = "no salt note"
+SALT_NOTES = {
+    "with salt added": SALTED,
+    "with added salt": SALTED,
+    "with salt": SALTED,
+    "without salt added": UNSALTED,
+    "without added salt": UNSALTED,
+    "without salt": UNSALTED,
+    "with no added salt": UNSALTED,
+    "no salt added": UNSALTED,
+}
+# Taken as a salt note only when they are a whole comma-separated part ("prepared with water,
+# salt"): inside a part, "salt" names a flavour ("Sea Salt").
+BARE_SALT_NOTES = {"salt": SALTED, "no salt": UNSALTED}
+# A note ends its part, sometimes without the comma before it ("boiled, drained without salt")
+# and sometimes before a parenthesis ("with salt added (decorticated)").
+_SALT_NOTE = re.compile(
+    r"^(?P<head>.*?)\s*\b(?P<note>" + "|".join(map(re.escape, SALT_NOTES)) + r")"
+    r"(?P<tail>\s*\(.*\))?$"
+)
 
 
 class CurationError(Exception):
@@ -187,6 +217,84 @@ def cited_values(
     return values
 
 
+def salt_twin_key(description: str) -> tuple[str, str]:
+    """The description without its salt note, as lower-case words, and the note's meaning.
+
+    Words only, because SR28 spells the two listings of one food with different commas and
+    capitals: "Taro leaves" / "Taro, leaves", "New Zealand" / "New zealand", "boiled. drained".
+    """
+    name, *parts = [" ".join(part.split()) for part in description.lower().split(",")]
+    state = UNSTATED
+    # The first part names the food ("Salt, table"); notes only follow it.
+    kept = [name]
+    for part in parts:
+        if state == UNSTATED:
+            if part in BARE_SALT_NOTES:
+                state = BARE_SALT_NOTES[part]
+                continue
+            match = _SALT_NOTE.match(part)
+            if match:
+                state = SALT_NOTES[match["note"]]
+                part = match["head"] + (match["tail"] or "")
+        kept.append(part)
+    return " ".join(re.findall(r"[a-z0-9%]+", " ".join(kept))), state
+
+
+def salt_twins(foods: Mapping[str, SR28Food]) -> dict[str, str]:
+    """{code: twin code} for every food listed once with and once without a salt note.
+
+    A food with a note pairs with the food whose description is the same apart from the note:
+    "with salt" with "without salt", or either with the bare description ("Beets, cooked,
+    boiled, drained" is the unsalted twin of "Beets, cooked, boiled. drained, with salt").
+    Three or more listings of one food, or two with the same note, are left unpaired rather
+    than guessed (SR28 has none).
+    """
+    listings: dict[str, list[tuple[str, str]]] = {}
+    for code in sorted(foods):
+        key, state = salt_twin_key(foods[code].description)
+        listings.setdefault(key, []).append((state, code))
+    twins: dict[str, str] = {}
+    for pair in listings.values():
+        if len(pair) == 2 and pair[0][0] != pair[1][0]:
+            (_, first), (_, second) = pair
+            twins[first], twins[second] = second, first
+    return twins
+
+
+def salt_twin_values(
+    foods: Mapping[str, SR28Food], curated: Mapping[tuple[str, str], Antinutrient]
+) -> dict[tuple[str, str], Antinutrient]:
+    """The curated value of a food's salt twin, for each (food, nutrient) the curation lacks.
+
+    Salt adds no phytate or oxalate and removes none, so the twin's value holds per gram of
+    dry matter; SR28 gives both twins the same water in all but a few roasted nuts (cashews
+    2.34 against 3.48 g), which are scaled by dry matter as `moisture` curation rows are.
+    The value stays an estimate: it was measured or cited for the other listing, not this one.
+    """
+    values: dict[tuple[str, str], Antinutrient] = {}
+    for code, twin_code in salt_twins(foods).items():
+        food, twin = foods[code], foods[twin_code]
+        for nutrient in NUTRIENTS:
+            lent = curated.get((twin_code, nutrient))
+            if (code, nutrient) in curated or lent is None:
+                continue
+            dry, twin_dry = _dry_matter_g(food), _dry_matter_g(twin)
+            factor = 1.0
+            note = ""
+            if dry is not None and twin_dry and dry != twin_dry:
+                factor = dry / twin_dry
+                note = f", scaled by dry matter ×{factor:.3f}"
+            twin_state = salt_twin_key(twin.description)[1]
+            how = "prepared " + twin_state if twin_state != UNSTATED else "listed with no salt note"
+            values[(code, nutrient)] = Antinutrient(
+                mg_per_100g=_round(lent.mg_per_100g * factor),
+                basis=ESTIMATE,
+                source=f"rule salt-twin: the same food {how}, SR28 {twin.code} "
+                f"{twin.description}{note}; {lent.source}",
+            )
+    return values
+
+
 def _is_animal_or_fat(food: SR28Food) -> bool:
     return food.food_group_code in ANIMAL_GROUPS or food.food_group_code == FATS_GROUP
 
@@ -295,8 +403,10 @@ def assign(
     if overlap:
         code, nutrient = overlap[0]
         raise CurationError(f"SR28 {code} {nutrient} is both measured and cited")
-    known = {**measured, **cited}
-    medians = oxalate_group_medians(foods, known)
+    curated = {**measured, **cited}
+    # The group medians stay those of the curated foods alone: a twin would count its food twice.
+    medians = oxalate_group_medians(foods, curated)
+    known = {**salt_twin_values(foods, curated), **curated}
     result: dict[str, dict[str, Antinutrient]] = {}
     for code, food in foods.items():
         result[code] = {

@@ -183,3 +183,158 @@ def test_a_curation_row_asking_for_a_value_ifct_lacks_is_refused(inputs: tuple) 
     )
     with pytest.raises(CurationError, match="IFCT A015 has no phytate value"):
         assign(foods, {**ifct, "A015": empty}, [rice], literature_rows)
+
+
+# Salt twins: SR28 lists many foods twice, with and without salt, and the curation maps one.
+
+SPINACH_CITATION = (
+    "USDA Agricultural Research Service, Nutrient Data Laboratory. "
+    "Oxalic Acid Content of Selected Vegetables"
+)
+
+
+def vegetable(code: str, description: str, water: float = 91.21) -> SR28Food:
+    return SR28Food(
+        code=code,
+        description=description,
+        food_group="Vegetables and Vegetable Products",
+        food_group_code="1100",
+        nutrients={
+            "water_g_per_100g": water,
+            "fibre_g_per_100g": 2.4,
+            "phosphorus_mg_per_100g": 56,
+        },
+    )
+
+
+def spinach_twins(salted_water: float = 91.21) -> dict[str, SR28Food]:
+    return {
+        "11458": vegetable("11458", "Spinach, cooked, boiled, drained, without salt"),
+        "11854": vegetable("11854", "Spinach, cooked, boiled, drained, with salt", salted_water),
+    }
+
+
+def literature_row(code: str, foods: dict[str, SR28Food], nutrient: str, mg: float) -> dict:
+    return {
+        "sr28_code": code,
+        "sr28_description": foods[code].description,
+        "nutrient": nutrient,
+        "mg_per_100g": str(mg),
+        "citation": SPINACH_CITATION,
+        "note": "",
+    }
+
+
+@pytest.mark.parametrize("nutrient", ["oxalate", "phytate"])
+@pytest.mark.parametrize(
+    ("curated", "lender", "borrower", "how"),
+    [
+        ("11458", "without salt", "11854", "prepared without salt"),
+        ("11854", "with salt", "11458", "prepared with salt"),
+    ],
+)
+def test_a_food_takes_the_curated_value_of_its_salt_twin(
+    nutrient: str, curated: str, lender: str, borrower: str, how: str
+) -> None:
+    foods = spinach_twins()
+    values = assign(foods, {}, [], [literature_row(curated, foods, nutrient, 991.0)])
+    lent = values[borrower][nutrient]
+    assert (lent.mg_per_100g, lent.basis) == (991.0, "estimate")
+    assert lent.source == (
+        f"rule salt-twin: the same food {how}, SR28 {curated} "
+        f"Spinach, cooked, boiled, drained, {lender}; {SPINACH_CITATION}"
+    )
+    # The lender keeps its own cited value; the other nutrient, curated for neither, is a rule.
+    assert (values[curated][nutrient].mg_per_100g, values[curated][nutrient].basis) == (
+        991.0,
+        "cited",
+    )
+    other = "phytate" if nutrient == "oxalate" else "oxalate"
+    assert not values[borrower][other].source.startswith("rule salt-twin")
+
+
+def test_a_salt_twin_never_overrides_a_curated_value() -> None:
+    foods = spinach_twins()
+    rows = [
+        literature_row("11458", foods, "oxalate", 991.0),
+        literature_row("11854", foods, "oxalate", 970.0),
+    ]
+    values = assign(foods, {}, [], rows)
+    assert values["11458"]["oxalate"].mg_per_100g == 991.0
+    assert values["11854"]["oxalate"].mg_per_100g == 970.0
+    assert values["11854"]["oxalate"].basis == "cited"
+
+
+def test_a_twin_with_other_water_is_scaled_by_dry_matter() -> None:
+    # 8.79 g dry matter lends to 10 g: 991 mg × 10 / 8.79.
+    foods = spinach_twins(salted_water=90.0)
+    values = assign(foods, {}, [], [literature_row("11458", foods, "oxalate", 991.0)])
+    lent = values["11854"]["oxalate"]
+    assert lent.mg_per_100g == round(991.0 * 10.0 / (100 - 91.21), 1)
+    assert "without salt, scaled by dry matter ×1.138; USDA" in lent.source
+
+
+def test_a_twin_does_not_count_twice_in_the_oxalate_group_median() -> None:
+    foods: dict[str, SR28Food] = {}
+    rows = []
+    for index in range(8):
+        plain = vegetable(f"1100{index}", f"Leaf {index}, boiled, without salt", water=90.0)
+        salted = vegetable(f"1180{index}", f"Leaf {index}, boiled, with salt", water=90.0)
+        foods |= {plain.code: plain, salted.code: salted}
+        rows.append(literature_row(plain.code, foods, "oxalate", 10.0 * index))
+    foods["11999"] = vegetable("11999", "Root, boiled", water=90.0)
+    values = assign(foods, {}, [], rows)
+    assert values["11805"]["oxalate"].mg_per_100g == 50.0
+    assert values["11999"]["oxalate"].source.startswith(
+        "rule oxalate-group-median: 350.0 mg per 100 g dry matter, the median of 8 measured"
+    )
+
+
+@pytest.mark.parametrize(
+    ("description", "twin"),
+    [
+        # The note mid-description, and after a parenthesis.
+        (
+            "Margarine, regular, 80% fat, composite, stick, with salt, with added vitamin D",
+            "Margarine, regular, 80% fat, composite, stick, without salt, with added vitamin D",
+        ),
+        (
+            "Seeds, sesame seed kernels, toasted, with salt added (decorticated)",
+            "Seeds, sesame seed kernels, toasted, without salt added (decorticated)",
+        ),
+        ("Pasta, cooked, enriched, with added salt", "Pasta, cooked, enriched, without added salt"),
+        ("Cauliflower, green, cooked, with salt", "Cauliflower, green, cooked, no salt added"),
+        (
+            "Cereals, QUAKER, QUAKER MultiGrain Oatmeal, prepared with water, salt",
+            "Cereals, QUAKER, QUAKER MultiGrain Oatmeal, prepared with water, no salt",
+        ),
+        # SR28's own spelling slips between the two listings of one food.
+        (
+            "Beans, snap, green, frozen, cooked, boiled, drained, with salt",
+            "Beans, snap, green, frozen, cooked, boiled, drained without salt",
+        ),
+        ("Taro, leaves, cooked, steamed, with salt", "Taro leaves, cooked, steamed, without salt"),
+        ("Beets, cooked, boiled. drained, with salt", "Beets, cooked, boiled, drained"),
+    ],
+)
+def test_sr28_spellings_of_the_salt_note_pair_up(description: str, twin: str) -> None:
+    foods = {"1": vegetable("1", description), "2": vegetable("2", twin)}
+    assert antinutrients.salt_twins(foods) == {"1": "2", "2": "1"}
+
+
+@pytest.mark.parametrize(
+    "descriptions",
+    [
+        # "Salt" naming the food or a flavour is not a salt note.
+        ("Salt, table", "Table"),
+        ("KASHI, TLC, Pita Crisps, Sea Salt", "KASHI, TLC, Pita Crisps"),
+        # Same note twice, or three listings: which is the twin is not guessed.
+        ("Leaf, with salt", "Leaf, with salt added"),
+        ("Leaf, with salt", "Leaf, without salt", "Leaf"),
+        # Different foods that both carry a note.
+        ("Carrots, boiled, with salt", "Parsnips, boiled, without salt"),
+    ],
+)
+def test_foods_that_are_not_salt_twins_stay_unpaired(descriptions: tuple[str, ...]) -> None:
+    foods = {str(index): vegetable(str(index), text) for index, text in enumerate(descriptions)}
+    assert antinutrients.salt_twins(foods) == {}

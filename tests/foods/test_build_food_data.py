@@ -101,3 +101,25 @@ def test_the_shipped_file_has_all_sr28_foods_each_with_a_basis() -> None:
         assert food.oxalate_basis in {"measured", "cited", "estimate"}, food.code
         assert food.phytate_source, food.code
         assert food.oxalate_source, food.code
+
+
+@pytest.mark.parametrize(
+    ("salted", "unsalted", "oxalate_mg"),
+    [
+        ("11854", "11458", 991.0),  # Spinach, cooked, boiled, drained
+        ("11765", "11148", 646.0),  # Chard, swiss, cooked, boiled, drained
+        ("11736", "11087", 738.0),  # Beet greens, cooked, boiled, drained
+    ],
+)
+def test_shipped_greens_with_salt_carry_their_unsalted_twins_oxalate(
+    salted: str, unsalted: str, oxalate_mg: float
+) -> None:
+    foods = {food.code: food for food in parse_food_file(SHIPPED_FILE.read_bytes()).foods}
+    with_salt, without_salt = foods[salted], foods[unsalted]
+    assert with_salt.description == without_salt.description.replace("without salt", "with salt")
+    assert (without_salt.oxalate_mg_per_100g, without_salt.oxalate_basis) == (oxalate_mg, "cited")
+    assert (with_salt.oxalate_mg_per_100g, with_salt.oxalate_basis) == (oxalate_mg, "estimate")
+    assert with_salt.oxalate_source.startswith(
+        f"rule salt-twin: the same food prepared without salt, SR28 {unsalted} "
+        f"{without_salt.description}; {without_salt.oxalate_source}"
+    )
