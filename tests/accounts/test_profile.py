@@ -371,6 +371,7 @@ def test_profile_page_shows_the_rda_for_a_woman_of_34(client):
     assert "women" in source
     assert "31" in source
     assert source.endswith("320 mg")
+    assert source.count("320 mg") == 1
     assert "Source: US Institute of Medicine" in html
 
 
