@@ -407,3 +407,14 @@ def test_notes_with_htmx_return_the_notes_block_and_422_when_too_long(client, pe
     assert too_long.status_code == 422
     assert "at most 4000 characters" in too_long.content.decode()
     assert day_get_for(user=person, on=today).notes == "Magnesium with dinner"
+
+
+def test_a_meal_says_its_effective_mg_of_what_is_on_the_plate(client, person, today):
+    new_day(person, today)
+    meal = first_meal(person, today)
+    MealItemFactory(meal=meal, food=FoodFactory(magnesium_mg_per_100g=100), grams=100)
+    html = open_day(client, today).content.decode()
+    figure = re.search(rf'<span class="meal-mg" id="meal-{meal.pk}-mg">(.*?)</span>', html)
+    assert figure is not None
+    # "of 100 mg" alone read like a target.
+    assert re.fullmatch(r"[\d,]+ mg effective of 100 mg on the plate", figure.group(1))
