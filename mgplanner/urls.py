@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from mgplanner import views
+from mgplanner import converters, views  # noqa: F401 - converters registers <isodate:>
 from plans.recipe_urls import shopping_patterns
 
 handler500 = "mgplanner.views.server_error"

@@ -20,7 +20,7 @@ urlpatterns = [
     path("clients/<int:client_id>/tools/", report_views.client_tools, name="client_tools"),
     path("clients/<int:client_id>/target/", report_views.client_target, name="client_target"),
     path(
-        "clients/<int:client_id>/day/<str:on>/dietitian-notes/",
+        "clients/<int:client_id>/day/<isodate:on>/dietitian-notes/",
         report_views.note_add,
         name="note_add",
     ),

@@ -8,10 +8,10 @@ app_name = "plans"
 # and a clear error on a write, rather than an opaque "no such URL".
 urlpatterns = [
     path("", views.plan_home, name="home"),
-    path("week/<str:on>/", views.week, name="week"),
-    path("day/<str:on>/", views.day_page, name="day"),
-    path("day/<str:on>/meals/", views.meal_add, name="meal_add"),
-    path("day/<str:on>/notes/", views.day_notes, name="day_notes"),
+    path("week/<isodate:on>/", views.week, name="week"),
+    path("day/<isodate:on>/", views.day_page, name="day"),
+    path("day/<isodate:on>/meals/", views.meal_add, name="meal_add"),
+    path("day/<isodate:on>/notes/", views.day_notes, name="day_notes"),
     path("meals/<int:pk>/rename/", views.meal_rename, name="meal_rename"),
     path("meals/<int:pk>/move/", views.meal_move, name="meal_move"),
     path("meals/<int:pk>/delete/", views.meal_delete, name="meal_delete"),
@@ -24,9 +24,9 @@ urlpatterns = [
     path("items/<int:pk>/delete/", views.meal_item_delete, name="meal_item_delete"),
     path("items/<int:pk>/restore/", views.meal_item_restore, name="meal_item_restore"),
     # Supplements, copying a day or meal, meal templates.
-    path("day/<str:on>/supplements/", views.supplement_log, name="supplement_log"),
+    path("day/<isodate:on>/supplements/", views.supplement_log, name="supplement_log"),
     path(
-        "day/<str:on>/supplements/<int:pk>/",
+        "day/<isodate:on>/supplements/<int:pk>/",
         views.supplement_dose_add,
         name="supplement_dose_add",
     ),
@@ -41,7 +41,7 @@ urlpatterns = [
         views.supplement_product_archive,
         name="supplement_product_archive",
     ),
-    path("day/<str:on>/copy/", views.day_copy, name="day_copy"),
+    path("day/<isodate:on>/copy/", views.day_copy, name="day_copy"),
     path("meals/<int:pk>/tools/", views.meal_tools, name="meal_tools"),
     path("meals/<int:pk>/copy/", views.meal_copy, name="meal_copy"),
     path("meals/<int:pk>/template/", views.meal_template_save, name="meal_template_save"),
@@ -50,21 +50,21 @@ urlpatterns = [
     path("templates/<int:pk>/delete/", views.meal_template_delete, name="meal_template_delete"),
     # Suggestions (apply in one click, undo) and fill my day: plans/suggestion_views.py.
     path(
-        "day/<str:on>/suggestions/",
+        "day/<isodate:on>/suggestions/",
         suggestion_views.day_suggestions,
         name="day_suggestions",
     ),
     path(
-        "day/<str:on>/suggestions/apply/",
+        "day/<isodate:on>/suggestions/apply/",
         suggestion_views.suggestion_apply,
         name="suggestion_apply",
     ),
     path(
-        "day/<str:on>/suggestions/undo/",
+        "day/<isodate:on>/suggestions/undo/",
         suggestion_views.suggestion_undo,
         name="suggestion_undo",
     ),
-    path("day/<str:on>/fill/", suggestion_views.fill_page, name="fill"),
-    path("day/<str:on>/fill/accept/", suggestion_views.fill_accept, name="fill_accept"),
-    path("day/<str:on>/fill/undo/", suggestion_views.fill_undo, name="fill_undo"),
+    path("day/<isodate:on>/fill/", suggestion_views.fill_page, name="fill"),
+    path("day/<isodate:on>/fill/accept/", suggestion_views.fill_accept, name="fill_accept"),
+    path("day/<isodate:on>/fill/undo/", suggestion_views.fill_undo, name="fill_undo"),
 ]

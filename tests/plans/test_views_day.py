@@ -418,3 +418,10 @@ def test_a_meal_says_its_effective_mg_of_what_is_on_the_plate(client, person, to
     assert figure is not None
     # "of 100 mg" alone read like a target.
     assert re.fullmatch(r"[\d,]+ mg effective of 100 mg on the plate", figure.group(1))
+
+
+def test_a_day_has_one_url(client, person, today):
+    # date.fromisoformat also reads 20261126 and 2026-W48-4; the URL takes YYYY-MM-DD only.
+    for other in (today.strftime("%Y%m%d"), today.strftime("%G-W%V-%u")):
+        assert client.get(f"/plan/day/{other}/").status_code == 404
+    assert client.get(f"/plan/day/{today.isoformat()}/").status_code == 200
