@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from plans import scoring
+from plans import scoring, swaps
 from plans.targets import Person
 
 # Bounds shared with plans.models (kept here too: this module imports no Django).
@@ -73,6 +73,9 @@ class Ingredient:
     preparation: str = "none"
     code: str | None = None
     key: str | None = None
+    # The food's role for swaps ("legume", "grain", ...; plans.swaps.role_for), which says
+    # which preparations make sense; "" reads it from the name.
+    role: str = ""
     phytate_basis: str = ""
     oxalate_basis: str = ""
 
@@ -207,8 +210,14 @@ def preparation_gains(recipe: Recipe, person: Person) -> list[PreparationGain]:
         if ingredient.phytate_mg_per_100g <= 0:
             continue
         current = scoring.PREPARATION_PHYTATE_FACTOR.get(ingredient.preparation, 1.0)
+        # The day's suggestions' rule: soak lentils, ferment dough, never coconut milk.
+        sensible = swaps.sensible_preparations(
+            ingredient.name, ingredient.role or swaps.role_for(ingredient.name)
+        )
         best: PreparationGain | None = None
         for preparation in order:
+            if preparation not in sensible:
+                continue
             if scoring.PREPARATION_PHYTATE_FACTOR[preparation] >= current:
                 continue
             changed = list(recipe.ingredients)

@@ -85,6 +85,23 @@ SENSIBLE_PREPARATIONS: dict[str, tuple[str, ...]] = {
     "bread": ("fermented",),
     "nut-seed": ("soaked",),
 }
+# Forms of a seed that cannot be soaked, sprouted or fermented in a kitchen any more: the
+# seed was pressed, ground to a paste or made into a drink ("Nuts, coconut milk", "Peanut
+# butter", "Soymilk"). Flour is not among them: sourdough ferments it.
+# Whole words: "boiled" holds "oil".
+_PROCESSED = re.compile(
+    r"\b(milk|soymilk|butter|oil|cream|juice|beverage|drink|paste)s?\b", re.IGNORECASE
+)
+
+
+def sensible_preparations(description: str, role: str) -> tuple[str, ...]:
+    """The preparations worth proposing for a food of `role` ("soak the lentils"), none for
+    a processed form of a seed."""
+    if _PROCESSED.search(description):
+        return ()
+    return SENSIBLE_PREPARATIONS.get(role, ())
+
+
 PREPARATION_WORDS = {
     "soaked": "Soaking",
     "sprouted": "Sprouting",
@@ -791,7 +808,7 @@ def _suggest_preparations(ctx: _Context, pool: CandidatePool, meals: Sequence[st
                 continue
             role = _role_of(pool, item)
             best: _Scored | None = None
-            for preparation in SENSIBLE_PREPARATIONS.get(role, ()):
+            for preparation in sensible_preparations(item.name, role):
                 prepared = replace(item, preparation=preparation)
                 changed = _with_meal(
                     ctx.day,

@@ -87,6 +87,17 @@ def test_a_preparation_change_changes_the_score_as_the_engine_says():
     assert gain.text.endswith(f"+{expected:.1f} mg per serving")
 
 
+def test_no_preparation_is_proposed_for_a_pressed_or_liquid_form_of_a_seed():
+    # Coconut milk carries phytate too, but nobody soaks or ferments it.
+    milk = recipes.replace(
+        CHICKPEAS, name="Nuts, coconut milk, canned", role="nut-seed", preparation="none"
+    )
+    assert recipes.preparation_gains(recipes.Recipe("Milk", 4, (milk, SPINACH)), WOMAN) == []
+    # The chickpeas' own role allows soaking and sprouting, not fermenting.
+    gains = recipes.preparation_gains(CURRY, WOMAN)
+    assert gains[0].preparation in ("soaked", "sprouted")
+
+
 def test_grams_of_the_dish_become_servings_by_cooked_weight_else_raw_weight():
     assert recipes.servings_from_grams(CURRY, 150) == pytest.approx(1.0)  # 600 g raw / 4
     cooked = recipes.Recipe("C", 4, CURRY.ingredients, cooked_weight_grams=800)

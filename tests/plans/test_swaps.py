@@ -471,6 +471,25 @@ def test_prepare_suggests_what_makes_sense_for_the_food():
     assert prepared["16015"].grams is None
 
 
+@pytest.mark.parametrize(
+    ("description", "role", "expected"),
+    [
+        (
+            "Beans, black, mature seeds, cooked, boiled, without salt",
+            "legume",
+            ("sprouted", "soaked"),
+        ),
+        ("Nuts, almonds", "nut-seed", ("soaked",)),
+        ("Nuts, coconut milk, canned", "nut-seed", ()),
+        ("Peanut butter, smooth style, with salt", "nut-seed", ()),
+        ("Soymilk, original and vanilla, unfortified", "legume", ()),
+        ("Oil, sesame, salad or cooking", "nut-seed", ()),
+    ],
+)
+def test_preparations_make_sense_for_whole_seeds_only(description, role, expected):
+    assert swaps.sensible_preparations(description, role) == expected
+
+
 def test_no_preparation_past_the_phytate_plateau():
     # 2 cups of beans carry 2.7 mmol phytic acid; sprouting leaves 1.6, still past 1.49 mmol
     # where the model holds the factor at 0.40: no gain, no suggestion.
