@@ -20,7 +20,6 @@ Deletion, in one transaction (decisions, also in the README):
   the client's day, their author shown as "a former dietitian".
 """
 
-import csv
 import hashlib
 import io
 import re
@@ -37,6 +36,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import AccessLog, DietitianLink, Profile, User
+from mgplanner import csv_safe
 
 EXPORT_FORMAT = "mgplanner-export"
 EXPORT_VERSION = 1
@@ -203,7 +203,7 @@ def account_data_csv_zip(*, user: User) -> bytes:
             columns: list[str] = []
             for row in rows:
                 columns.extend(key for key in row if key not in columns)
-            writer = csv.DictWriter(text, fieldnames=columns or ["id"])
+            writer = csv_safe.DictWriter(text, fieldnames=columns or ["id"])
             writer.writeheader()
             for row in rows:
                 writer.writerow(

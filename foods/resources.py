@@ -7,6 +7,7 @@ from import_export import resources
 
 from foods.models import Food, FoodSource
 from foods.services import FOOD_FIELDS
+from mgplanner.csv_safe import spreadsheet_cell, spreadsheet_cell_restore
 
 
 class FoodResource(resources.ModelResource):
@@ -15,6 +16,10 @@ class FoodResource(resources.ModelResource):
     Custom foods are people's own and never leave or enter through here. Every row is
     validated with the model's full_clean (no negatives, magnesium at most 1,000 mg/100 g);
     a bad row is reported with its line and nothing is written.
+
+    Exports are opened in spreadsheets, so text that would run as a formula (a description
+    starting with "=", "+", "-" or "@") leaves with a quote before it, and the quote comes
+    off again on import: an exported file imports back unchanged.
     """
 
     class Meta:
@@ -30,7 +35,12 @@ class FoodResource(resources.ModelResource):
     def get_queryset(self) -> QuerySet[Food]:
         return Food.objects.filter(owner__isnull=True)
 
+    def export_field(self, field: Any, instance: Food, **kwargs: Any) -> Any:
+        return spreadsheet_cell(super().export_field(field, instance, **kwargs))
+
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for key, value in row.items():
+            row[key] = spreadsheet_cell_restore(value)
         if row.get("source") != FoodSource.USDA_SR28:
             raise ValueError(
                 f"source must be {FoodSource.USDA_SR28!s}: custom foods belong to the people "

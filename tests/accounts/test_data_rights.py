@@ -112,6 +112,26 @@ def test_the_csv_zip_has_one_file_per_table_with_the_same_rows(client, person, p
     assert sorted(float(row["grams"]) for row in rows) == [28, 40]
 
 
+def test_the_csv_zip_quotes_formula_like_text_and_keeps_numbers(client, person, planned) -> None:
+    # The zip is opened in a spreadsheet: text that would run as a formula gets a quote.
+    formula = '=HYPERLINK("http://evil","x")'
+    planned["own"].description = formula
+    planned["own"].save()
+    planned["meal"].name = "-1+1"
+    planned["meal"].save()
+    client.force_login(person)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(reverse("accounts:data_csv")).content))
+
+    def table(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(archive.read(f"{name}.csv").decode())))
+
+    assert [row["description"] for row in table("custom_foods")] == ["'" + formula]
+    items = table("meal_items")
+    assert sorted(row["food_description"] for row in items) == ["'" + formula, "Nuts, almonds"]
+    assert sorted(float(row["grams"]) for row in items) == [28, 40]
+    assert [row["name"] for row in table("meals")] == ["'-1+1"]
+
+
 def test_downloads_and_the_page_need_a_login(client) -> None:
     for name in ("accounts:data", "accounts:data_json", "accounts:data_csv"):
         response = client.get(reverse(name))
@@ -124,7 +144,11 @@ def test_the_page_offers_downloads_and_says_what_deleting_does(client, person, p
     html = client.get(reverse("accounts:data")).content.decode()
     assert reverse("accounts:data_json") in html
     assert reverse("accounts:data_csv") in html
-    assert "1 link(s)" in html
+    text = " ".join(html.split())
+    assert "ends 1 link with dietitians or clients" in text
+    assert "(1 day)" in text or " days)" in text
+    assert "(s)" not in text
+    assert "your 1 recipes" not in text
 
 
 def test_a_wrong_password_deletes_nothing(client, person, planned) -> None:
