@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -55,6 +55,33 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
         # Custom foods are private to the people who made them, editors included.
         return super().get_queryset(request).filter(owner__isnull=True)
+
+    # simple_history's history pages fetch the rows by id without get_queryset: keep a
+    # person's custom food (and its past values) out of them as well, a 404 like the rest.
+    def get_history_queryset(
+        self, request: HttpRequest, history_manager: Any, pk_name: str, object_id: Any
+    ) -> QuerySet[Any]:
+        return (
+            super()
+            .get_history_queryset(request, history_manager, pk_name, object_id)
+            .filter(owner__isnull=True)
+        )
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if not (object_id.isdigit() and version_id.isdigit()):
+            raise Http404
+        version = Food.history.filter(  # type: ignore[attr-defined]
+            id=int(object_id), history_id=int(version_id), owner__isnull=True
+        )
+        if not version.exists():
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     # Import writes foods, so it needs add and change; export only reads.
     def has_import_permission(self, request: HttpRequest) -> bool:

@@ -4,7 +4,12 @@ from typing import Any
 
 from django import forms
 
-from foods.models import MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G, Food
+from foods.models import (
+    MAX_MG_PER_100G,
+    MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G,
+    Food,
+    over_food_weight_message,
+)
 from foods.nutrients import NUTRIENT_BY_FIELD
 from foods.selectors import SORTS
 from foods.services import CUSTOM_FOOD_FIELDS, NOT_ENTERED_SOURCE
@@ -93,6 +98,19 @@ class CustomFoodForm(forms.Form):
                 f"{mg:g} mg per 100 g is implausible: no food has more than "
                 f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:,}. Check the label's unit."
             )
+        return mg
+
+    # Blank stays None ("not entered"); above the food's own weight it is a typo or a unit slip.
+    def clean_phytate_mg_per_100g(self) -> float | None:
+        return self._within_food_weight("phytate_mg_per_100g")
+
+    def clean_oxalate_mg_per_100g(self) -> float | None:
+        return self._within_food_weight("oxalate_mg_per_100g")
+
+    def _within_food_weight(self, field: str) -> float | None:
+        mg: float | None = self.cleaned_data.get(field)
+        if mg is not None and mg > MAX_MG_PER_100G:
+            raise forms.ValidationError(over_food_weight_message(mg))
         return mg
 
     def clean_portion_grams(self) -> float | None:

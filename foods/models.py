@@ -12,6 +12,19 @@ from simple_history.models import HistoricalRecords
 # Above this the value is a typo, not a food: the richest foods in SR28 (rice bran,
 # pumpkin seeds, cocoa) stay below ~800 mg/100 g.
 MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G = 1000
+# A physical ceiling, not a plausibility one: 100 g of food weighs 100,000 mg, so no
+# substance can make up more of it (the richest foods hold a few thousand mg of phytate).
+MAX_MG_PER_100G = 100_000
+# Checked against that ceiling; magnesium has its tighter cap above.
+ANTINUTRIENT_MG_FIELDS = ("phytate_mg_per_100g", "oxalate_mg_per_100g")
+
+
+def over_food_weight_message(mg_per_100g: float) -> str:
+    """The one wording of the ceiling, for the model, the custom food form and CSV imports."""
+    return (
+        f"{mg_per_100g:g} mg/100 g is impossible: 100 g of food weighs "
+        f"{MAX_MG_PER_100G:,} mg. Check the unit (mg, not µg)."
+    )
 
 
 class Basis(models.TextChoices):
@@ -88,16 +101,20 @@ class Food(models.Model):
         return self.description
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         mg = self.magnesium_mg_per_100g
         if mg is not None and mg > MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:
-            raise ValidationError(
-                {
-                    "magnesium_mg_per_100g": (
-                        f"{mg:g} mg/100 g is implausible: no food exceeds "
-                        f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G} mg/100 g."
-                    )
-                }
+            errors["magnesium_mg_per_100g"] = (
+                f"{mg:g} mg/100 g is implausible: no food exceeds "
+                f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G} mg/100 g."
             )
+        for field in ANTINUTRIENT_MG_FIELDS:
+            value = getattr(self, field)
+            # Not a number yet (a bad form value) is clean_fields' error, not this one.
+            if isinstance(value, int | float) and value > MAX_MG_PER_100G:
+                errors[field] = over_food_weight_message(value)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def magnesium_mg_per_100kcal(self) -> float | None:

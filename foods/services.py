@@ -9,16 +9,19 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Exists, OuterRef, ProtectedError
+from django.utils import timezone
 
 from foods.food_file import (
     ANTINUTRIENT_FIELDS,
     NUTRIENT_FIELDS,
+    FoodFile,
     FoodFileError,
     FoodRecord,
     parse_food_file,
 )
 from foods.models import Basis, Food, FoodDataLoad, FoodSource, Portion
+from foods.signals import custom_food_deleting
 from mgplanner.page_cache import site_stamp_bump
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "data" / "foods.jsonl"
@@ -33,6 +36,9 @@ T = TypeVar("T")
 Progress = Callable[[Sequence[T]], Iterable[T]]
 
 FOOD_FIELDS = ["description", "food_group", *NUTRIENT_FIELDS, *ANTINUTRIENT_FIELDS]
+# Starts the change reason of every history row a load writes: the admin's history shows it,
+# and the loader finds by it which foods still lack the record of their shipped values.
+LOAD_REASON_PREFIX = "Loaded from "
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,8 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     portions_replaced: int = 0
+    # History rows written for foods that had no record of a load (loaded by an older version).
+    baselines: int = 0
 
 
 def _no_progress(items: Sequence[T]) -> Iterable[T]:
@@ -59,6 +67,61 @@ def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
 def _portion_key(seq: int, amount: Decimal, unit: str, grams: float) -> tuple:
     # Decimal compares by value, so 1.000 from the database equals 1 from the file.
     return (seq, amount, unit, grams)
+
+
+def _load_reason(file_name: str, sha256: str) -> str:
+    # history_change_reason holds 100 characters; the file name is the part to shorten.
+    suffix = f" (sha256 {sha256[:12]})"
+    return f"{LOAD_REASON_PREFIX}{file_name[: 100 - len(LOAD_REASON_PREFIX) - len(suffix)]}{suffix}"
+
+
+def _history_baselines(*, food_file: FoodFile, load: FoodDataLoad) -> int:
+    """Write the missing record of what `load` left in each SR28 food; the count written.
+
+    Loads write a history row for every food they create or change, so an editor can
+    always revert to the shipped values. Foods loaded by an older version have no such
+    row: one is written, dated at `load`, the last load. A food without any history holds
+    what the loads left (every edit writes a row). An edited one held `food_file`'s values
+    right after `load` when that is the file `load` read (every load leaves the database
+    equal to its file); otherwise that value is unknown and nothing is made up.
+    """
+    has_load_row = Food.history.filter(  # type: ignore[attr-defined]
+        id=OuterRef("pk"), history_change_reason__startswith=LOAD_REASON_PREFIX
+    )
+    missing = list(
+        Food.objects.filter(source=FoodSource.USDA_SR28, owner__isnull=True).filter(
+            ~Exists(has_load_row)
+        )
+    )
+    if not missing:
+        return 0
+    edited: set[int] = set()
+    for chunk in _chunks([food.pk for food in missing], IN_CHUNK):
+        edited.update(
+            Food.history.filter(id__in=chunk).values_list("id", flat=True)  # type: ignore[attr-defined]
+        )
+    shipped = (
+        {record.code: record for record in food_file.foods}
+        if food_file.sha256 == load.sha256
+        else {}
+    )
+    baselines = []
+    for food in missing:
+        record = shipped.get(food.code)
+        if record is not None:
+            for name, value in record.values().items():
+                setattr(food, name, value)
+        elif food.pk in edited:
+            continue
+        baselines.append(food)
+    Food.history.bulk_history_create(  # type: ignore[attr-defined]
+        baselines,
+        batch_size=CREATE_BATCH,
+        update=True,
+        default_change_reason=_load_reason(load.file_name, load.sha256),
+        default_date=load.loaded_at,
+    )
+    return len(baselines)
 
 
 def _check(food: Food, record: FoodRecord) -> None:
@@ -80,15 +143,20 @@ def food_data_load(
     A file whose sha256 was loaded before is skipped unless `force`. Foods are compared
     field by field and portions as a whole, so a reload writes only what changed. Custom
     foods (owner set) are never read or written. Rows are written with bulk_create and
-    bulk_update, which send no signals: simple_history records no per-food history for a
-    data load (8,789 rows each time); the FoodDataLoad row is the record of the load.
-    Replaced portions are deleted through the ORM, so their removal is in the history.
+    bulk_update, which send no signals, so the food history rows are written here in
+    bulk too: "+" for each food created, "~" for each changed, with no user and the reason
+    "Loaded from <file> (sha256 …)". They are the shipped values an editor can revert to
+    in the admin. Foods loaded by an older version, which wrote none, get theirs from
+    any load, even a skipped one (`_history_baselines`). Replaced portions are deleted
+    through the ORM, so their removal is in the portion history.
     Raises FoodFileError (with the line number) before any write if the file is malformed.
     """
     data = path.read_bytes()
     food_file = parse_food_file(data)
     if not force and FoodDataLoad.objects.filter(sha256=food_file.sha256).exists():
-        return LoadResult(sha256=food_file.sha256, skipped=True)
+        latest = FoodDataLoad.objects.order_by("-loaded_at", "-pk").first()
+        baselines = 0 if latest is None else _history_baselines(food_file=food_file, load=latest)
+        return LoadResult(sha256=food_file.sha256, skipped=True, baselines=baselines)
     progress = progress or _no_progress
 
     existing = {
@@ -128,8 +196,19 @@ def food_data_load(
         if not changed and not portions_changed:
             unchanged += 1
 
-    Food.objects.bulk_create([food for food, _ in to_create], batch_size=CREATE_BATCH)
+    created = Food.objects.bulk_create([food for food, _ in to_create], batch_size=CREATE_BATCH)
     Food.objects.bulk_update(to_update, FOOD_FIELDS, batch_size=UPDATE_BATCH)
+    # One time and reason for the load's rows; bulk_create set the new foods' ids (both
+    # databases return them).
+    reason, now = _load_reason(path.name, food_file.sha256), timezone.now()
+    for foods, update in ((created, False), (to_update, True)):
+        Food.history.bulk_history_create(  # type: ignore[attr-defined]
+            foods,
+            batch_size=CREATE_BATCH,
+            update=update,
+            default_change_reason=reason,
+            default_date=now,
+        )
     replaced_ids = [food.pk for food, _ in replace_portions]
     for chunk in _chunks(replaced_ids, IN_CHUNK):
         Portion.objects.filter(food_id__in=chunk).delete()
@@ -140,12 +219,13 @@ def food_data_load(
     ]
     Portion.objects.bulk_create(portions, batch_size=CREATE_BATCH)
 
-    FoodDataLoad.objects.create(
+    load = FoodDataLoad.objects.create(
         sha256=food_file.sha256,
         file_name=path.name,
         foods=len(food_file.foods),
         portions=food_file.portion_count,
     )
+    baselines = _history_baselines(food_file=food_file, load=load)
     # Every page that shows a food's figures is stale now.
     site_stamp_bump()
     return LoadResult(
@@ -157,6 +237,7 @@ def food_data_load(
         updated=len({food.pk for food in to_update} | set(replaced_ids)),
         unchanged=unchanged,
         portions_replaced=len(replace_portions),
+        baselines=baselines,
     )
 
 
@@ -268,13 +349,21 @@ def custom_food_update(
 
 @transaction.atomic
 def custom_food_delete(*, food: Food) -> None:
-    """Delete a custom food and its portion; the caller fetched it as its owner."""
+    """Delete a custom food and its portion; the caller fetched it as its owner.
+
+    Raises ValidationError, with where the food is still used, and deletes nothing while
+    a live meal item, recipe or template names it; what only Undo still holds (deleted
+    meal items) goes with the food (see foods.signals.custom_food_deleting).
+    """
     if food.owner_id is None:
         raise ValueError("Database foods are deleted by food editors in the admin.")
+    custom_food_deleting.send(sender=Food, food=food)
     try:
         food.delete()
     except ProtectedError:
-        # Meal items keep their food (PROTECT), so a plan's history never loses a row.
+        # Rows that name a food keep it (PROTECT), so a plan never loses a row silently;
+        # a receiver above names them, this is the backstop for any it does not know.
         raise ValidationError(
-            "This food is in one of your meal plans. Remove it from them, then delete it."
+            "This food is still used in a meal plan, recipe or template. "
+            "Remove it from them, then delete it."
         ) from None

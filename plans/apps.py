@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = "Plans"
+
+    def ready(self) -> None:
+        # foods never imports plans: it announces a custom food's delete, and plans says
+        # what goes with it and what keeps it (plans/food_uses.py).
+        from foods.signals import custom_food_deleting
+        from plans.food_uses import on_custom_food_deleting
+
+        custom_food_deleting.connect(
+            on_custom_food_deleting, dispatch_uid="plans.custom_food_release"
+        )

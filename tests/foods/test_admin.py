@@ -1,5 +1,7 @@
 """The admin for food editors: the group's permissions, editing with validation, CSV round trip."""
 
+import csv
+import io
 import re
 
 import pytest
@@ -8,7 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from foods.models import Food
+from foods.services import custom_food_create, food_data_load
 from tests.factories import FoodFactory, PortionFactory, UserFactory
+from tests.foods.test_load_foods import small_file  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -28,28 +32,22 @@ def seeds() -> Food:
     return food
 
 
+def food_data(food: Food) -> dict[str, object]:
+    """The admin form's fields of the food, as the change (and revert) page posts them."""
+    return {
+        field.name: "" if getattr(food, field.attname) is None else getattr(food, field.attname)
+        for field in Food._meta.concrete_fields
+        if field.name not in ("id", "owner")
+    }
+
+
 def change_data(food: Food, **changes: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        field: getattr(food, field)
-        for field in (
-            "source", "code", "description", "food_group", "kcal_per_100g", "magnesium_mg_per_100g",
-            "calcium_mg_per_100g", "phytate_mg_per_100g", "phytate_basis", "phytate_source",
-            "oxalate_mg_per_100g", "oxalate_basis", "oxalate_source",
-        )
-    }  # fmt: skip
-    portion = food.portions.get()
-    data.update(
-        {
-            "portions-TOTAL_FORMS": "1",
-            "portions-INITIAL_FORMS": "1",
-            "portions-0-id": portion.pk,
-            "portions-0-food": food.pk,
-            "portions-0-seq": portion.seq,
-            "portions-0-amount": portion.amount,
-            "portions-0-unit": portion.unit,
-            "portions-0-grams": portion.grams,
-        }
-    )
+    data = food_data(food)
+    portions = list(food.portions.all())
+    data.update({"portions-TOTAL_FORMS": len(portions), "portions-INITIAL_FORMS": len(portions)})
+    for index, portion in enumerate(portions):
+        for name in ("id", "food_id", "seq", "amount", "unit", "grams"):
+            data[f"portions-{index}-{name.removesuffix('_id')}"] = getattr(portion, name)
     data.update(dict(changes.items()))
     return {k: ("" if v is None else v) for k, v in data.items()}
 
@@ -74,6 +72,40 @@ def test_editor_edits_a_food_and_history_records_it(client, editor, seeds) -> No
     assert seeds.history.first().history_user == editor
 
 
+def test_editor_reverts_a_loaded_food_to_its_shipped_values(
+    client,
+    editor,
+    small_file,  # noqa: F811 - the fixture
+) -> None:
+    food_data_load(path=small_file)
+    seeds = Food.objects.get(source="usda_sr28", code="12014")
+    shipped = (seeds.phytate_mg_per_100g, seeds.phytate_basis, seeds.phytate_source)
+    url = reverse("admin:foods_food_change", args=[seeds.pk])
+    for phytate in (4321, 5432):
+        response = client.post(url, change_data(seeds, phytate_mg_per_100g=phytate))
+        assert response.status_code == 302
+
+    history = client.get(reverse("admin:foods_food_history", args=[seeds.pk])).content.decode()
+    assert "Loaded from foods.jsonl" in history
+    baseline = seeds.history.earliest()
+    assert baseline.history_user is None
+    assert (baseline.phytate_mg_per_100g, baseline.phytate_basis) == shipped[:2]
+    revert_url = reverse("admin:foods_food_simple_history", args=[seeds.pk, baseline.history_id])
+    assert revert_url in history
+    page = client.get(revert_url)
+    assert page.status_code == 200
+    assert f'value="{shipped[0]}"' in page.content.decode()
+
+    response = client.post(revert_url, food_data(baseline.instance))
+
+    assert response.status_code == 302
+    seeds.refresh_from_db()
+    assert (seeds.phytate_mg_per_100g, seeds.phytate_basis, seeds.phytate_source) == shipped
+    latest = seeds.history.latest()
+    assert (latest.history_user, latest.phytate_mg_per_100g) == (editor, shipped[0])
+    assert seeds.history.count() == 4
+
+
 def test_editor_cannot_see_users(client, editor) -> None:
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
     assert client.get(reverse("admin:foods_food_changelist")).status_code == 200
@@ -85,6 +117,10 @@ def test_editor_cannot_see_users(client, editor) -> None:
         ({"magnesium_mg_per_100g": 1200}, "magnesium_mg_per_100g", "implausible"),
         ({"calcium_mg_per_100g": -1}, "calcium_mg_per_100g", "greater than or equal to 0"),
         ({"portions-0-grams": 0}, "grams", "more than 0 g"),
+        # 100 g of food weighs 100,000 mg: no more of anything can be in it.
+        ({"phytate_mg_per_100g": 200000}, "phytate_mg_per_100g", "100 g of food weighs 100,000"),
+        ({"phytate_mg_per_100g": 1e308}, "phytate_mg_per_100g", "100 g of food weighs 100,000"),
+        ({"oxalate_mg_per_100g": 100001}, "oxalate_mg_per_100g", "100 g of food weighs 100,000"),
     ],
 )
 def test_admin_rejects_implausible_values(client, editor, seeds, changes, field, message) -> None:
@@ -94,6 +130,7 @@ def test_admin_rejects_implausible_values(client, editor, seeds, changes, field,
     assert message in response.content.decode()
     seeds.refresh_from_db()
     assert seeds.magnesium_mg_per_100g == 592
+    assert (seeds.phytate_mg_per_100g, seeds.oxalate_mg_per_100g) == (1900, 0)
 
 
 def test_admin_lists_no_custom_foods(client, editor, seeds) -> None:
@@ -101,6 +138,23 @@ def test_admin_lists_no_custom_foods(client, editor, seeds) -> None:
     html = client.get(reverse("admin:foods_food_changelist")).content.decode()
     assert "Seeds, pumpkin" in html
     assert "Private granola" not in html
+
+
+def test_admin_history_pages_show_no_custom_food(client, editor) -> None:
+    food = custom_food_create(
+        user=UserFactory(), description="Private granola", magnesium_mg_per_100g=5
+    )
+    version = food.history.get()
+    history_url = reverse("admin:foods_food_history", args=[food.pk])
+    revert_url = reverse("admin:foods_food_simple_history", args=[food.pk, version.history_id])
+    assert client.get(history_url).status_code == 404
+    assert client.get(revert_url).status_code == 404
+    assert (
+        client.post(revert_url, {**food_data(food), "magnesium_mg_per_100g": 6}).status_code == 404
+    )
+    assert client.get(f"/admin/foods/food/{food.pk}/history/x/").status_code == 404
+    food.refresh_from_db()
+    assert food.magnesium_mg_per_100g == 5
 
 
 def test_admin_search_and_filters(client, editor, seeds) -> None:
@@ -114,9 +168,13 @@ def test_admin_search_and_filters(client, editor, seeds) -> None:
 
 
 def _export_csv(client) -> str:
+    return _export_csv_fields(client, EXPORT_FIELDS)
+
+
+def _export_csv_fields(client, fields: list[str]) -> str:
     response = client.post(
         reverse("admin:foods_food_export"),
-        {"format": "0", "resource": "0", **{f"foodresource_{f}": "on" for f in EXPORT_FIELDS}},
+        {"format": "0", "resource": "0", **{f"foodresource_{f}": "on" for f in fields}},
     )
     assert response.status_code == 200, response.content[:500]
     return response.content.decode()
@@ -153,6 +211,28 @@ def test_csv_export_then_import_with_dry_run_then_confirm(client, editor, seeds)
     assert seeds.magnesium_mg_per_100g == 580
 
 
+def test_csv_export_quotes_formula_like_text_and_imports_it_back_unchanged(
+    client, editor, seeds
+) -> None:
+    # An editor's description that a spreadsheet would run as a formula (OWASP CSV Injection).
+    formula = '=HYPERLINK("http://evil","x")'
+    odd = FoodFactory(code="99001", description=formula, magnesium_mg_per_100g=100)
+    FoodFactory(code="99002", description="@SUM(1)", magnesium_mg_per_100g=100)
+    rows = {row["code"]: row for row in csv.DictReader(io.StringIO(_export_csv(client)))}
+    assert rows["99001"]["description"] == "'" + formula
+    assert rows["99002"]["description"] == "'@SUM(1)"
+    assert rows["12014"]["description"] == seeds.description
+    assert rows["12014"]["magnesium_mg_per_100g"] == "592.0"
+
+    changed = _export_csv(client).replace(",100.0", ",101.0")
+    html = _import(client, changed).content.decode()
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    assert client.post(reverse("admin:foods_food_process_import"), form).status_code == 302
+    odd.refresh_from_db()
+    assert (odd.description, odd.magnesium_mg_per_100g) == (formula, 101)
+    assert Food.objects.get(code="99002").description == "@SUM(1)"
+
+
 def test_csv_import_reports_a_bad_row_and_writes_nothing(client, editor, seeds) -> None:
     exported = _export_csv(client)
     bad = exported.replace(",592.0", ",5920.0")
@@ -160,3 +240,17 @@ def test_csv_import_reports_a_bad_row_and_writes_nothing(client, editor, seeds) 
     assert "implausible" in html
     seeds.refresh_from_db()
     assert seeds.magnesium_mg_per_100g == 592
+
+
+@pytest.mark.parametrize("field", ["phytate_mg_per_100g", "oxalate_mg_per_100g"])
+def test_csv_import_refuses_more_antinutrient_than_the_food_weighs(
+    client, editor, seeds, field
+) -> None:
+    exported = _export_csv_fields(client, [*EXPORT_FIELDS, field])
+    header, row = exported.strip().splitlines()
+    assert header.split(",")[-1] == field
+    bad = f"{header}\n{row.rsplit(',', 1)[0]},200000.0\n"
+    html = _import(client, bad).content.decode()
+    assert "200000 mg/100 g is impossible" in html
+    seeds.refresh_from_db()
+    assert (seeds.phytate_mg_per_100g, seeds.oxalate_mg_per_100g) == (1900, 0)

@@ -1,5 +1,7 @@
 """Custom foods: services (atomic, validated) and their pages (422 with field errors)."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -9,7 +11,16 @@ from django.urls import reverse
 from foods.models import Food
 from foods.selectors import custom_food_get_for, food_picked_by, food_search
 from foods.services import custom_food_create, custom_food_delete, custom_food_update
-from tests.factories import FoodFactory, UserFactory
+from plans.models import DayTemplate, DayTemplateItem, MealItem, WeekTemplate
+from plans.services import day_get_or_create, meal_delete, meal_item_delete, meal_restore
+from tests.factories import (
+    FoodFactory,
+    MealItemFactory,
+    MealTemplateItemFactory,
+    ProfileFactory,
+    RecipeIngredientFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +56,20 @@ def test_create_rejects_implausible_magnesium_and_writes_nothing() -> None:
         custom_food_create(user=UserFactory(), description="Typo", magnesium_mg_per_100g=1800)
     assert "magnesium_mg_per_100g" in error.value.message_dict
     assert not Food.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["phytate_mg_per_100g", "oxalate_mg_per_100g"])
+def test_create_refuses_more_antinutrient_than_the_food_weighs(field) -> None:
+    user = UserFactory()
+    with pytest.raises(ValidationError) as error:
+        custom_food_create(user=user, description="Typo", magnesium_mg_per_100g=50, **{field: 2e5})
+    assert "100 g of food weighs 100,000 mg" in error.value.message_dict[field][0]
+    assert not Food.objects.filter(owner=user).exists()
+    # The whole food may be the substance: 100,000 mg per 100 g is the ceiling, not over it.
+    food = custom_food_create(
+        user=user, description="Pure", magnesium_mg_per_100g=0, **{field: 100_000}
+    )
+    assert getattr(food, field) == 100_000
 
 
 def test_create_rolls_back_when_the_portion_is_invalid() -> None:
@@ -127,6 +152,9 @@ def test_add_with_htmx_redirects_the_client(client) -> None:
         ("magnesium_mg_per_100g", "", "This field is required"),
         ("kcal_per_100g", "-1", "greater than or equal to 0"),
         ("phytate_mg_per_100g", "-10", "greater than or equal to 0"),
+        ("phytate_mg_per_100g", "200000", "100 g of food weighs 100,000 mg"),
+        ("phytate_mg_per_100g", "1e308", "100 g of food weighs 100,000 mg"),
+        ("oxalate_mg_per_100g", "100000.5", "100 g of food weighs 100,000 mg"),
         ("portion_grams", "0", "more than 0 g"),
         ("description", "", "This field is required"),
     ],
@@ -248,3 +276,121 @@ def test_custom_food_get_for_is_a_404_for_anyone_but_the_owner() -> None:
             custom_food_get_for(user=someone, pk=food.pk)
     with pytest.raises(Http404):
         custom_food_get_for(user=owner, pk=FoodFactory().pk)
+
+
+# ---- deleting a food that meals, recipes or templates name ----
+
+
+def _eaten(user, food, on, meal="Lunch") -> MealItem:
+    day = day_get_or_create(user=user, on=on, editor=user)
+    return MealItemFactory(meal=day.meals.get(name=meal), food=food, grams=50)
+
+
+def test_a_deleted_meal_item_does_not_block_deleting_its_food(client, today) -> None:
+    person = ProfileFactory().user
+    food = custom_food_create(user=person, description="Granola", magnesium_mg_per_100g=180)
+    item = _eaten(person, food, today)
+    client.force_login(person)
+    assert client.post(reverse("plans:meal_item_delete", args=[item.pk])).status_code == 302
+    page = client.get(reverse("foods:custom_delete", args=[food.pk])).content.decode()
+    assert "it can no longer be brought back with Undo" in page
+
+    response = client.post(reverse("foods:custom_delete", args=[food.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("foods:custom_list")
+    assert not Food.objects.filter(pk=food.pk).exists()
+    # The deleted item went with its food: its Undo can no longer bring it back.
+    assert not MealItem.objects.filter(pk=item.pk).exists()
+    assert client.post(reverse("plans:meal_item_restore", args=[item.pk])).status_code == 404
+    day_url = reverse("plans:day", args=[today.isoformat()])
+    assert client.get(day_url, {"undo": item.pk}).status_code == 200
+
+
+def test_items_of_a_deleted_meal_do_not_block_and_its_undo_brings_the_rest_back(today) -> None:
+    person = ProfileFactory().user
+    food = custom_food_create(user=person, description="Granola", magnesium_mg_per_100g=180)
+    item = _eaten(person, food, today)
+    oats = MealItemFactory(meal=item.meal, grams=40)
+    meal_delete(meal=item.meal, editor=person)
+
+    custom_food_delete(food=food)
+
+    assert not MealItem.objects.filter(pk=item.pk).exists()
+    meal_restore(meal=item.meal, editor=person)
+    assert list(item.meal.items.values_list("pk", flat=True)) == [oats.pk]
+
+
+def test_a_live_item_still_blocks_and_the_deleted_ones_stay_restorable(client, today) -> None:
+    person = ProfileFactory().user
+    food = custom_food_create(user=person, description="Granola", magnesium_mg_per_100g=180)
+    gone = _eaten(person, food, today, meal="Breakfast")
+    meal_item_delete(item=gone, editor=person)
+    live = _eaten(person, food, today, meal="Dinner")
+    client.force_login(person)
+
+    response = client.post(reverse("foods:custom_delete", args=[food.pk]), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert f"your plan on {today:%a %-d %b %Y} (Dinner)" in html
+    assert "Breakfast" not in html
+    assert "Remove it from them, then delete it." in html
+    # Refused as a whole: the food, the live item and the deleted one (still undoable) stay.
+    assert Food.objects.filter(pk=food.pk).exists()
+    assert MealItem.objects.get(pk=live.pk).deleted_at is None
+    assert MealItem.objects.get(pk=gone.pk).deleted_at is not None
+
+
+def test_recipes_and_templates_that_use_the_food_block_and_are_named() -> None:
+    person = ProfileFactory().user
+    food = custom_food_create(user=person, description="Granola", magnesium_mg_per_100g=180)
+    RecipeIngredientFactory(recipe__owner=person, recipe__name="Granola bowl", food=food)
+    MealTemplateItemFactory(template__owner=person, template__name="Quick breakfast", food=food)
+    day_template = DayTemplate.objects.create(owner=person, name="Busy Monday")
+    DayTemplateItem.objects.create(template=day_template, meal_name="Lunch", food=food, grams=30)
+    week = WeekTemplate.objects.create(owner=person, name="Training week")
+    week_day = DayTemplate.objects.create(owner=person, name="Training week, day 1", week=week)
+    week_day.items.create(meal_name="Lunch", food=food, grams=30)
+
+    with pytest.raises(ValidationError) as error:
+        custom_food_delete(food=food)
+
+    assert error.value.messages == [
+        "“Granola” is still used in: your recipe “Granola bowl”; your meal template "
+        "“Quick breakfast”; your day template “Busy Monday”; your week template "
+        "“Training week”. Remove it from them, then delete it."
+    ]
+    assert Food.objects.filter(pk=food.pk).exists()
+
+
+def test_a_refusal_names_the_first_days_and_counts_the_rest(today) -> None:
+    person = ProfileFactory().user
+    food = custom_food_create(user=person, description="Granola", magnesium_mg_per_100g=180)
+    for offset in range(5):
+        _eaten(person, food, today + timedelta(days=offset))
+
+    with pytest.raises(ValidationError) as error:
+        custom_food_delete(food=food)
+
+    days = ", ".join(f"{today + timedelta(days=n):%a %-d %b %Y} (Lunch)" for n in range(3))
+    assert error.value.messages == [
+        f"“Granola” is still used in: your plan on {days} and 2 more. "
+        "Remove it from them, then delete it."
+    ]
+
+
+def test_someone_elses_row_naming_the_food_blocks_without_naming_it(today) -> None:
+    # Older data: templates and duplicated recipes now give other people their own copy.
+    person, someone = ProfileFactory().user, ProfileFactory().user
+    food = custom_food_create(user=person, description="Granola", magnesium_mg_per_100g=180)
+    _eaten(someone, food, today)
+
+    with pytest.raises(ValidationError) as error:
+        custom_food_delete(food=food)
+
+    assert error.value.messages == [
+        "“Granola” is still used in: someone else's plan, recipe or template. "
+        "It can be deleted once they no longer use it."
+    ]
+    assert Food.objects.filter(pk=food.pk).exists()

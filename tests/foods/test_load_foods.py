@@ -1,6 +1,7 @@
 """load_foods: one transaction, idempotent, refuses a broken file by its line number."""
 
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -117,6 +118,11 @@ def test_custom_foods_are_never_touched(small_file: Path) -> None:
             lambda obj: obj.update(magnesium_mg_per_100g=5000.0),
             "line 11: magnesium_mg_per_100g: 5000 mg/100 g is implausible",
         ),
+        (
+            12,
+            lambda obj: obj.update(oxalate_mg_per_100g=150000.0),
+            "line 12: oxalate_mg_per_100g: 150000 mg/100 g is impossible",
+        ),
     ],
 )
 def test_a_broken_file_is_refused_by_line_with_no_partial_write(
@@ -148,3 +154,90 @@ def test_the_shipped_file_loads_all_8789_foods() -> None:
     assert Portion.objects.count() == 15438
     assert "8789 created" in out.getvalue()
     assert FoodDataLoad.objects.get().file_name == SHIPPED_FILE.name
+
+
+# ---- history: every loaded food starts from a record of its shipped values ----
+
+LOAD_REASON = re.compile(r"^Loaded from foods\.jsonl \(sha256 [0-9a-f]{12}\)$")
+
+
+def _history(code: str) -> list[tuple[str, float, str]]:
+    """(type, magnesium, reason) of the SR28 food's history rows, oldest first."""
+    food = Food.objects.get(source="usda_sr28", code=code)
+    return [
+        (row.history_type, row.magnesium_mg_per_100g, row.history_change_reason)
+        for row in food.history.order_by("history_date", "history_id")
+    ]
+
+
+def test_a_load_records_each_food_it_creates_in_its_history(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    assert Food.history.count() == 12
+    [(kind, magnesium, reason)] = _history("12014")
+    assert (kind, magnesium) == ("+", 592.0)
+    assert LOAD_REASON.match(reason)
+    row = Food.objects.get(code="12014").history.get()
+    assert (row.history_user, row.phytate_mg_per_100g, row.phytate_basis) == (
+        None,
+        Food.objects.get(code="12014").phytate_mg_per_100g,
+        "estimate",
+    )
+
+
+def test_reloading_an_unchanged_file_adds_no_history(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    food_data_load(path=small_file)
+    food_data_load(path=small_file, force=True)
+    assert Food.history.count() == 12
+
+
+def test_a_changed_file_records_the_foods_it_changed(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    rewrite(small_file, 8, lambda obj: obj.update(magnesium_mg_per_100g=550.0))
+    food_data_load(path=small_file)
+    assert [(kind, mg) for kind, mg, _ in _history("12014")] == [("+", 592.0), ("~", 550.0)]
+    assert LOAD_REASON.match(_history("12014")[1][2])
+    assert Food.history.count() == 13
+
+
+def test_foods_loaded_before_loads_kept_history_get_their_baseline(small_file: Path) -> None:
+    # A database loaded by an older version: no history rows for any food, and an editor
+    # changed pumpkin seeds since, which wrote a row holding only the edited value.
+    food_data_load(path=small_file)
+    Food.history.all().delete()
+    loaded_at = FoodDataLoad.objects.get().loaded_at
+    seeds = Food.objects.get(code="12014")
+    seeds.magnesium_mg_per_100g = 500.0
+    seeds.save()
+
+    out = StringIO()
+    call_command("load_foods", str(small_file), stdout=out)  # skipped, the baselines made
+
+    assert out.getvalue().splitlines() == [
+        "Recorded the loaded values of 12 foods in their history",
+        "foods.jsonl already loaded, nothing to do (use --force to reload)",
+    ]
+    assert [(kind, mg) for kind, mg, _ in _history("12014")] == [("~", 592.0), ("~", 500.0)]
+    baseline = seeds.history.earliest()
+    assert LOAD_REASON.match(baseline.history_change_reason)
+    assert baseline.history_date == loaded_at
+    assert Food.history.count() == 13
+    food_data_load(path=small_file)
+    assert Food.history.count() == 13
+
+
+def test_an_edited_food_gets_no_guessed_baseline_from_another_file(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    Food.history.all().delete()
+    seeds = Food.objects.get(code="12014")
+    seeds.magnesium_mg_per_100g = 500.0
+    seeds.save()
+    other = small_file.with_name("other.jsonl")
+    other.write_text(small_file.read_text(encoding="utf-8").replace("592.0", "591.0"))
+    food_data_load(path=other)
+    food_data_load(path=small_file)  # loaded before, not the last load: skipped
+
+    # The edit's row, then the other file's load, which replaced the edit; the value
+    # before the edit came from the first file's load, which wrote no row: not guessed.
+    assert [(kind, mg) for kind, mg, _ in _history("12014")] == [("~", 500.0), ("~", 591.0)]
+    assert Food.history.filter(id=Food.objects.get(code="12061").pk).count() == 1

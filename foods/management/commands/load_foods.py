@@ -41,6 +41,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name} {error}; nothing loaded", returncode=2) from None
         if options["verbosity"] == 0:
             return
+        if result.baselines:
+            # Once, on a database loaded before loads kept history: the values an editor can
+            # revert a food to in the admin.
+            self.stdout.write(
+                f"Recorded the loaded values of {result.baselines} foods in their history"
+            )
         if result.skipped:
             self.stdout.write(f"{path.name} already loaded, nothing to do (use --force to reload)")
             return
