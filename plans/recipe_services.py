@@ -1,13 +1,14 @@
 """Writes for recipes, recipes eaten in meals, and shopping-list ticks; each in one transaction."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,7 +24,7 @@ from plans.models import (
     RecipeIngredient,
     ShoppingTick,
 )
-from plans.recipe_selectors import MAX_SHOPPING_DAYS, pure_recipe
+from plans.recipe_selectors import MAX_SHOPPING_DAYS, pure_recipe, recipes_usable_in_plan
 from plans.services import _amount, _next_position, _preparation, _touch
 
 # A copy's name says it is one, within the name's length.
@@ -99,15 +100,20 @@ def _copy_name(name: str) -> str:
     return name[: 120 - len(COPY_SUFFIX)] + COPY_SUFFIX
 
 
-def _custom_food_copy(food: Food, owner: User) -> tuple[Food, dict[int, int]]:
-    """`owner`'s own copy of someone else's custom food (custom foods are private), with its
-    household measures; returns the copy and the old-to-new portion ids.
-    """
-    values = {
+def _food_values(food: Food) -> dict[str, Any]:
+    """What a custom food is, whoever owns it: every column but its id, code and owner."""
+    return {
         field.attname: getattr(food, field.attname)
         for field in Food._meta.concrete_fields
         if field.attname not in ("id", "code", "owner_id")
     }
+
+
+def _custom_food_copy(food: Food, owner: User) -> tuple[Food, dict[int, int]]:
+    """`owner`'s own copy of someone else's custom food (custom foods are private), with its
+    household measures; returns the copy and the old-to-new portion ids.
+    """
+    values = _food_values(food)
     # A random code, as custom_food_create makes: (source, code) stays unique.
     copy = Food(**values, code=f"u{uuid.uuid4().hex[:15]}", owner=owner)
     copy.full_clean()
@@ -125,12 +131,68 @@ def _custom_food_copy(food: Food, owner: User) -> tuple[Food, dict[int, int]]:
     return copy, portions
 
 
+def _food_signature(food: Food) -> tuple[Any, ...]:
+    # Portions from `.all()`, so a prefetch serves them; `seq` orders them the same way twice.
+    portions = sorted(
+        (portion.seq, portion.amount, portion.unit, portion.grams)
+        for portion in food.portions.all()
+    )
+    return (*sorted(_food_values(food).items()), *portions)
+
+
+def _portions_by_seq(food: Food) -> list[int]:
+    return [portion.pk for portion in sorted(food.portions.all(), key=lambda each: each.seq)]
+
+
+FoodSwap = tuple[dict[int, int], dict[int, int]]
+
+
+@transaction.atomic
+def custom_foods_for(*, owner: User, foods: Sequence[Food]) -> FoodSwap:
+    """The custom food `owner` uses in place of each of `foods` (someone else's custom foods,
+    which `owner` may not see): one of their own with the same values and household measures
+    (a copy an earlier template, day or recipe made, or one they entered alike), else a new
+    copy. Returns the old-to-new food ids and portion ids.
+
+    Matched by content rather than by a "copied from" link: a copy its owner has edited
+    since is theirs now and no longer what was planned, so it is not reused; the original's
+    owner editing theirs likewise makes a fresh copy. Two queries to look, and a few per
+    food actually copied.
+    """
+    foods = list({food.pk: food for food in foods}.values())  # rows of one food, once
+    if not foods:
+        return {}, {}
+    prefetch_related_objects(foods, "portions")
+    own: dict[tuple[Any, ...], Food] = {}
+    for food in (
+        Food.objects.filter(owner=owner, description__in={food.description for food in foods})
+        .prefetch_related("portions")
+        .order_by("id")
+    ):
+        own.setdefault(_food_signature(food), food)
+    food_for: dict[int, int] = {}
+    portion_for: dict[int, int] = {}
+    for food in foods:
+        signature = _food_signature(food)
+        same = own.get(signature)
+        if same is None:
+            copy, portions = _custom_food_copy(food, owner)
+            own[signature] = copy
+            food_for[food.pk] = copy.pk
+            portion_for.update(portions)
+        else:
+            food_for[food.pk] = same.pk
+            portion_for.update(zip(_portions_by_seq(food), _portions_by_seq(same), strict=True))
+    return food_for, portion_for
+
+
 @transaction.atomic
 def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
     """A private copy for `owner` (who may be a linked person reading a shared recipe).
 
-    The sharer's custom foods in it are copied into `owner`'s custom foods: the copy must
-    only use foods its owner can see, or it could not be scored, edited or shopped for.
+    The sharer's custom foods in it become `owner`'s custom foods (`custom_foods_for`: a
+    copy, or the same food copied before): the copy must only use foods its owner can see,
+    or it could not be scored, edited or shopped for.
     """
     lines = list(recipe.ingredients.select_related("food").order_by("position", "id"))
     foreign = {
@@ -138,12 +200,7 @@ def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
         for line in lines
         if line.food.owner_id is not None and line.food.owner_id != owner.pk
     }
-    food_for: dict[int, int] = {}
-    portion_for: dict[int, int] = {}
-    for food in foreign.values():
-        copied, portions = _custom_food_copy(food, owner)
-        food_for[food.pk] = copied.pk
-        portion_for.update(portions)
+    food_for, portion_for = custom_foods_for(owner=owner, foods=list(foreign.values()))
     copy = recipe_create(
         owner=owner,
         name=_copy_name(recipe.name) if recipe.owner_id == owner.pk else recipe.name,
@@ -330,7 +387,19 @@ def meal_recipe_add(
     servings: Decimal | None = None,
     grams: float | None = None,
 ) -> MealRecipe:
-    """Servings (or grams of the finished dish, turned into servings) of a recipe in a meal."""
+    """Servings (or grams of the finished dish, turned into servings) of a recipe in a meal.
+
+    Only a recipe both the plan's owner and `editor` may open: a dietitian's private recipe
+    or another client's would sit on the client's day as a name they get a 404 for.
+    """
+    usable = recipes_usable_in_plan(owner=meal.day.plan.owner, editor=editor)
+    if not usable.filter(pk=recipe.pk).exists():
+        raise ValidationError(
+            {
+                "recipe": "The owner of this plan cannot open that recipe: only their own "
+                "recipes and those shared with them go into their meals."
+            }
+        )
     used = MealRecipe(
         meal=meal,
         recipe=recipe,

@@ -4,7 +4,7 @@ Each write to a day bumps `Day.version` and records who edited it and when, so a
 dietitian and their client editing the same day can tell what changed.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -41,6 +41,7 @@ from plans.models import (
     Plan,
     Preparation,
     Recipe,
+    RecipeIngredient,
     SupplementDose,
     SupplementKind,
     SupplementProduct,
@@ -80,7 +81,7 @@ def day_get_or_create(*, user: User, on: date, editor: User | None = None) -> Da
 
     Raises ValidationError for a date outside the plan (before birth, over two years ahead).
     """
-    problem = day_date_error(profile=profile_for(user=user), on=on)
+    problem = day_date_error(profile=profile_for(user=user), on=on, viewer=editor)
     if problem:
         raise ValidationError({"date": problem})
     plan = plan_get_or_create(user=user)
@@ -347,7 +348,13 @@ def day_notes_update(*, day: Day, notes: str, editor: User) -> Day:
 
 
 def _supplement_problems(
-    *, kind: str, form: str, amount_mg: float | None, calcium_mg: float, vitamin_d_iu: float
+    *,
+    kind: str,
+    form: str,
+    amount_mg: float | None,
+    amount_basis: str,
+    calcium_mg: float,
+    vitamin_d_iu: float,
 ) -> dict[str, list[str]]:
     """What a product needs beyond its field types, with messages for the supplement form."""
     problems: dict[str, list[str]] = {}
@@ -356,6 +363,17 @@ def _supplement_problems(
     elif kind == SupplementKind.MAGNESIUM:
         if form not in SUPPLEMENT_FORMS:
             problems["form"] = ["Pick the magnesium form printed on the label."]
+        elif (
+            SUPPLEMENT_FORMS[form].molar_mass_g_per_mol is None
+            and amount_basis == AmountBasis.COMPOUND
+        ):
+            # Without a known compound there is no elemental share to take: counting the
+            # compound's weight as magnesium would overstate the dose several times.
+            problems["amount_basis"] = [
+                f"For “{SUPPLEMENT_FORMS[form].label}” enter the elemental magnesium (the "
+                "label's “magnesium … mg”): its compound is not known, so its weight cannot "
+                "be converted."
+            ]
         if not amount_mg or amount_mg <= 0:
             problems["amount_mg"] = ["Enter the magnesium per tablet as printed on the label."]
     elif kind == SupplementKind.CALCIUM and not calcium_mg:
@@ -406,7 +424,12 @@ def supplement_product_create(
     if kind != SupplementKind.VITAMIN_D:
         vitamin_d_iu = 0.0
     problems = _supplement_problems(
-        kind=kind, form=form, amount_mg=amount_mg, calcium_mg=calcium_mg, vitamin_d_iu=vitamin_d_iu
+        kind=kind,
+        form=form,
+        amount_mg=amount_mg,
+        amount_basis=amount_basis,
+        calcium_mg=calcium_mg,
+        vitamin_d_iu=vitamin_d_iu,
     )
     if amount_basis not in AmountBasis.values:
         problems["amount_basis"] = ["Say whether the label gives the compound or the magnesium."]
@@ -611,14 +634,39 @@ COPY_MODES: tuple[str, ...] = ("append", "replace")
 MAX_COPY_TARGETS = 31
 
 
-def _amount_copy(row: AmountFields) -> dict[str, Any]:
-    """A saved row's food, amount, measure and preparation, for a copy of it: copies of rows
-    that passed full_clean when saved, so they are inserted without cleaning again.
+# Food and portion ids a copy uses in place of the source's (`_foods_usable_by`).
+FoodSwap = tuple[dict[int, int], dict[int, int]]
+NO_SWAP: FoodSwap = ({}, {})
+
+
+def _foods_usable_by(person: User, rows: Iterable[AmountFields]) -> FoodSwap:
+    """For a copy of `rows` that `person` owns: their own copy of each custom food of someone
+    else's in them (`custom_foods_for`, which reuses a copy made before).
+
+    Custom foods are private to their owner: a plan or template of `person` naming another
+    person's would show `person` a food that is hidden from them (a 404 on its page) and keep
+    its owner from ever deleting it (items PROTECT their food). Recipes are copied for the
+    same reason (`_recipes_usable_by`). The rows come with their food (select_related), so
+    this costs no query unless such a food is there.
     """
+    from plans.recipe_services import custom_foods_for
+
+    foreign = [row.food for row in rows if row.food.owner_id not in (None, person.pk)]
+    if not foreign:
+        return NO_SWAP
+    return custom_foods_for(owner=person, foods=foreign)
+
+
+def _amount_copy(row: AmountFields, swap: FoodSwap = NO_SWAP) -> dict[str, Any]:
+    """A saved row's food, amount, measure and preparation, for a copy of it: copies of rows
+    that passed full_clean when saved, so they are inserted without cleaning again. `swap`
+    puts the copy's owner's own custom foods (and their measures) in place of another's.
+    """
+    food_for, portion_for = swap
     return {
-        "food_id": row.food_id,
+        "food_id": food_for.get(row.food_id, row.food_id),
         "grams": row.grams,
-        "portion_id": row.portion_id,
+        "portion_id": portion_for.get(row.portion_id, row.portion_id),
         "portion_quantity": row.portion_quantity,
         "preparation": row.preparation,
     }
@@ -641,8 +689,10 @@ def _last_positions(
 FoodCopy = tuple[Meal, Sequence[AmountFields], Sequence[MealRecipe | MealTemplateRecipe]]
 
 
-def _copy_food(copies: Sequence[FoodCopy]) -> list[MealItem]:
-    """Items and recipes (same amounts and servings) into each meal, after the meal's own.
+def _copy_food(copies: Sequence[FoodCopy], swap: FoodSwap = NO_SWAP) -> list[MealItem]:
+    """Items and recipes (same amounts and servings) into each meal, after the meal's own;
+    the items eat the foods `swap` (`_foods_usable_by` the meals' owner) gives in place of
+    theirs.
 
     Four queries however many meals (fewer when there are no items or no recipes): a day
     copy onto a month of days stays cheap. Each meal appears once in `copies`.
@@ -653,7 +703,11 @@ def _copy_food(copies: Sequence[FoodCopy]) -> list[MealItem]:
     last_item = _last_positions(MealItem, meals) if has_items else {}
     last_recipe = _last_positions(MealRecipe, meals) if has_recipes else {}
     items = [
-        MealItem(meal=into, position=last_item.get(into.pk, -1) + 1 + offset, **_amount_copy(item))
+        MealItem(
+            meal=into,
+            position=last_item.get(into.pk, -1) + 1 + offset,
+            **_amount_copy(item, swap),
+        )
         for into, rows, _ in copies
         for offset, item in enumerate(rows)
     ]
@@ -673,15 +727,15 @@ def _copy_food(copies: Sequence[FoodCopy]) -> list[MealItem]:
 
 
 def _meals_to_copy(day: Day) -> list[Meal]:
-    """The day's meals in order, each with its live items (`copy_items`) and recipes
-    (`copy_recipes`): what a day copy or a day template takes. Three queries."""
+    """The day's meals in order, each with its live items (`copy_items`, with their food)
+    and recipes (`copy_recipes`): what a day copy or a day template takes. Three queries."""
     return list(
         day.meals.order_by("position", "id").prefetch_related(
             Prefetch(
                 "items",
-                queryset=MealItem.objects.filter(deleted_at__isnull=True).order_by(
-                    "position", "id"
-                ),
+                queryset=MealItem.objects.filter(deleted_at__isnull=True)
+                .select_related("food")
+                .order_by("position", "id"),
                 to_attr="copy_items",
             ),
             Prefetch(
@@ -719,13 +773,16 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
     if not targets:
         problems["dates"] = ["Choose at least one day to copy to."]
     elif source.date in targets:
-        problems["dates"] = ["A day cannot be copied onto itself: untick it."]
+        problems["dates"] = [
+            f"A day cannot be copied onto itself: untick {source.date:%a %-d %b}, or choose a "
+            "range that starts after it or ends before it."
+        ]
     elif len(targets) > MAX_COPY_TARGETS:
         problems["dates"] = [f"Copy to at most {MAX_COPY_TARGETS} days at a time."]
     owner = source.plan.owner
     profile = profile_for(user=owner)
     for on in targets:
-        problem = day_date_error(profile=profile, on=on)
+        problem = day_date_error(profile=profile, on=on, viewer=editor)
         if problem:
             problems.setdefault("dates", []).append(f"{on:%a %-d %b %Y}: {problem}")
     if problems:
@@ -734,6 +791,7 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
     day_version_check(day_pk=source.pk)
 
     meals = _meals_to_copy(source)
+    swap = _foods_usable_by(owner, [item for meal in meals for item in meal.copy_items])
     doses = list(source.supplement_doses.filter(deleted_at__isnull=True).order_by("position", "id"))
     copies = []
     for on in targets:
@@ -746,7 +804,9 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
             target.save(update_fields=["notes"])
         existing = {meal.name.lower(): meal for meal in target.meals.all()}
         meal_for = {meal.pk: _target_meal(target, meal.name, existing) for meal in meals}
-        _copy_food([(meal_for[meal.pk], meal.copy_items, meal.copy_recipes) for meal in meals])
+        _copy_food(
+            [(meal_for[meal.pk], meal.copy_items, meal.copy_recipes) for meal in meals], swap
+        )
         start = _next_position(target.supplement_doses)
         SupplementDose.objects.bulk_create(
             SupplementDose(
@@ -773,7 +833,7 @@ def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
     Supplements taken with the meal stay where they are: copying a meal copies food.
     """
     owner = meal.day.plan.owner
-    problem = day_date_error(profile=profile_for(user=owner), on=on)
+    problem = day_date_error(profile=profile_for(user=owner), on=on, viewer=editor)
     if problem:
         raise ValidationError({"date": problem})
     name = " ".join(meal_name.split())
@@ -784,7 +844,9 @@ def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
             {"meal_name": "Pick another meal or another day: this is the same meal."}
         )
     day_version_check(day_pk=meal.day_id)
-    items = list(meal.items.filter(deleted_at__isnull=True).order_by("position", "id"))
+    items = list(
+        meal.items.filter(deleted_at__isnull=True).select_related("food").order_by("position", "id")
+    )
     uses = list(meal.recipes.filter(deleted_at__isnull=True).order_by("position", "id"))
     if not items and not uses:
         raise ValidationError({"meal_name": f"{meal.name} has no food to copy."})
@@ -793,7 +855,7 @@ def meal_copy(*, meal: Meal, on: date, meal_name: str, editor: User) -> Meal:
     if name.lower() not in existing and target_day.meals.count() >= MAX_MEALS_PER_DAY:
         raise ValidationError({"meal_name": f"A day holds at most {MAX_MEALS_PER_DAY} meals."})
     into = _target_meal(target_day, name, existing)
-    _copy_food([(into, items, uses)])
+    _copy_food([(into, items, uses)], _foods_usable_by(owner, items))
     _touch(target_day, editor=editor)
     return into
 
@@ -815,15 +877,18 @@ def meal_template_create(
         raise ValidationError({"name": f"At most {MAX_TEMPLATE_NAME_CHARS} characters."})
     if MealTemplate.objects.filter(owner=owner, name__iexact=name).exists():
         raise ValidationError({"name": f"You already have a template called “{name}”."})
-    items = list(meal.items.filter(deleted_at__isnull=True).order_by("position", "id"))
+    items = list(
+        meal.items.filter(deleted_at__isnull=True).select_related("food").order_by("position", "id")
+    )
     uses = list(meal.recipes.filter(deleted_at__isnull=True).order_by("position", "id"))
     if not items and not uses:
         raise ValidationError({"name": f"{meal.name} has no food to save."})
     template = MealTemplate(owner=owner, name=name)
     template.full_clean()
     template.save()
+    swap = _foods_usable_by(owner, items)
     MealTemplateItem.objects.bulk_create(
-        MealTemplateItem(template=template, position=position, **_amount_copy(item))
+        MealTemplateItem(template=template, position=position, **_amount_copy(item, swap))
         for position, item in enumerate(items)
     )
     MealTemplateRecipe.objects.bulk_create(
@@ -845,11 +910,12 @@ def meal_template_insert(*, template: MealTemplate, meal: Meal, editor: User) ->
     """Add the template's foods and recipes to the end of the meal."""
     if template.owner_id != meal.day.plan.owner_id:
         raise ValidationError({"template": "That template is not yours."})
-    items = list(template.items.order_by("position", "id"))
+    owner = meal.day.plan.owner
+    items = list(template.items.select_related("food").order_by("position", "id"))
     # A recipe shared by someone no longer linked is not theirs to use any more.
-    visible = Recipe.objects.visible_to(meal.day.plan.owner)
+    visible = Recipe.objects.visible_to(owner)
     uses = list(template.recipes.filter(recipe__in=visible).order_by("position", "id"))
-    copies = _copy_food([(meal, items, uses)])
+    copies = _copy_food([(meal, items, uses)], _foods_usable_by(owner, items))
     _touch(meal.day, editor=editor)
     return copies
 
@@ -900,6 +966,16 @@ def day_note_add(*, day: Day, author: User, visibility: str, text: str) -> DayNo
 
 
 @transaction.atomic
+def day_note_add_on(*, owner: User, on: date, author: User, visibility: str, text: str) -> DayNote:
+    """`day_note_add` on `owner`'s day `on`, which is planned first when it is not yet.
+
+    One transaction: a note refused (or a date outside the plan) leaves no day behind.
+    """
+    day = day_get_or_create(user=owner, on=on, editor=author)
+    return day_note_add(day=day, author=author, visibility=visibility, text=text)
+
+
+@transaction.atomic
 def day_note_delete(*, note: DayNote, author: User) -> None:
     """Only the note's author deletes it (a shared note is theirs, not the client's)."""
     if note.author_id != author.pk:
@@ -935,15 +1011,21 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
 
     Only recipes the template's author may open are saved: a client's private recipe
     (not shared with their dietitian) stays in the client's plan, never in a template that
-    may be applied to other clients."""
+    may be applied to other clients.
+
+    A custom food of someone else's (the client's, saved by their dietitian) is saved as the
+    template owner's own copy (`_foods_usable_by`): the template never names a food the
+    client alone may see, which would then travel to other clients and keep the client from
+    deleting it."""
     meals = _meals_to_copy(source)
+    swap = _foods_usable_by(template.owner, [item for meal in meals for item in meal.copy_items])
     rows = [
         DayTemplateItem(
             template=template,
             meal_name=meal.name,
             meal_position=meal_position,
             position=position,
-            **_amount_copy(item),
+            **_amount_copy(item, swap),
         )
         for meal_position, meal in enumerate(meals)
         for position, item in enumerate(meal.copy_items)
@@ -1029,23 +1111,24 @@ TemplateRecipeLay = tuple[Meal, DayTemplateRecipe]
 
 
 def _lay_day(
-    template: DayTemplate,
     *,
     owner: User,
     on: date,
     mode: str,
     editor: User,
+    items: Sequence[DayTemplateItem] = (),
     uses: Sequence[DayTemplateRecipe] = (),
+    swap: FoodSwap = NO_SWAP,
 ) -> tuple[Day, list[TemplateRecipeLay]]:
-    """Lay the template's foods onto the day; returns the day and the meal each of `uses`
-    (the template's recipes) goes into, for `template_assign` to insert all days' at once."""
+    """Lay a day template's `items` (in order) onto the day, eating the foods `swap` gives;
+    returns the day and the meal each of `uses` (its recipes) goes into, for
+    `template_assign` to insert all days' at once."""
     target = day_get_or_create(user=owner, on=on, editor=editor)
     target = Day.objects.select_for_update().get(pk=target.pk)
     if mode == "replace":
         target.supplement_doses.all().delete()
         target.meals.all().delete()
     existing = {meal.name.lower(): meal for meal in target.meals.all()}
-    items = list(template.items.order_by("meal_position", "position", "id"))
     # Meals in the template's order, whether they hold foods, recipes or both.
     order = sorted(
         {(row.meal_position, row.meal_name) for row in [*items, *uses]}, key=lambda key: key[0]
@@ -1054,15 +1137,23 @@ def _lay_day(
     for item in items:
         by_meal[item.meal_name].append(item)
     meal_for = {name: _target_meal(target, name, existing) for name in by_meal}
-    _copy_food([(meal_for[name], meal_items, ()) for name, meal_items in by_meal.items()])
+    _copy_food([(meal_for[name], meal_items, ()) for name, meal_items in by_meal.items()], swap)
     _touch(target, editor=editor, log_access=False)
     return target, [(meal_for[used.meal_name], used) for used in uses]
 
 
-def _recipe_signature(recipe: Recipe) -> tuple[Any, ...]:
+def _recipe_signature(recipe: Recipe, swap: FoodSwap = NO_SWAP) -> tuple[Any, ...]:
+    """What a recipe is; `swap` reads its custom foods as the copies a person would get."""
+    food_for, portion_for = swap
     lines = tuple(
         sorted(
-            (line.food_id, line.grams, line.portion_id, line.portion_quantity, line.preparation)
+            (
+                food_for.get(line.food_id, line.food_id),
+                line.grams,
+                portion_for.get(line.portion_id, line.portion_id),
+                line.portion_quantity,
+                line.preparation,
+            )
             for line in recipe.ingredients.all()
         )
     )
@@ -1095,7 +1186,16 @@ def _recipes_usable_by(person: User, recipe_ids: set[int], *, editor: User) -> d
     missing = recipe_ids - usable.keys()
     if missing:
         foreign = list(
-            Recipe.objects.visible_to(editor).filter(pk__in=missing).prefetch_related("ingredients")
+            Recipe.objects.visible_to(editor)
+            .filter(pk__in=missing)
+            .prefetch_related(
+                Prefetch("ingredients", queryset=RecipeIngredient.objects.select_related("food"))
+            )
+        )
+        # A copy would name the person's own copies of the sharer's custom foods (made here,
+        # or found from an earlier assignment), so the earlier recipe copy is found through them.
+        swap = _foods_usable_by(
+            person, [line for recipe in foreign for line in recipe.ingredients.all()]
         )
         own = {
             _recipe_signature(recipe): recipe.pk
@@ -1106,7 +1206,7 @@ def _recipes_usable_by(person: User, recipe_ids: set[int], *, editor: User) -> d
             .order_by("-id")
         }
         for recipe in foreign:
-            same = own.get(_recipe_signature(recipe))
+            same = own.get(_recipe_signature(recipe, swap))
             usable[recipe.pk] = same or recipe_duplicate(recipe=recipe, owner=person).pk
     return usable
 
@@ -1136,7 +1236,8 @@ def template_assign(
 
     `append` adds into the meals of the same name; `replace` empties each day first.
     Recipes go into their meals too: a recipe the client cannot see is replaced by their
-    own copy of it (see `_recipes_usable_by`). The days record `editor` (the dietitian) as
+    own copy of it (see `_recipes_usable_by`), and so is another person's custom food
+    (`_foods_usable_by`). The days record `editor` (the dietitian) as
     their last editor. Raises ValidationError keyed by `start` / `mode`, or without a key
     when `editor` may not edit `client`'s plan; nothing is written (or copied) then.
     """
@@ -1164,16 +1265,27 @@ def template_assign(
         plan = [(start, template)]
     profile = profile_for(user=client)
     for on, _ in plan:
-        problem = day_date_error(profile=profile, on=on)
+        problem = day_date_error(profile=profile, on=on, viewer=editor)
         if problem:
             problems.setdefault("start", []).append(f"{on:%a %-d %b %Y}: {problem}")
     if problems:
         raise ValidationError(problems)
+    day_templates = [day_template for _, day_template in plan if day_template is not None]
+    # One query for every day's foods (with the food, for `_foods_usable_by`): the client's
+    # own copy of another person's custom food is found or made once for the whole week.
+    items: dict[int, list[DayTemplateItem]] = {}
+    for item in (
+        DayTemplateItem.objects.filter(template__in=day_templates)
+        .select_related("food")
+        .order_by("meal_position", "position", "id")
+    ):
+        items.setdefault(item.template_id, []).append(item)
+    swap = _foods_usable_by(client, [item for rows in items.values() for item in rows])
     # One query for every day's recipes, one insert for them all (after the foods).
     uses: dict[int, list[DayTemplateRecipe]] = {}
-    for used in DayTemplateRecipe.objects.filter(
-        template__in=[day_template for _, day_template in plan if day_template is not None]
-    ).order_by("meal_position", "position", "id"):
+    for used in DayTemplateRecipe.objects.filter(template__in=day_templates).order_by(
+        "meal_position", "position", "id"
+    ):
         uses.setdefault(used.template_id, []).append(used)
     laid = []
     recipes_laid: list[TemplateRecipeLay] = []
@@ -1181,12 +1293,13 @@ def template_assign(
         if day_template is None:
             continue
         day, day_recipes = _lay_day(
-            day_template,
             owner=client,
             on=on,
             mode=mode,
             editor=editor,
+            items=items.get(day_template.pk, ()),
             uses=uses.get(day_template.pk, ()),
+            swap=swap,
         )
         laid.append(day)
         recipes_laid.extend(day_recipes)
@@ -1208,6 +1321,47 @@ def day_template_delete(*, template: DayTemplate | WeekTemplate, owner: User) ->
     if template.owner_id != owner.pk:
         raise ValidationError("That template is not yours.")
     template.delete()
+
+
+@transaction.atomic
+def custom_food_uses_repair() -> list[int]:
+    """Point every meal item and template item that names someone else's custom food at its
+    owner's own copy (`_foods_usable_by`); returns the ids of the people whose rows changed.
+
+    For rows written before templates copied custom foods (a dietitian's day template laid
+    a client's food into other clients' plans): they showed people a food hidden from them
+    and kept its owner from deleting it. Each person gets one copy per food; the amounts,
+    measures and scores stay as they were. Deleted items are repaired too, since they also
+    hold on to the food until Undo expires.
+    """
+    owner_paths: tuple[tuple[type[AmountFields], str], ...] = (
+        (MealItem, "meal__day__plan__owner"),
+        (MealTemplateItem, "template__owner"),
+        (DayTemplateItem, "template__owner"),
+    )
+    found: list[tuple[type[AmountFields], list[Any]]] = []
+    owner_ids: set[int] = set()
+    for model, path in owner_paths:
+        rows = list(
+            model._default_manager.filter(food__owner__isnull=False)
+            .exclude(food__owner=F(path))
+            .select_related("food")
+            .annotate(row_owner=F(path))
+        )
+        found.append((model, rows))
+        owner_ids.update(row.row_owner for row in rows)
+    people = User.objects.in_bulk(owner_ids)
+    for model, rows in found:
+        by_owner: dict[int, list[Any]] = {}
+        for row in rows:
+            by_owner.setdefault(row.row_owner, []).append(row)
+        for owner_id, owned in by_owner.items():
+            food_for, portion_for = _foods_usable_by(people[owner_id], owned)
+            for row in owned:
+                row.food_id = food_for[row.food_id]
+                row.portion_id = portion_for.get(row.portion_id, row.portion_id)
+        model._default_manager.bulk_update(rows, ["food", "portion"])
+    return sorted(owner_ids)
 
 
 # ---------------------------------------------------------------- suggestions and fill my day

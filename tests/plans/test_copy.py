@@ -8,6 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from foods.models import Food
+from foods.services import custom_food_create
 from plans import services
 from plans.models import Day, Meal, MealItem, SupplementDose
 from plans.selectors import week_summary
@@ -17,6 +19,7 @@ from tests.factories import (
     PortionFactory,
     ProfileFactory,
     SupplementProductFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +178,23 @@ def test_copy_page_range_of_next_week(client, person, source, monday):
     assert sorted(copied) == [start, start + timedelta(days=1), start + timedelta(days=2)]
 
 
+def test_a_range_over_the_source_day_says_how_to_leave_it_out(client, person, source, monday):
+    url = reverse("plans:day_copy", args=[monday.isoformat()])
+    before = Day.objects.count()
+    response = client.post(
+        url,
+        {
+            "range_from": (monday - timedelta(days=1)).isoformat(),
+            "range_until": (monday + timedelta(days=1)).isoformat(),
+            "mode": "append",
+        },
+    )
+    assert response.status_code == 422
+    text = " ".join(response.content.decode().split())
+    assert f"untick {monday:%a %-d %b}, or choose a range that starts after it" in text
+    assert Day.objects.count() == before
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -268,3 +288,27 @@ def test_copy_queries_do_not_grow_with_the_meals_copied(person, source, monday):
     assert all_meals == one_meal
     copied = MealItem.objects.filter(meal__day__date=monday + timedelta(days=2))
     assert copied.count() == source.meals.count()
+
+
+def test_copies_never_carry_someone_elses_custom_food(person, monday):
+    """A day a template filled before templates copied custom foods may name another
+    person's; a copy of it names the owner's own copy instead (one, reused), and the owner's
+    own food stays as it is."""
+    mine = custom_food_create(user=person, description="My bar", magnesium_mg_per_100g=100)
+    theirs = custom_food_create(
+        user=UserFactory(), description="Their bar", magnesium_mg_per_100g=200
+    )
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    breakfast = day.meals.get(name="Breakfast")
+    MealItemFactory(meal=breakfast, food=mine, grams=30)
+    MealItemFactory(meal=breakfast, food=theirs, grams=40)
+    tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
+
+    services.day_copy(source=day, dates=[tuesday], mode="append", editor=person)
+    services.meal_copy(meal=breakfast, on=wednesday, meal_name="Lunch", editor=person)
+
+    copy = Food.objects.get(owner=person, description="Their bar")
+    for on in (tuesday, wednesday):
+        foods = MealItem.objects.filter(meal__day__date=on).order_by("position")
+        assert list(foods.values_list("food", flat=True)) == [mine.pk, copy.pk]
+    assert copy.magnesium_mg_per_100g == 200

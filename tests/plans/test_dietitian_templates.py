@@ -1,19 +1,32 @@
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessLog
+from foods.models import Food
+from foods.services import custom_food_create, custom_food_delete
 from plans import services
-from plans.models import Day, DayTemplate, DayTemplateItem, MealItem, WeekTemplate
+from plans.models import (
+    Day,
+    DayTemplate,
+    DayTemplateItem,
+    MealItem,
+    MealTemplateItem,
+    WeekTemplate,
+)
 from tests.factories import (
     DietitianFactory,
     DietitianLinkFactory,
     FoodFactory,
     MealItemFactory,
+    MealTemplateFactory,
+    MealTemplateItemFactory,
     PortionFactory,
     ProfileFactory,
 )
@@ -136,6 +149,19 @@ def test_assign_is_all_or_nothing_when_a_day_is_out_of_the_plan(link, source_day
     assert not Day.objects.filter(plan__owner=other).exists()
 
 
+def test_assigning_before_the_clients_birth_names_the_client(link, source_day):
+    template = services.day_template_save(source=source_day, name="Day", owner=link.dietitian)
+    client = link.client
+    before = client.profile.date_of_birth - timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.template_assign(
+            template=template, client=client, start=before, mode="append", editor=link.dietitian
+        )
+    assert error.value.message_dict["start"] == [
+        f"{before:%a %-d %b %Y}: That day is before {client.name}'s date of birth."
+    ]
+
+
 def test_a_dietitian_saves_from_their_own_plan(client, monday):
     dietitian = DietitianFactory()
     day = services.day_get_or_create(user=dietitian, on=monday, editor=dietitian)
@@ -199,3 +225,195 @@ def test_templates_are_private_to_their_owner_and_links_are_checked(client, link
             mode="append",
             editor=link.dietitian,
         )
+
+
+# ---- custom foods: private to their owner, so a template gives each person their own
+
+
+def _bob_bar(link, on):
+    """The client's custom food (with a household measure), eaten on `on`."""
+    bar = custom_food_create(
+        user=link.client,
+        description="Bobprivate magnesium bar",
+        magnesium_mg_per_100g=400,
+        kcal_per_100g=380,
+        portion_unit="bar",
+        portion_grams=40,
+    )
+    day = services.day_get_or_create(user=link.client, on=on, editor=link.client)
+    MealItemFactory(
+        meal=day.meals.get(name="Breakfast"),
+        food=bar,
+        grams=40,
+        portion=bar.portions.get(),
+        portion_quantity=Decimal(1),
+    )
+    return bar
+
+
+def _foods_in_plan(user):
+    return set(
+        MealItem.objects.filter(meal__day__plan__owner=user).values_list("food__owner", flat=True)
+    )
+
+
+def test_a_clients_custom_food_reaches_another_client_as_their_own_copy(client, link, monday):
+    bar = _bob_bar(link, monday)
+    ana = DietitianLinkFactory(dietitian=link.dietitian).client
+    client.force_login(link.dietitian)
+    response = client.post(
+        reverse("reports:template_save", args=[link.client.pk]),
+        {"name": "Bar day", "on": monday.isoformat(), "span": "day"},
+    )
+    assert response.status_code == 302
+    template = DayTemplate.objects.get(owner=link.dietitian)
+    # The template names the dietitian's own copy, not the client's food.
+    saved = template.items.get()
+    assert (saved.food.owner, saved.food.description) == (link.dietitian, bar.description)
+    assert saved.portion.food == saved.food
+    start = monday + timedelta(days=7)
+    for on in (start, start + timedelta(days=1)):
+        response = client.post(
+            reverse("reports:template_assign", args=[ana.pk]),
+            {"template": f"day-{template.pk}", "start": on.isoformat(), "mode": "append"},
+        )
+        assert response.status_code == 302
+
+    assert _items(ana, start) == [("Breakfast", "Bobprivate magnesium bar", 40.0, "none")]
+    assert _foods_in_plan(ana) == {ana.pk}
+    # Assigned twice, one copy: the second assignment used the first's.
+    copy = Food.objects.get(owner=ana)
+    assert (copy.magnesium_mg_per_100g, copy.kcal_per_100g) == (400, 380)
+    item = MealItem.objects.get(meal__day__plan__owner=ana, meal__day__date=start)
+    assert (item.portion.food, item.portion.label, item.amount_label) == (
+        copy,
+        "1 bar",
+        "1 × 1 bar (40 g)",
+    )
+    client.force_login(ana)
+    assert client.get(reverse("foods:detail", args=[copy.pk])).status_code == 200
+    # Nothing but the client's own plan uses the client's food: they may delete it.
+    MealItem.objects.filter(food=bar).delete()
+    custom_food_delete(food=bar)
+    assert not Food.objects.filter(pk=bar.pk).exists()
+
+
+def test_the_client_deletes_their_food_once_it_leaves_their_own_plan(client, link, monday):
+    bar = _bob_bar(link, monday)
+    services.day_template_save(
+        source=Day.objects.get(plan__owner=link.client, date=monday),
+        name="Bar day",
+        owner=link.dietitian,
+    )
+    MealItem.objects.filter(food=bar).delete()
+    client.force_login(link.client)
+
+    response = client.post(reverse("foods:custom_delete", args=[bar.pk]))
+
+    assert response.status_code == 302
+    assert not Food.objects.filter(pk=bar.pk).exists()
+    assert DayTemplateItem.objects.get().food.owner == link.dietitian
+
+
+def test_a_week_template_gives_another_client_one_copy_for_all_its_days(link, monday):
+    bar = _bob_bar(link, monday)
+    tuesday = services.day_get_or_create(
+        user=link.client, on=monday + timedelta(days=1), editor=link.client
+    )
+    MealItemFactory(meal=tuesday.meals.get(name="Dinner"), food=bar, grams=20)
+    week = services.week_template_save(
+        plan=tuesday.plan, week_start=monday, name="Bar week", owner=link.dietitian
+    )
+    assert Food.objects.filter(owner=link.dietitian).count() == 1
+    ana = DietitianLinkFactory(dietitian=link.dietitian).client
+    start = monday + timedelta(days=14)
+
+    services.template_assign(
+        template=week, client=ana, start=start, mode="append", editor=link.dietitian
+    )
+
+    assert _items(ana, start + timedelta(days=1)) == [
+        ("Dinner", "Bobprivate magnesium bar", 20.0, "none")
+    ]
+    assert _foods_in_plan(ana) == {ana.pk}
+    assert Food.objects.filter(owner=ana).count() == 1
+    assert MealItem.objects.filter(food=bar).count() == 2  # the client's own two days
+
+
+def test_the_client_the_food_came_from_gets_their_own_food_back(link, monday):
+    bar = _bob_bar(link, monday)
+    template = services.day_template_save(
+        source=Day.objects.get(plan__owner=link.client, date=monday),
+        name="Bar day",
+        owner=link.dietitian,
+    )
+    on = monday + timedelta(days=7)
+
+    services.template_assign(
+        template=template, client=link.client, start=on, mode="append", editor=link.dietitian
+    )
+
+    item = MealItem.objects.get(meal__day__plan__owner=link.client, meal__day__date=on)
+    assert (item.food, item.portion) == (bar, bar.portions.get())
+    assert Food.objects.filter(owner=link.client).count() == 1
+
+
+def test_the_dietitians_own_template_keeps_their_food_and_copies_it_for_a_client(monday):
+    link = DietitianLinkFactory()
+    dietitian = link.dietitian
+    soup = custom_food_create(user=dietitian, description="Clinic soup", magnesium_mg_per_100g=60)
+    day = services.day_get_or_create(user=dietitian, on=monday, editor=dietitian)
+    MealItemFactory(meal=day.meals.get(name="Lunch"), food=soup, grams=300)
+    template = services.day_template_save(source=day, name="Soup", owner=dietitian)
+    assert template.items.get().food == soup  # one's own food is used as it is
+
+    services.template_assign(
+        template=template, client=link.client, start=monday, mode="append", editor=dietitian
+    )
+
+    assert _items(link.client, monday) == [("Lunch", "Clinic soup", 300.0, "none")]
+    assert _foods_in_plan(link.client) == {link.client.pk}
+    assert Food.objects.filter(owner=dietitian).count() == 1
+
+
+def test_the_repair_command_gives_each_person_their_own_copy_of_a_leaked_food(link, monday):
+    """What templates laid before they copied custom foods: the client's bar in another
+    client's plan and meal template, and in the dietitian's day template."""
+    bar = _bob_bar(link, monday)
+    measure = bar.portions.get()
+    ana = DietitianLinkFactory(dietitian=link.dietitian).client
+    ana_day = services.day_get_or_create(user=ana, on=monday, editor=ana)
+    for name in ("Breakfast", "Lunch"):
+        MealItemFactory(
+            meal=ana_day.meals.get(name=name),
+            food=bar,
+            grams=80,
+            portion=measure,
+            portion_quantity=Decimal(2),
+        )
+    MealTemplateItemFactory(template=MealTemplateFactory(owner=ana), food=bar, grams=40)
+    template = DayTemplate.objects.create(owner=link.dietitian, name="Old bar day")
+    DayTemplateItem.objects.create(template=template, food=bar, grams=40, meal_name="Breakfast")
+    stamp = ana.data_stamp
+    out = io.StringIO()
+
+    call_command("repair_custom_food_uses", stdout=out)
+
+    assert out.getvalue() == "Repaired the plans and templates of 2 people.\n"
+    copy = Food.objects.get(owner=ana)
+    assert (copy.description, copy.magnesium_mg_per_100g) == (bar.description, 400)
+    items = MealItem.objects.filter(meal__day__plan__owner=ana)
+    assert {(item.food, item.portion.food, item.amount_label) for item in items} == {
+        (copy, copy, "2 × 1 bar (80 g)")
+    }
+    assert MealTemplateItem.objects.get(template__owner=ana).food == copy
+    assert template.items.get().food.owner == link.dietitian
+    ana.refresh_from_db()
+    assert ana.data_stamp != stamp  # her cached day page linked to the bar she may not open
+    # The client's own day keeps their food; nothing else holds it now.
+    assert MealItem.objects.get(food=bar).meal.day.plan.owner == link.client
+    MealItem.objects.filter(food=bar).delete()
+    custom_food_delete(food=bar)
+    # Run again, nothing to do and no new copy.
+    call_command("repair_custom_food_uses", stdout=io.StringIO())
+    assert Food.objects.filter(owner=ana).count() == 1

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from foods.services import custom_food_create
 from plans import services
 from plans.models import MealItem, MealTemplate
 from tests.factories import (
@@ -9,6 +10,7 @@ from tests.factories import (
     MealItemFactory,
     MealTemplateFactory,
     MealTemplateItemFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -116,8 +118,43 @@ def test_the_template_list_and_delete(client, person):
     assert not MealTemplate.objects.exists()
 
 
+def test_the_template_list_says_how_an_item_is_prepared(client, person):
+    MealTemplateItemFactory(
+        template=MealTemplateFactory(owner=person, name="Beans"),
+        food=FoodFactory(description="Lentils"),
+        preparation="soaked",
+    )
+    page = client.get(reverse("plans:templates")).content.decode()
+    assert "Lentils (30 g, soaked)" in page
+
+
 def test_deleting_someone_elses_template_is_404(client, person):
     stranger = MealTemplateFactory()
     response = client.post(reverse("plans:meal_template_delete", args=[stranger.pk]))
     assert response.status_code == 404
     assert MealTemplate.objects.filter(pk=stranger.pk).exists()
+
+
+def test_a_template_keeps_ones_own_custom_food_and_never_lays_anyone_elses(person, day):
+    """Custom foods are private: a template (say one saved from a meal a day template filled
+    before templates copied them) naming someone else's gives the meal the person's own copy."""
+    mine = custom_food_create(user=person, description="My bar", magnesium_mg_per_100g=100)
+    theirs = custom_food_create(
+        user=UserFactory(), description="Their bar", magnesium_mg_per_100g=200
+    )
+    breakfast = day.meals.get(name="Breakfast")
+    MealItemFactory(meal=breakfast, food=mine, grams=30)
+    template = services.meal_template_create(meal=breakfast, name="Bars", owner=person)
+    assert [item.food for item in template.items.all()] == [mine]
+    MealTemplateItemFactory(template=template, food=theirs, grams=40)
+    lunch = day.meals.get(name="Lunch")
+
+    services.meal_template_insert(template=template, meal=lunch, editor=person)
+
+    laid = MealItem.objects.filter(meal=lunch).order_by("position")
+    assert [(item.food.description, item.food.owner) for item in laid] == [
+        ("My bar", person),
+        ("Their bar", person),
+    ]
+    assert laid[0].food == mine
+    assert laid[1].food.magnesium_mg_per_100g == 200

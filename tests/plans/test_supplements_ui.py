@@ -77,6 +77,15 @@ def test_a_calcium_tablet_adds_calcium_and_no_magnesium(day, person):
     assert after.supplement_elemental_mg == 0
 
 
+def test_a_calcium_tablet_on_its_own_is_no_row_of_the_by_meal_table(client, day, person):
+    services.supplement_log(day=day, editor=person, kind="calcium", calcium_mg=500)
+    services.supplement_log(day=day, editor=person, kind="magnesium", form="citrate", amount_mg=100)
+    html = client.get(reverse("plans:day", args=[day.date.isoformat()])).content.decode()
+    table = html.split("<h3>By meal</h3>")[1].split("</table>")[0]
+    assert "Magnesium citrate, 100 mg elemental (supplement)" in table
+    assert "Calcium" not in table
+
+
 def test_missing_label_numbers_are_refused_per_kind(day, person):
     with pytest.raises(ValidationError) as magnesium:
         services.supplement_log(day=day, editor=person, kind="magnesium", form="citrate")
@@ -180,6 +189,17 @@ def test_invalid_label_is_422_with_field_errors_and_nothing_saved(client, person
     assert no_js.status_code == 422
     assert "Pick the magnesium form printed on the label." in no_js.content.decode()
     assert "<html" in no_js.content.decode()
+
+
+def test_an_other_supplement_takes_elemental_magnesium_only(client, person, day):
+    other = {"supplement-form": "other", "supplement-amount_mg": "300"}
+    response = client.post(log_url(day), citrate_label(**other), **HTMX)
+    assert response.status_code == 422
+    assert "enter the elemental magnesium" in response.content.decode()
+    assert not SupplementDose.objects.exists()
+    elemental = citrate_label(**other, **{"supplement-amount_basis": "elemental"})
+    assert client.post(log_url(day), elemental, **HTMX).status_code == 200
+    assert SupplementDose.objects.get().product.amount_basis == "elemental"
 
 
 def test_a_meal_of_another_day_is_refused(client, person, day):
@@ -296,6 +316,7 @@ def test_my_supplements_page_lists_and_archives(client, person):
     page = client.get(reverse("plans:supplements")).content.decode()
     assert "Mag citrate caps" in page
     assert "300 mg elemental magnesium = 1,856 mg magnesium citrate per unit" in page
+    assert page.count("300 mg elemental") == 1  # said once, not again on a line of its own
 
     response = client.post(reverse("plans:supplement_product_archive", args=[product.pk]))
     assert response.status_code == 302

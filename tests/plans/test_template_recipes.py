@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import person_on, profile_for
+from foods.models import Food
+from foods.services import custom_food_create
 from plans import services
-from plans.models import DayTemplateRecipe, MealRecipe, Recipe
+from plans.models import DayTemplateRecipe, MealItem, MealRecipe, Recipe
 from plans.scoring import score_day
 from plans.selectors import day_get_for, day_to_engine
 from tests.factories import (
@@ -401,3 +403,32 @@ def test_a_recipe_unshared_after_saving_is_left_out_for_another_client(link, sou
     names = [recipe_name for _, recipe_name, _, _ in _recipes(other, monday)]
     assert names == ["Lentil curry"]
     assert not Recipe.objects.filter(owner=other, name="Overnight oats").exists()
+
+
+def test_a_recipe_with_the_clients_custom_food_is_copied_once_with_one_food(link, monday):
+    """The client's shared recipe uses their custom food, which the same day also holds as
+    a food: another client gets one copy of the food, used by the item and by their one
+    copy of the recipe, however often the template is assigned."""
+    client = link.client
+    bar = custom_food_create(user=client, description="Nut bar", magnesium_mg_per_100g=300)
+    recipe = _recipe(client, "Bar crumble")
+    RecipeIngredientFactory(recipe=recipe, food=bar, grams=40)
+    day = services.day_get_or_create(user=client, on=monday, editor=client)
+    MealRecipeFactory(meal=day.meals.get(name="Breakfast"), recipe=recipe)
+    MealItemFactory(meal=day.meals.get(name="Lunch"), food=bar, grams=30)
+    template = services.day_template_save(source=day, name="Bars", owner=link.dietitian)
+    other = DietitianLinkFactory(dietitian=link.dietitian).client
+    days = [monday + timedelta(days=7), monday + timedelta(days=8)]
+
+    for on in days:
+        services.template_assign(
+            template=template, client=other, start=on, mode="append", editor=link.dietitian
+        )
+
+    food = Food.objects.get(owner=other)
+    copy = Recipe.objects.get(owner=other)
+    assert copy.ingredients.get(food__description="Nut bar").food == food
+    for on in days:
+        assert _recipes(other, on) == [("Breakfast", "Bar crumble", Decimal(1), other.pk)]
+        item = MealItem.objects.get(meal__day__plan__owner=other, meal__day__date=on)
+        assert (item.meal.name, item.food) == ("Lunch", food)
