@@ -7,8 +7,10 @@ document.addEventListener("DOMContentLoaded", () => {
 (() => {
   // Arrow keys move through the listbox the input controls (aria-activedescendant);
   // Enter picks the active option by following its link (htmx loads the amount form).
+  // The WAI-ARIA combobox pattern: Escape, or a pick, closes the list; ArrowDown opens it.
+  const listOf = (input) => document.getElementById(input.getAttribute("aria-controls"));
   const options = (input) => {
-    const list = document.getElementById(input.getAttribute("aria-controls"));
+    const list = listOf(input);
     return list ? Array.from(list.querySelectorAll('[role="option"]')) : [];
   };
   const activate = (input, option) => {
@@ -20,6 +22,24 @@ document.addEventListener("DOMContentLoaded", () => {
       input.removeAttribute("aria-activedescendant");
     }
   };
+  // A list closed by Escape or a pick stays closed, even when results arrive for a request
+  // already on its way, until the person types again or opens it with the arrow keys.
+  const dismissed = new WeakSet();
+  const isOpen = (input) => input.getAttribute("aria-expanded") === "true";
+  const setOpen = (input, open) => {
+    const list = listOf(input);
+    if (list) list.hidden = !open;
+    input.setAttribute("aria-expanded", String(Boolean(list) && open));
+    if (!open) activate(input, null);
+  };
+  const close = (input) => {
+    dismissed.add(input);
+    setOpen(input, false);
+  };
+  document.addEventListener("input", (event) => {
+    // Only typing reopens: the input event the second Escape sends below is not trusted.
+    if (event.isTrusted) dismissed.delete(event.target);
+  });
   // Results answer the query they carry (data-query). A key pressed while they still answer
   // an older query (the request is debounced or in flight) waits for the fresh results, so
   // a quick "type, arrow down, Enter" never picks a food from the previous list.
@@ -46,35 +66,70 @@ document.addEventListener("DOMContentLoaded", () => {
     if (key === "ArrowDown" || key === "ArrowUp") {
       if (!all.length) return;
       if (event) event.preventDefault();
+      if (!isOpen(input)) {
+        dismissed.delete(input);
+        setOpen(input, true);
+      }
       const step = key === "ArrowDown" ? 1 : -1;
-      activate(input, all[(current + step + all.length) % all.length]);
+      const next = current < 0 ? (step > 0 ? 0 : all.length - 1) : current + step;
+      activate(input, all[(next + all.length) % all.length]);
     } else if (key === "Enter" && current >= 0) {
       if (event) event.preventDefault();
-      // Each option is the food's link (htmx loads the amount form; without JS, a page).
+      // Each option is the food's link (htmx loads the amount form; without JS, a page);
+      // the click listener below closes the list.
       all[current].click();
     } else if (key === "Enter" && event && pending.has(input.id)) {
       event.preventDefault();
-    } else if (key === "Escape") {
-      activate(input, null);
+    } else if (key === "Escape" && event) {
+      // Keys waiting for fresh results were meant for the list being dismissed.
+      pending.delete(input.id);
+      if (isOpen(input)) {
+        // Close, and keep the text: Chromium's search box would clear it on Escape and
+        // show the recent foods, so ArrowDown + Enter would add another food.
+        event.preventDefault();
+        close(input);
+      } else if (input.value) {
+        // The second Escape clears the box in every browser; the input event fetches the
+        // empty box's results (so they answer the text shown), which arrive closed.
+        event.preventDefault();
+        dismissed.add(input);
+        input.value = "";
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      }
     }
   };
+  // Picking a food, by Enter or a click, closes the list over the amount form it loads.
+  document.addEventListener("click", (event) => {
+    const list = event.target instanceof Element && event.target.closest('[role="listbox"]');
+    if (!list || !event.target.closest('[role="option"]')) return;
+    const input = document.querySelector(`input[role="combobox"][aria-controls="${list.id}"]`);
+    if (input) close(input);
+  });
   // After htmx swaps results, the listbox is new: tell the combobox whether it is open.
   // Without JavaScript each option is a plain link reached with Tab; with it, focus stays in
-  // the search box and the arrow keys move through the options instead.
+  // the search box and the arrow keys move through the options instead. The list itself
+  // gets tabindex -1 too: Chromium makes a scrolling box without tabbable content a Tab stop.
   const leaveTabOrder = (root) => {
-    root.querySelectorAll('[role="listbox"] [role="option"]').forEach((option) => {
-      option.setAttribute("tabindex", "-1");
-    });
+    const elements = root.querySelectorAll('[role="listbox"], [role="listbox"] [role="option"]');
+    elements.forEach((element) => element.setAttribute("tabindex", "-1"));
   };
-  document.addEventListener("DOMContentLoaded", () => leaveTabOrder(document));
+  document.addEventListener("DOMContentLoaded", () => {
+    leaveTabOrder(document);
+    // A page that opens with results (the Search button, or a picked food without htmx):
+    // the list is open, unless a food is already picked and its amount form is shown.
+    document.querySelectorAll('input[role="combobox"]').forEach((input) => {
+      const amountForm = document.querySelector(`#add-${input.id.slice("q-".length)} form`);
+      if (amountForm) close(input);
+      else setOpen(input, true);
+    });
+  });
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target && target.id && target.id.startsWith("results-")) {
       const input = document.getElementById("q-" + target.id.slice("results-".length));
       leaveTabOrder(document.getElementById(target.id) || document);
-      const open = document.getElementById(input.getAttribute("aria-controls")) !== null;
-      input.setAttribute("aria-expanded", String(open));
-      input.removeAttribute("aria-activedescendant");
+      activate(input, null);
+      setOpen(input, !dismissed.has(input));
       if (isFresh(input)) {
         const keys = pending.get(input.id) || [];
         pending.delete(input.id);

@@ -221,3 +221,23 @@ def person_page(context, live_server, person, browser_foods) -> object:
     """A logged-in page for `person`, with the test foods loaded."""
     log_in(context, person, live_server.url)
     return context.new_page()
+
+
+@pytest.fixture
+def phone_page(browser, live_server, person, browser_foods) -> Iterator[object]:
+    """`person_page` on a phone: 375 px wide, the narrowest screen the layout is checked at."""
+    ctx = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 812}, is_mobile=True
+    )
+    ctx.set_default_timeout(5_000)
+    log_in(ctx, person, live_server.url)
+    yield ctx.new_page()
+    ctx.close()
+
+
+def assert_no_sideways_scroll(page) -> None:
+    """Nothing on the page is wider than the screen (the page does not scroll sideways)."""
+    content, screen = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert content <= screen, f"horizontal scroll: content {content} px in {screen}"

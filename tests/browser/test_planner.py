@@ -94,7 +94,10 @@ def test_sign_up_plan_a_day_copy_it_and_see_the_week(page, browser_foods):
 def test_add_food_by_keyboard_only(person_page, person, browser_foods):
     page = person_page
     today = timezone.localdate()
-    plan_day(person, today, [("Lunch", browser_foods["20037"], 195)])
+    # Eight foods other than pumpkin seeds: three eaten twice ("frequent"), five last ("recent").
+    twice = [browser_foods[code] for code in ("20037", "11090", "16015")]
+    once = [browser_foods[code] for code in ("08120", "01077", "11457", "09040", "12061")]
+    plan_day(person, today, [("Lunch", food, 100) for food in twice + twice + once])
     page.goto(f"/plan/day/{today.isoformat()}/")
 
     # Tab from the top of the page to Breakfast's search box; no mouse from here on.
@@ -105,11 +108,33 @@ def test_add_food_by_keyboard_only(person_page, person, browser_foods):
             break
     else:
         raise AssertionError("Tab never reached the Breakfast add-food box")
-    page.keyboard.type("pumpkin", delay=20)
+    # Focus opens the recent and frequent foods, more than the list shows at once. A list
+    # that scrolls is a Tab stop in Chromium unless told otherwise; it must not be one (its
+    # options are reached with the arrow keys): Tab goes to the Search button, then past
+    # the list, and Shift+Tab comes straight back.
     listbox = page.get_by_role("listbox", name="Foods for Breakfast")
+    expect(listbox.get_by_role("option")).to_have_count(8)
+    assert listbox.evaluate("el => el.scrollHeight > el.clientHeight")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Search").first).to_be_focused()
+    page.keyboard.press("Tab")
+    assert not listbox.evaluate("el => el.contains(document.activeElement)")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(target).to_be_focused()
+
+    page.keyboard.type("pumpkin", delay=20)
     expect(listbox.get_by_role("option").first).to_contain_text(PUMPKIN)
     expect(target).to_have_attribute("aria-expanded", "true")
+
+    # Escape closes the list and keeps the text (Chromium's search box would clear it and
+    # show the recent foods instead); ArrowDown opens the same results again.
+    page.keyboard.press("Escape")
+    expect(target).to_have_attribute("aria-expanded", "false")
+    expect(listbox).to_be_hidden()
+    expect(target).to_have_value("pumpkin")
     page.keyboard.press("ArrowDown")
+    expect(target).to_have_attribute("aria-expanded", "true")
     active_id = target.get_attribute("aria-activedescendant")
     assert active_id
     expect(page.locator(f"#{active_id}")).to_contain_text(PUMPKIN)
@@ -117,6 +142,9 @@ def test_add_food_by_keyboard_only(person_page, person, browser_foods):
 
     grams = page.locator("#day-meals .add-form input.input-grams")
     expect(grams).to_be_focused()
+    # Picking closes the list: it no longer covers the amount form.
+    expect(target).to_have_attribute("aria-expanded", "false")
+    expect(listbox).to_be_hidden()
     page.keyboard.type("30")
     page.keyboard.press("Enter")
 
@@ -125,6 +153,34 @@ def test_add_food_by_keyboard_only(person_page, person, browser_foods):
     # Focus goes back to the search box, ready for the next food.
     expect(page.get_by_role("combobox", name="Add food to Breakfast")).to_be_focused()
     assert MealItem.objects.filter(meal__name="Breakfast", grams=30).count() == 1
+
+
+def test_second_escape_clears_the_food_box_and_keeps_the_list_closed(
+    person_page, person, browser_foods
+):
+    page = person_page
+    today = timezone.localdate()
+    plan_day(person, today, [("Lunch", browser_foods["20037"], 195)])
+    page.goto(f"/plan/day/{today.isoformat()}/")
+
+    search = page.get_by_role("combobox", name="Add food to Breakfast")
+    search.click()
+    search.press_sequentially("pumpkin", delay=20)
+    listbox = page.get_by_role("listbox", name="Foods for Breakfast")
+    expect(listbox.get_by_role("option").first).to_contain_text(PUMPKIN)
+    search.press("Escape")
+    expect(listbox).to_be_hidden()
+    search.press("Escape")
+    expect(search).to_have_value("")
+    # The recent foods for the empty box arrive but stay closed until asked for.
+    expect(page.locator(f"#results-{search.get_attribute('id')[2:]}")).to_have_attribute(
+        "data-query", ""
+    )
+    expect(search).to_have_attribute("aria-expanded", "false")
+    expect(listbox).to_be_hidden()
+    search.press("ArrowDown")
+    expect(search).to_have_attribute("aria-expanded", "true")
+    expect(listbox.get_by_role("option", name=re.compile("recent"))).to_be_visible()
 
 
 def test_day_page_fits_a_375_px_screen(browser, live_server, person, browser_foods):
@@ -157,6 +213,17 @@ def test_day_page_fits_a_375_px_screen(browser, live_server, person, browser_foo
         expect(page.get_by_role("listbox", name="Foods for Breakfast")).to_be_visible()
         scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
         assert scroll_width <= 375
+        # The waterfall's figures keep their unit on their line ("−127.6 mg", not "−127.6 / mg").
+        values = page.locator(".waterfall-value")
+        expect(values.filter(has_text="−").first).to_be_visible()
+        wrapped = values.evaluate_all(
+            """els => els.filter(el => {
+                const range = document.createRange();
+                range.selectNodeContents(el);
+                return range.getClientRects().length > 1;
+            }).map(el => el.textContent)"""
+        )
+        assert wrapped == []
     finally:
         context.close()
 

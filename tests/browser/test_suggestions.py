@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from plans.swap_pool import clear_candidate_pool
 from tests.browser.axe import blocking_violations
+from tests.browser.conftest import assert_no_sideways_scroll
 from tests.browser.test_planner import effective_mg, plan_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,3 +64,24 @@ def test_fill_my_day_proposal_and_accept(person_page, person, browser_foods):
     page.get_by_role("button", name="Add these to my day").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(today.strftime("%A"))
     assert effective_mg(page) > before
+
+
+def test_fill_my_day_fits_a_375_px_screen(phone_page, person, browser_foods):
+    clear_candidate_pool()
+    today = timezone.localdate()
+    plan_day(person, today, [("Lunch", browser_foods["01077"], 244)])
+    page = phone_page
+    page.goto(f"/plan/day/{today.isoformat()}/fill/")
+    proposal = page.get_by_role("table", name="Portions proposed")
+    expect(proposal.get_by_role("row").nth(1)).to_be_visible()
+    assert_no_sideways_scroll(page)
+    # Each row stacks inside the card, its figures named: nothing is cut off at the card's edge.
+    table_right, card_right = page.evaluate(
+        """() => ['.fill-table', '#fill'].map(
+            selector => document.querySelector(selector).getBoundingClientRect().right)"""
+    )
+    assert table_right <= card_right
+    expect(
+        proposal.get_by_role("cell", name=re.compile(r"^Magnesium: [\d.]+ mg$")).first
+    ).to_be_visible()
+    assert blocking_violations(page) == []
