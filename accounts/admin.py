@@ -40,15 +40,30 @@ class DietitianRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve: make these accounts dietitian accounts")
     def approve(self, request: HttpRequest, queryset: QuerySet[DietitianRequest]) -> None:
-        for item in queryset:
-            dietitian_request_decide(request=item, approved=True)
-        self.message_user(request, f"Approved {queryset.count()} request(s).")
+        self._decide(request, queryset, approved=True)
 
     @admin.action(description="Refuse")
     def refuse(self, request: HttpRequest, queryset: QuerySet[DietitianRequest]) -> None:
-        for item in queryset:
-            dietitian_request_decide(request=item, approved=False)
-        self.message_user(request, f"Refused {queryset.count()} request(s).")
+        self._decide(request, queryset, approved=False)
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[DietitianRequest], *, approved: bool
+    ) -> None:
+        """Answer the selected requests not answered yet; an answer is never changed, and
+        the message says which were left as they were."""
+        open_requests = list(queryset.filter(decided_at__isnull=True))
+        for item in open_requests:
+            dietitian_request_decide(request=item, approved=approved)
+        verb = "Approved" if approved else "Refused"
+        message = f"{verb} {len(open_requests)} request{'s' if len(open_requests) != 1 else ''}."
+        answered = queryset.count() - len(open_requests)
+        if answered:
+            message += (
+                " 1 had already been answered and was left as it was."
+                if answered == 1
+                else f" {answered} had already been answered and were left as they were."
+            )
+        self.message_user(request, message)
 
 
 @admin.register(DietitianLink)

@@ -15,6 +15,29 @@ class InviteForm(forms.Form):
     )
 
 
+class LinkRightsForm(forms.Form):
+    """What a dietitian may do beyond seeing the plan and leaving notes: the person's choice,
+    on accepting, when inviting, and at any time afterwards. Both ticked by default; an
+    unticked box (absent from the POST, as browsers send it) withholds the right."""
+
+    can_edit_plans = forms.BooleanField(
+        label="They may edit your plan: add, change and remove food and supplements on your days",
+        required=False,
+        initial=True,
+    )
+    can_set_target = forms.BooleanField(
+        label="They may set a custom magnesium target for you, with a reason you will see",
+        required=False,
+        initial=True,
+    )
+
+
+class DietitianInviteForm(InviteForm, LinkRightsForm):
+    """A person invites a dietitian: their address, and what the link will allow."""
+
+    field_order = ["email", "can_edit_plans", "can_set_target"]
+
+
 def apply_invitation_error(form: "InviteForm", error: ValidationError) -> None:
     """Put invitation_create's error on the invite form: the service names the model field
     (`addressee_email`), the form calls it `email`, so "your own address" lands on the input.

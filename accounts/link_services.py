@@ -44,6 +44,15 @@ LINK_ABILITIES_FOR_DIETITIAN = (
 MAX_PENDING_INVITATIONS = 50
 
 
+def link_abilities(
+    *, can_edit_plans: bool, can_set_target: bool, for_dietitian: bool = False
+) -> list[str]:
+    """What a link with these rights lets the dietitian do, worded for the person or for the
+    dietitian: seeing and notes always, editing and the target as the person allowed."""
+    see, edit, target, notes = LINK_ABILITIES_FOR_DIETITIAN if for_dietitian else LINK_ABILITIES
+    return [see, *([edit] if can_edit_plans else []), *([target] if can_set_target else []), notes]
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -59,9 +68,19 @@ def _new_code() -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, sender: User, addressee_email: str, direction: str
+    *,
+    sender: User,
+    addressee_email: str,
+    direction: str,
+    can_edit_plans: bool = True,
+    can_set_target: bool = True,
 ) -> tuple[Invitation, str]:
-    """A new invitation and its URL token (returned once; only its hash is stored)."""
+    """A new invitation and its URL token (returned once; only its hash is stored).
+
+    `can_edit_plans` and `can_set_target` are the rights a person grants the dietitian they
+    invite; a dietitian's invitation leaves them to the person, who chooses on accepting.
+    A second unanswered invitation to the same address is refused: the first still works.
+    """
     email = User.objects.normalize_email(addressee_email.strip()).lower()
     if direction == InvitationDirection.DIETITIAN_INVITES_CLIENT and not sender.is_dietitian:
         raise ValidationError("Only a dietitian can invite a client.")
@@ -69,9 +88,27 @@ def invitation_create(
         raise ValidationError("Unknown kind of invitation.")
     if email == sender.email.lower():
         raise ValidationError({"addressee_email": "That is your own email address."})
-    pending = Invitation.objects.filter(
-        sender=sender, used_at__isnull=True, expires_at__gt=timezone.now()
-    ).count()
+    # The sender's row lock queues two quick submits of the same form, so the second sees
+    # the first's invitation below instead of making a duplicate.
+    list(User.objects.select_for_update().filter(pk=sender.pk).values_list("pk", flat=True))
+    now = timezone.now()
+    waiting = Invitation.objects.filter(sender=sender, used_at__isnull=True, expires_at__gt=now)
+    duplicate = waiting.filter(addressee_email=email, direction=direction).first()
+    if duplicate is not None:
+        sent, until = (
+            timezone.localtime(duplicate.created_at),
+            timezone.localtime(duplicate.expires_at),
+        )
+        raise ValidationError(
+            {
+                "addressee_email": (
+                    f"You already invited {email} on {sent:%-d %b %Y}, and that invitation is "
+                    f"still waiting for an answer (code {duplicate.code}, until {until:%-d %b %Y})."
+                    f" They can answer it from the email or with the code."
+                )
+            }
+        )
+    pending = waiting.count()
     if pending >= MAX_PENDING_INVITATIONS:
         raise ValidationError(
             f"You have {pending} unanswered invitations; wait for some to be answered or expire."
@@ -83,7 +120,9 @@ def invitation_create(
         sender=sender,
         addressee_email=email,
         direction=direction,
-        expires_at=timezone.now() + timedelta(days=INVITATION_VALID_DAYS),
+        expires_at=now + timedelta(days=INVITATION_VALID_DAYS),
+        can_edit_plans=can_edit_plans,
+        can_set_target=can_set_target,
     )
     invitation.full_clean()
     for _attempt in range(5):
@@ -183,7 +222,18 @@ def _parties(invitation: Invitation, user: User) -> tuple[User, User]:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> DietitianLink:
+def invitation_accept(
+    *,
+    invitation: Invitation,
+    user: User,
+    can_edit_plans: bool = True,
+    can_set_target: bool = True,
+) -> DietitianLink:
+    """Link the two. A person accepting a dietitian's invitation grants `can_edit_plans` and
+    `can_set_target` as they chose; a dietitian accepting a person's invitation gets the
+    rights the person chose when inviting (the keywords are not theirs to give then).
+    An existing live link between them takes the rights of this, the latest, consent.
+    """
     invitation = (
         Invitation.objects.select_for_update().select_related("sender").get(pk=invitation.pk)
     )
@@ -191,6 +241,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> DietitianLink:
     dietitian, client = _parties(invitation, user)
     if not dietitian.is_dietitian:
         raise ValidationError("The sender is no longer a dietitian; nothing was linked.")
+    if invitation.direction == InvitationDirection.CLIENT_INVITES_DIETITIAN:
+        can_edit_plans, can_set_target = invitation.can_edit_plans, invitation.can_set_target
     now = timezone.now()
     link = (
         DietitianLink.objects.select_for_update()
@@ -198,12 +250,19 @@ def invitation_accept(*, invitation: Invitation, user: User) -> DietitianLink:
         .first()
     )
     if link is None:
-        link = DietitianLink(dietitian=dietitian, client=client, accepted_at=now)
+        link = DietitianLink(
+            dietitian=dietitian,
+            client=client,
+            accepted_at=now,
+            can_edit_plans=can_edit_plans,
+            can_set_target=can_set_target,
+        )
         link.full_clean()
         link.save()
-    elif link.accepted_at is None:
-        link.accepted_at = now
-        link.save(update_fields=["accepted_at"])
+    else:
+        link.accepted_at = link.accepted_at or now
+        link.can_edit_plans, link.can_set_target = can_edit_plans, can_set_target
+        link.save(update_fields=["accepted_at", "can_edit_plans", "can_set_target"])
     invitation.used_at = now
     invitation.accepted_link = link
     invitation.save(update_fields=["used_at", "accepted_link"])
@@ -229,6 +288,25 @@ def link_revoke(*, link: DietitianLink, by: User) -> DietitianLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+    return link
+
+
+@transaction.atomic
+def link_rights_set(
+    *, link: DietitianLink, by: User, can_edit_plans: bool, can_set_target: bool
+) -> DietitianLink:
+    """The client changes what their dietitian may do; it holds from the next request.
+
+    Only the client may: a dietitian cannot widen their own access. Ended links stay as
+    they ended (they are the history of who had access when).
+    """
+    link = DietitianLink.objects.select_for_update().get(pk=link.pk)
+    if by.pk != link.client_id:
+        raise ValidationError("Only the client chooses what their dietitian may do.")
+    if not link.is_active:
+        raise ValidationError("This access has ended; invite the dietitian again to share.")
+    link.can_edit_plans, link.can_set_target = can_edit_plans, can_set_target
+    link.save(update_fields=["can_edit_plans", "can_set_target"])
     return link
 
 

@@ -13,15 +13,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import link_services
 from accounts.link_forms import (
+    DietitianInviteForm,
     DietitianRequestForm,
     InvitationCodeForm,
-    InviteForm,
+    LinkRightsForm,
     apply_invitation_error,
 )
-from accounts.models import Invitation, InvitationDirection
+from accounts.models import DietitianLink, Invitation, InvitationDirection
 from accounts.request_user import request_user
 from accounts.selectors import (
     access_log_of,
+    client_link_get_for,
     clients_of,
     dietitian_links_of,
     dietitian_request_pending,
@@ -37,33 +39,61 @@ from mgplanner.rendering import render_page
 SETTINGS_TEMPLATE = "accounts/dietitians.html"
 
 
+def _rights_form(link: DietitianLink, data: dict[str, object] | None = None) -> LinkRightsForm:
+    """The rights form of one link on the settings page: prefixed, so each link's checkboxes
+    have their own ids."""
+    return LinkRightsForm(
+        data,
+        prefix=f"link-{link.pk}",
+        initial={"can_edit_plans": link.can_edit_plans, "can_set_target": link.can_set_target},
+    )
+
+
 def _settings_page(
     request: HttpRequest,
     *,
-    invite_form: InviteForm | None = None,
+    invite_form: DietitianInviteForm | None = None,
     code_form: InvitationCodeForm | None = None,
     request_form: DietitianRequestForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request_user(request)
+    links = list(dietitian_links_of(client=user))
     return render_page(
         request,
         SETTINGS_TEMPLATE,
         {
-            "links": list(dietitian_links_of(client=user)),
-            "received": list(invitations_received(user=user)),
+            # A dietitian whose role an admin withdrew sees nothing: their link is listed
+            # apart, as suspended, not among those who can see the plan.
+            "links": [
+                (
+                    link,
+                    link_services.link_abilities(
+                        can_edit_plans=link.can_edit_plans, can_set_target=link.can_set_target
+                    ),
+                    _rights_form(link),
+                )
+                for link in links
+                if link.dietitian.is_dietitian
+            ],
+            "suspended_links": [link for link in links if not link.dietitian.is_dietitian],
+            # Each with why the user cannot answer it, if so (a person's invitation for a
+            # dietitian, while the user is not one): listed, but not as something to answer.
+            "received": [
+                (invitation, link_services.invitation_problem_of(invitation, user))
+                for invitation in invitations_received(user=user)
+            ],
             "sent": list(
                 invitations_sent(user=user).filter(
                     direction=InvitationDirection.CLIENT_INVITES_DIETITIAN
                 )
             ),
             "access_log": access_log_of(client=user),
-            "invite_form": invite_form or InviteForm(),
+            "invite_form": invite_form or DietitianInviteForm(),
             "code_form": code_form or InvitationCodeForm(),
             "request_form": request_form or DietitianRequestForm(),
             "pending_request": dietitian_request_pending(user=user),
             "client_count": clients_of(user).count(),
-            "abilities": link_services.LINK_ABILITIES,
         },
         status=status,
     )
@@ -79,14 +109,16 @@ def dietitians(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def dietitian_invite(request: HttpRequest) -> HttpResponse:
-    """A person invites a dietitian by email."""
-    form = InviteForm(request.POST)
+    """A person invites a dietitian by email, choosing what the link will allow."""
+    form = DietitianInviteForm(request.POST)
     if form.is_valid():
         try:
             invitation, token = link_services.invitation_create(
                 sender=request_user(request),
                 addressee_email=form.cleaned_data["email"],
                 direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
+                can_edit_plans=form.cleaned_data["can_edit_plans"],
+                can_set_target=form.cleaned_data["can_set_target"],
             )
         except ValidationError as error:
             apply_invitation_error(form, error)
@@ -116,6 +148,36 @@ def dietitian_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("accounts:dietitians"))
     messages.success(request, f"You no longer have access to {link.client.name}'s plan.")
     return HttpResponseRedirect(reverse("clients:list"))
+
+
+@login_required
+@require_POST
+def dietitian_rights(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person changes what a linked dietitian may do; it holds from their next request.
+    Only the client's own active links: anything else is a 404."""
+    user = request_user(request)
+    link = client_link_get_for(client=user, pk=pk)
+    form = _rights_form(link, request.POST)
+    # Two optional checkboxes: every POST is valid, an absent box being an unticked one.
+    form.is_valid()
+    try:
+        link = link_services.link_rights_set(
+            link=link,
+            by=user,
+            can_edit_plans=form.cleaned_data["can_edit_plans"],
+            can_set_target=form.cleaned_data["can_set_target"],
+        )
+    except ValidationError as error:
+        # Ended meanwhile (from the other side): say so rather than pretend it was saved.
+        messages.error(request, " ".join(error.messages))
+    else:
+        edit = "may" if link.can_edit_plans else "may not"
+        target = "may" if link.can_set_target else "may not"
+        messages.success(
+            request,
+            f"Saved: {link.dietitian.name} {edit} edit your plan and {target} set your target.",
+        )
+    return HttpResponseRedirect(f"{reverse('accounts:dietitians')}#link-{link.pk}")
 
 
 @login_required
@@ -158,10 +220,20 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
         raise Http404("No such invitation.")
     user = request_user(request)
     problem = link_services.invitation_problem_of(invitation, user)
+    for_client = invitation.direction == InvitationDirection.DIETITIAN_INVITES_CLIENT
+    # The person who accepts a dietitian's invitation chooses the rights; a dietitian who
+    # accepts a person's gets those the person chose when inviting.
+    rights_form = LinkRightsForm(request.POST or None) if for_client else None
     if request.method == "POST" and problem is None:
         try:
             if request.POST.get("answer") == "accept":
-                link = link_services.invitation_accept(invitation=invitation, user=user)
+                rights: dict[str, bool] = {}
+                if rights_form is not None and rights_form.is_valid():
+                    rights = {
+                        "can_edit_plans": rights_form.cleaned_data["can_edit_plans"],
+                        "can_set_target": rights_form.cleaned_data["can_set_target"],
+                    }
+                link = link_services.invitation_accept(invitation=invitation, user=user, **rights)
                 if link.dietitian_id == user.pk:
                     messages.success(request, f"{link.client.name} is now your client.")
                     return HttpResponseRedirect(reverse("clients:list"))
@@ -175,7 +247,6 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
         except ValidationError as error:
             # Answered or expired since the page loaded: the service's re-check says which.
             problem = link_services.InvitationProblem.refused(error)
-    for_client = invitation.direction == InvitationDirection.DIETITIAN_INVITES_CLIENT
     # Gone for a used or expired invitation; forbidden for the wrong person.
     status = 200 if problem is None else 410 if problem.gone else 403
     return render_page(
@@ -185,11 +256,18 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
             "invitation": invitation,
             "problem": problem.message if problem is not None else None,
             "for_client": for_client,
+            # The person sees what any link allows and ticks the rest; the dietitian sees
+            # what this one will allow.
             "abilities": (
-                link_services.LINK_ABILITIES
+                link_services.link_abilities(can_edit_plans=False, can_set_target=False)
                 if for_client
-                else link_services.LINK_ABILITIES_FOR_DIETITIAN
+                else link_services.link_abilities(
+                    can_edit_plans=invitation.can_edit_plans,
+                    can_set_target=invitation.can_set_target,
+                    for_dietitian=True,
+                )
             ),
+            "rights_form": rights_form,
         },
         status=status,
     )

@@ -238,6 +238,11 @@ class Invitation(models.Model):
     accepted_link = models.ForeignKey(
         DietitianLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the link will allow when a person invites a dietitian: the person chooses when
+    # inviting, since the dietitian is the one who accepts. A dietitian's invitation leaves
+    # both to the person, who chooses on accepting (link_services.invitation_accept).
+    can_edit_plans = models.BooleanField(default=True)
+    can_set_target = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -130,8 +130,21 @@ def party_link_get_for(*, user: User, pk: int) -> DietitianLink:
     )
 
 
+def client_link_get_for(*, client: User, pk: int) -> DietitianLink:
+    """An active link of which `client` is the client: only they change its rights. Any
+    other link, the dietitian's side of it included, is a 404."""
+    return get_object_or_404(
+        DietitianLink.objects.active().filter(client=client).select_related("dietitian"), pk=pk
+    )
+
+
 def dietitian_links_of(*, client: User) -> QuerySet[DietitianLink]:
-    """The person's active links, with their dietitians: the "Your dietitian" section."""
+    """The person's active links, with their dietitians: the "Your dietitian" section.
+
+    A link whose dietitian is no longer a dietitian account opens nothing (`clients_of`)
+    but is still live: were the role given back, access would resume. The page shows those
+    apart (`DietitianLink.dietitian.is_dietitian`) so the person can end them for good.
+    """
     return DietitianLink.objects.active().filter(client=client).select_related("dietitian")
 
 

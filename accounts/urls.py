@@ -36,6 +36,7 @@ urlpatterns = [
     path("dietitians/invite/", link_views.dietitian_invite, name="dietitian_invite"),
     path("dietitians/request/", link_views.dietitian_request, name="dietitian_request"),
     path("dietitians/<int:pk>/revoke/", link_views.dietitian_revoke, name="dietitian_revoke"),
+    path("dietitians/<int:pk>/rights/", link_views.dietitian_rights, name="dietitian_rights"),
     path("invitations/code/", link_views.invitation_code, name="invitation_code"),
     path(
         "invitations/code/<str:code>/",

@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "plans.concurrency.DayVersionMiddleware",
     # Holds the request's path for the access-log rows services write (accounts/access_log.py).
     "accounts.access_log.AccessPathMiddleware",
+    # An htmx request from a client's page after the access ended (or edits were withdrawn)
+    # redirects with a message instead of failing silently (plans/client_scope.py).
+    "plans.client_scope.ClientAccessMiddleware",
     # Innermost: its process_exception sees a view's database error first.
     "mgplanner.middleware.DatabaseUnavailableMiddleware",
     # After the auth middleware; turns a locked-out log-in into the lockout response.
@@ -275,6 +278,9 @@ CACHES = {
 # cache when there is one, so the confirm may reach another app server.
 if REDIS_URL:
     IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# Admin exports are opened in spreadsheets: the library drops a leading "=" from every cell
+# (foods/resources.py also quotes "+", "-", "@" text; mgplanner/csv_safe.py does the app's CSVs).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Sessions live in the database (accounts/sessions.py: one query loads the session and its
 # user) unless DJANGO_SESSION_ENGINE names one of Django's engines: "cached_db" (read
 # through the cache, written to both) or "cache" (Redis only).

@@ -8,16 +8,20 @@ writes the "view" row of the access log the client sees. A write's "edit" row is
 by the service that makes the change, in its transaction (accounts/access_log.py).
 """
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.http import Http404, HttpRequest
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve, reverse
 from jinja2 import pass_context
 
 from accounts.access_log import access_view_record
-from accounts.models import User
+from accounts.models import DietitianLink, User
 from accounts.request_user import request_user
-from accounts.selectors import client_get_for, link_get_for
-from mgplanner.reverse import cached_reverse
+from accounts.selectors import client_get_for, clients_of, link_get_for
+from mgplanner.reverse import cached_reverse, script_prefix
 
 
 def plan_client(request: HttpRequest) -> User | None:
@@ -30,12 +34,38 @@ def plan_owner(request: HttpRequest) -> User:
     return plan_client(request) or request_user(request)
 
 
+def _plan_link(request: HttpRequest, client: User) -> DietitianLink | None:
+    """The dietitian's active link with `client`, read once per request."""
+    if not hasattr(request, "plan_link"):
+        link = link_get_for(dietitian=request_user(request), client=client)
+        request.plan_link = link  # type: ignore[attr-defined]
+    return request.plan_link  # type: ignore[attr-defined]
+
+
+def plan_read_only(request: HttpRequest) -> bool:
+    """True when a dietitian works on a client's plan that the client has not allowed them
+    to edit: the pages then hide their write controls (every write would be a 404)."""
+    client = plan_client(request)
+    if client is None:
+        return False
+    link = _plan_link(request, client)
+    return link is None or not link.can_edit_plans
+
+
+@pass_context
+def plan_read_only_global(context: Any) -> bool:
+    """Jinja global `plan_read_only()`: for every template and block rendered alone, which
+    all get `request` (mgplanner/rendering.py), without each view passing a flag."""
+    request = context.get("request")
+    return request is not None and plan_read_only(request)
+
+
 def _enter(request: HttpRequest, client: User) -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         request.plan_client = client  # type: ignore[attr-defined]
         access_view_record(request, client=client)
         return
-    link = link_get_for(dietitian=request_user(request), client=client)
+    link = _plan_link(request, client)
     if link is None or not link.can_edit_plans:
         raise Http404("No such plan.")
     request.plan_client = client  # type: ignore[attr-defined]
@@ -71,3 +101,73 @@ def plan_reverse(request: HttpRequest | None, name: str, *args: Any) -> str:
 def plan_url(context: Any, name: str, *args: Any) -> str:
     """Jinja global: `plan_url('day', on)` is /plan/day/... or /clients/<id>/day/..."""
     return plan_reverse(context.get("request"), name, *args)
+
+
+# ---------------------------------------------------------------- access ended under an open page
+
+ACCESS_ENDED_MESSAGE = "Your access to this client's plan has ended."
+
+
+def _client_id_of_page(request: HttpRequest) -> int | None:
+    """The client an htmx request works for: its own URL's client id, else that of the page
+    that sent it (HX-Current-URL), since the planner's pk-addressed URLs (/plan/items/7/...)
+    carry none."""
+    match = request.resolver_match
+    if match is not None and isinstance(match.kwargs.get("client_id"), int):
+        return int(match.kwargs["client_id"])
+    current = request.htmx.current_url_abs_path  # type: ignore[attr-defined]
+    path = urlsplit(current).path if current else ""
+    prefix = script_prefix()
+    if not path.startswith(prefix):
+        return None
+    try:
+        found = resolve("/" + path[len(prefix) :])
+    except Resolver404:
+        return None
+    value = found.kwargs.get("client_id")
+    return value if isinstance(value, int) else None
+
+
+class ClientAccessMiddleware:
+    """An htmx request from an open page of a client's plan that the dietitian may no longer
+    use answers a 404 the page acts on: htmx swaps no 4xx (base.html's responseHandling), so
+    a bare 404 left the click doing nothing. HX-Redirect works whatever the status: to the
+    client list when the access has ended ("Your access to this client's plan has ended"),
+    or back to the page, now read-only, when the client withdrew the right to edit.
+
+    It looks only at 404s already decided by the views, so it grants nothing; the message
+    names no client unless the dietitian is still linked, so it reveals nothing either.
+    Without JavaScript the 404 stays as it is.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code != 404
+            or not getattr(request, "htmx", False)
+            or not request.user.is_authenticated
+        ):
+            return response
+        client_id = _client_id_of_page(request)
+        user = request_user(request)
+        if client_id is None or client_id == user.pk:
+            return response
+        client = clients_of(user).filter(pk=client_id).first()
+        link = link_get_for(dietitian=user, client=client) if client is not None else None
+        if client is None or link is None:
+            message = ACCESS_ENDED_MESSAGE
+            url = reverse("clients:list" if user.is_dietitian else "plans:home")
+        elif request.method not in ("GET", "HEAD", "OPTIONS") and not link.can_edit_plans:
+            message = f"{client.name} has not allowed you to edit their plan."
+            current = request.htmx.current_url_abs_path  # type: ignore[attr-defined]
+            url = urlsplit(current).path if current else reverse("clients:home", args=[client.pk])
+        else:
+            # Linked and allowed: a genuine 404 (say, an item deleted in another tab).
+            return response
+        messages.warning(request, message)
+        answer = HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+        answer["HX-Redirect"] = url
+        return answer

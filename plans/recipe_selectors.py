@@ -26,6 +26,7 @@ from plans.models import (
     RecipeIngredient,
     ShoppingTick,
 )
+from plans.swaps import role_for
 
 # The longest range a shopping list covers: a month of planning at once.
 MAX_SHOPPING_DAYS = 31
@@ -61,6 +62,7 @@ def _pure_ingredient(line: RecipeIngredient) -> recipes.Ingredient:
         carbohydrate_g_per_100g=food.carbohydrate_g_per_100g or 0.0,
         fibre_g_per_100g=food.fibre_g_per_100g or 0.0,
         preparation=line.preparation,
+        role=role_for(food.description, food.food_group),
         code=food.code,
         key=str(line.pk) if line.pk else None,
         phytate_basis=food.get_phytate_basis_display(),
@@ -99,6 +101,28 @@ def recipes_for(*, user: User) -> QuerySet[Recipe]:
         .annotate(theirs=Case(When(owner=user, then=Value(0)), default=Value(1)))
         .order_by("theirs", "name", "id")
     )
+
+
+def recipes_usable_in_plan(*, owner: User, editor: User) -> QuerySet[Recipe]:
+    """The recipes `editor` may put into a meal of `owner`'s plan: those both may open.
+
+    The plan's owner must be able to open every recipe their day shows, so a dietitian
+    planning a client's day gets the client's shared recipes and their own shared ones,
+    never their private ones nor another client's. The editor must be able to open it
+    too, so a client's private recipe stays private from their dietitian.
+    """
+    usable = Recipe.objects.visible_to(owner)
+    if editor.pk != owner.pk:
+        usable = usable.filter(pk__in=Recipe.objects.visible_to(editor).values("pk"))
+    return usable
+
+
+def recipes_to_plan_for(*, owner: User, editor: User) -> QuerySet[Recipe]:
+    """`recipes_usable_in_plan` as a list to pick from: the plan owner's own first, by name."""
+    if editor.pk == owner.pk:
+        return recipes_for(user=owner)
+    usable = recipes_usable_in_plan(owner=owner, editor=editor)
+    return recipes_for(user=owner).filter(pk__in=usable.values("pk"))
 
 
 def recipe_get_for(*, user: User, pk: int, editable: bool = False) -> Recipe:

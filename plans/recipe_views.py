@@ -5,7 +5,6 @@ Every write is a form POST that redirects (PRG) and so works without JavaScript;
 input re-renders the page with the form's field errors and status 422.
 """
 
-import csv
 import json
 from datetime import date, timedelta
 from typing import Any
@@ -22,11 +21,12 @@ from accounts.models import User
 from accounts.request_user import request_user
 from accounts.selectors import person_on
 from foods.selectors import food_picked_by, food_search
+from mgplanner import csv_safe
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.rendering import render_page
 from plans import recipe_services, recipes, scoring, services
 from plans import views as day_views
-from plans.client_scope import scope_to_plan
+from plans.client_scope import plan_client, plan_owner, plan_reverse, scope_to_plan
 from plans.forms import AmountForm, MealItemAddForm, amount_kwargs
 from plans.models import Recipe
 from plans.recipe_forms import (
@@ -43,6 +43,7 @@ from plans.recipe_selectors import (
     recipe_ingredient_get_for,
     recipe_scoring_profile_for,
     recipes_for,
+    recipes_to_plan_for,
     shopping_list_for,
 )
 from plans.selectors import meal_get_for, monday_of
@@ -337,6 +338,8 @@ def ingredient_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _day_url(on: date, anchor: str = "") -> str:
+    # The user's own day: "Add to a day" on a recipe page plans only their own days (a
+    # dietitian plans a client's meal from the client's day, through `meal_recipe_add`).
     url = reverse("plans:day", args=[on.isoformat()])
     return f"{url}#{anchor}" if anchor else url
 
@@ -373,14 +376,16 @@ def recipe_plan(request: HttpRequest, pk: int) -> HttpResponse:
 def _pick_page(
     request: HttpRequest, meal: Any, form: ServingsForm | None = None, status: int = 200
 ) -> HttpResponse:
+    usable = recipes_to_plan_for(owner=plan_owner(request), editor=request_user(request))
     return render_page(
         request,
         "plans/recipe_pick.html",
         {
             "meal": meal,
-            "recipes": list(recipes_for(user=request_user(request))),
+            "recipes": list(usable),
             "form": form or ServingsForm(initial={"servings": 1}),
             "chosen": request.POST.get("recipe", ""),
+            "plan_client": plan_client(request),
         },
         status=status,
     )
@@ -392,12 +397,16 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
     """From the day page: pick one of the recipes and how much of it for this meal."""
     user = request_user(request)
     meal = meal_get_for(user=user, pk=meal_pk)
+    # A dietitian in a client's meal: a read-only link may look but not write (404), and the
+    # list, the redirect and the links stay in the client's plan.
+    owner = scope_to_plan(request, meal.day.plan)
     if request.method == "GET":
         return _pick_page(request, meal)
     form = ServingsForm(request.POST)
     raw = request.POST.get("recipe", "")
     recipe_pk = parse_id(raw)
-    recipe = recipes_for(user=user).filter(pk=recipe_pk).first() if recipe_pk else None
+    usable = recipes_to_plan_for(owner=owner, editor=user)
+    recipe = usable.filter(pk=recipe_pk).first() if recipe_pk else None
     if recipe is None:
         form.is_valid()
         form.add_error(None, "Pick one of the recipes.")
@@ -413,7 +422,8 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            return HttpResponseRedirect(_day_url(meal.day.date, f"meal-recipe-{used.pk}"))
+            url = plan_reverse(request, "day", meal.day.date.isoformat())
+            return HttpResponseRedirect(f"{url}#meal-recipe-{used.pk}")
     return _pick_page(request, meal, form, status=422)
 
 
@@ -481,7 +491,7 @@ def shopping_csv(request: HttpRequest) -> HttpResponse:
     shopping_list = shopping_list_for(user=request_user(request), start=start, end=end)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="shopping-{start}-{end}.csv"'
-    writer = csv.writer(response)
+    writer = csv_safe.writer(response)
     writer.writerow(["aisle", "food", "grams", "household measure", "code", "ticked"])
     for aisle in shopping_list.aisles:
         for line in aisle.lines:

@@ -26,8 +26,8 @@ from plans.models import (
 )
 from plans.reports import Report, ReportDayInput, build_report
 from plans.scoring import score_day
-from plans.selectors import _doses_of, _meals_of, day_to_engine, own_days
-from plans.targets import TargetError
+from plans.selectors import _doses_of, _meals_of, day_date_error, day_to_engine, own_days
+from plans.targets import TargetError, first_target_day
 
 
 def notes_visible_to(*, user: User, days: list[Day]) -> QuerySet[DayNote]:
@@ -137,6 +137,30 @@ class ReportData:
 
 def _range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def report_range_problems(*, owner: User, start: date, end: date, viewer: User) -> dict[str, str]:
+    """Why `owner`'s report from `start` to `end` cannot be made, by form field (empty when
+    it can): the days the planner refuses (`day_date_error`: before birth, over two years
+    ahead), and a start before the first day with a target, since every day is scored
+    against one (no RDA under 1 year) and the report's header names it.
+    """
+    profile = profile_for(user=owner)
+    start_problems = []
+    problem = day_date_error(profile=profile, on=start, viewer=viewer)
+    if problem:
+        start_problems.append(problem)
+    if profile.date_of_birth is not None:
+        first = first_target_day(profile.date_of_birth)
+        if start < first:
+            start_problems.append(
+                f"Reports start from {first:%-d %b %Y}, the first day with a magnesium target."
+            )
+    if start_problems:
+        return {"start": " ".join(start_problems)}
+    # The form keeps `end` on or after `start`, so only the planner's far limit is left.
+    problem = day_date_error(profile=profile, on=end, viewer=viewer)
+    return {"end": problem} if problem else {}
 
 
 def report_data(*, owner: User, start: date, end: date) -> ReportData:

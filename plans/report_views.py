@@ -6,7 +6,6 @@ gets a 404 (existence not revealed); every view or edit of a client's data is lo
 view (page or report) here, an edit by the service that makes it (accounts/access_log.py).
 """
 
-import csv
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,12 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services as account_services
 from accounts.access_log import access_view_record
 from accounts.decorators import profile_required
-from accounts.models import AccessAction, User
+from accounts.models import AccessAction, Profile, User
 from accounts.request_user import request_user
 from accounts.selectors import client_get_for, link_get_for, profile_for, target_on
+from mgplanner import csv_safe
 from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
 from plans import report_selectors, services
+from plans.models import Day, Plan
 from plans.report_forms import (
     CustomTargetForm,
     DayNoteForm,
@@ -34,7 +35,8 @@ from plans.report_forms import (
     TemplateSaveForm,
 )
 from plans.scoring import STATUS_LABELS
-from plans.selectors import plan_for
+from plans.selectors import day_get_for, plan_for
+from plans.targets import Target, custom_target_label
 
 CLIENT_TEMPLATE = "plans/client_tools.html"
 REPORT_TEMPLATE = "plans/report.html"
@@ -66,6 +68,25 @@ def _template_choices(user: User) -> list[tuple[str, str]]:
     return days + weeks
 
 
+def target_label(target: Target, profile: Profile, viewer: User) -> str:
+    """The target as `viewer` reads it: a custom target's label says "your dietitian" to
+    the person, and names the dietitian who set it to anyone else (who may be another of
+    the person's dietitians, or hand the PDF on)."""
+    if target.source != "custom" or viewer.pk == profile.user_id:
+        return target.label
+    setter = profile.custom_target_set_by
+    return custom_target_label(target.target_mg, set_by=setter.name if setter else "a dietitian")
+
+
+def _target_line(target: Target, profile: Profile, viewer: User) -> str:
+    """The tools page's sentence: the target, the reason for a custom one, one full stop
+    (a reason may end with its own)."""
+    line = target_label(target, profile, viewer)
+    if target.source == "custom" and profile.custom_target_reason:
+        line = f"{line} — {profile.custom_target_reason}"
+    return line if line.endswith((".", "!", "?", "…")) else f"{line}."
+
+
 def _client_context(
     request: HttpRequest, client: User, forms: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -74,10 +95,12 @@ def _client_context(
     profile = profile_for(user=client)
     start, end = _default_range()
     today = timezone.localdate()
+    target = target_on(profile, today)
     return {
         "client": client,
         "profile": profile,
-        "target": target_on(profile, today),
+        "target": target,
+        "target_line": _target_line(target, profile, user) if target else None,
         "link": link_get_for(dietitian=user, client=client),
         "target_form": forms.get("target")
         or CustomTargetForm(
@@ -196,12 +219,11 @@ def _parse_date(value: str) -> date:
 def _notes_response(
     request: HttpRequest,
     client: User,
-    on: date,
+    day: Day,
     *,
     form: DayNoteForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    day = services.day_get_or_create(user=client, on=on, editor=request_user(request))
     context = {"day": day, **notes_context(request, day, form=form)}
     if request.htmx:  # type: ignore[attr-defined]
         return render_page(
@@ -209,7 +231,18 @@ def _notes_response(
         )
     if status != 200:
         return render_page(request, "plans/day_notes_page.html", context, status=status)
-    return HttpResponseRedirect(f"{_client_day_url(client, on)}#dietitian-notes")
+    return HttpResponseRedirect(f"{_client_day_url(client, day.date)}#dietitian-notes")
+
+
+def _notes_invalid(request: HttpRequest, client: User, on: date, form: DayNoteForm) -> HttpResponse:
+    """The notes with the refused form (422). Only read: a refused note plans no day, and
+    a date outside the plan (before birth, over two years ahead) has none to plan."""
+    day = day_get_for(user=client, on=on)
+    if day is None:
+        # An unsaved day carries the date and owner the panel shows; it has no notes.
+        day = Day(plan=Plan(owner=client), date=on)
+        day.has_dietitian_notes = False  # type: ignore[attr-defined]
+    return _notes_response(request, client, day, form=form, status=422)
 
 
 @profile_required
@@ -220,9 +253,9 @@ def note_add(request: HttpRequest, client_id: int, on: str) -> HttpResponse:
     form = DayNoteForm(request.POST)
     if form.is_valid():
         try:
-            day = services.day_get_or_create(user=client, on=the_date, editor=request_user(request))
-            services.day_note_add(
-                day=day,
+            note = services.day_note_add_on(
+                owner=client,
+                on=the_date,
                 author=request_user(request),
                 visibility=form.cleaned_data["visibility"],
                 text=form.cleaned_data["text"],
@@ -230,8 +263,8 @@ def note_add(request: HttpRequest, client_id: int, on: str) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            return _notes_response(request, client, the_date)
-    return _notes_response(request, client, the_date, form=form, status=422)
+            return _notes_response(request, client, note.day)
+    return _notes_invalid(request, client, the_date, form)
 
 
 @profile_required
@@ -241,9 +274,8 @@ def note_delete(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
     note = report_selectors.day_note_get_for(user=request_user(request), pk=pk)
     if note.day.plan.owner_id != client.pk:
         raise Http404("No such note.")
-    on = note.day.date
     services.day_note_delete(note=note, author=request_user(request))
-    return _notes_response(request, client, on)
+    return _notes_response(request, client, note.day)
 
 
 # ---------------------------------------------------------------- templates
@@ -344,20 +376,34 @@ def template_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- reports
 
 
-def _range_or_none(request: HttpRequest) -> tuple[ReportRangeForm, date | None, date | None]:
+def _range_or_none(
+    request: HttpRequest, owner: User
+) -> tuple[ReportRangeForm, date | None, date | None]:
+    """The range asked for, or the form with its errors: the same refusals for the PDF
+    and the CSV files, so they never disagree about a range."""
     form = ReportRangeForm(request.GET)
     if not form.is_valid():
         return form, None, None
-    return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    problems = report_selectors.report_range_problems(
+        owner=owner, start=start, end=end, viewer=request_user(request)
+    )
+    for field, message in problems.items():
+        form.add_error(field, message)
+    if problems:
+        return form, None, None
+    return form, start, end
 
 
-def _report_context(owner: User, start: date, end: date) -> dict[str, Any]:
+def _report_context(owner: User, start: date, end: date, viewer: User) -> dict[str, Any]:
     data = report_selectors.report_data(owner=owner, start=start, end=end)
+    target = target_on(data.profile, end)
     return {
         "person": owner,
         "data": data,
         "report": data.report,
-        "target": target_on(data.profile, end),
+        "target": target,
+        "target_label": target_label(target, data.profile, viewer) if target else None,
         "status_labels": STATUS_LABELS,
         "generated_at": timezone.localtime(),
     }
@@ -369,7 +415,7 @@ def _pdf_response(request: HttpRequest, owner: User, start: date, end: date) -> 
     html = (
         engines["jinja2"]
         .get_template(REPORT_TEMPLATE)
-        .render(_report_context(owner, start, end), request)
+        .render(_report_context(owner, start, end, request_user(request)), request)
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -411,7 +457,7 @@ def _csv_response(owner: User, start: date, end: date, kind: str) -> HttpRespons
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"magnesium-{kind}-{owner.pk}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csv_safe.writer(response)
     if kind == "days":
         writer.writerow(DAY_COLUMNS)
         for day in data.report.days:
@@ -450,7 +496,7 @@ def _csv_response(owner: User, start: date, end: date, kind: str) -> HttpRespons
 def _report(request: HttpRequest, owner: User, kind: str, *, client: bool) -> HttpResponse:
     if kind not in ("pdf", "days", "items"):
         raise Http404("No such report.")
-    form, start, end = _range_or_none(request)
+    form, start, end = _range_or_none(request, owner)
     if start is None or end is None:
         if client:
             return _tools_invalid(request, owner, {"report": form}, "report_panel")

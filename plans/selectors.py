@@ -56,10 +56,18 @@ def plan_for(*, user: User) -> Plan | None:
     return Plan.objects.visible_to(user).filter(owner=user).first()
 
 
-def day_date_error(*, profile: Profile, on: date, today: date | None = None) -> str | None:
-    """Why `on` cannot be planned, or None: before the person was born, or over two years ahead."""
+def day_date_error(
+    *, profile: Profile, on: date, today: date | None = None, viewer: User | None = None
+) -> str | None:
+    """Why `on` cannot be planned, or None: before the person was born, or over two years ahead.
+
+    The person (or no `viewer`) reads "your date of birth"; anyone else, their dietitian,
+    is told whose (the profile's user is fetched only then, on the error path).
+    """
     today = today or timezone.localdate()
     if profile.date_of_birth is not None and on < profile.date_of_birth:
+        if viewer is not None and viewer.pk != profile.user_id:
+            return f"That day is before {profile.user.name}'s date of birth."
         return "That day is before your date of birth."
     if on > today + timedelta(days=MAX_DAYS_AHEAD):
         return "Plans reach at most two years ahead."

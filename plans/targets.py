@@ -150,6 +150,22 @@ def _fmt_mg(value: float) -> str:
     return f"{value:.0f} mg" if float(value).is_integer() else f"{value:.1f} mg"
 
 
+def custom_target_label(target_mg: float, *, set_by: str = "your dietitian") -> str:
+    """The custom target's label; the person reads "your dietitian", anyone else (another
+    dietitian, a report) is told who set it."""
+    return f"Custom target set by {set_by}: {_fmt_mg(target_mg)}"
+
+
+def first_target_day(date_of_birth: date) -> date:
+    """The first day the model has a target for someone born on `date_of_birth`: the day
+    they reach the first RDA band's age (1 year; no RDA below it, see `target_for`)."""
+    first_age = RDA_BANDS[0].lo
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + first_age)
+    except ValueError:  # born on 29 February: `age_on` turns the year over on 1 March
+        return date(date_of_birth.year + first_age, 3, 1)
+
+
 def _people(sex: str, band: Band) -> str:
     if band.hi is not None and band.hi <= 14:
         return "children"
@@ -186,7 +202,7 @@ def target_for(person: Person) -> Target:
             ear_mg=target_mg / CUSTOM_EAR_DIVISOR,
             source="custom",
             supplement_ul_mg=ul_mg,
-            label=f"Custom target set by your dietitian: {_fmt_mg(target_mg)}",
+            label=custom_target_label(target_mg),
         )
     female = person.sex == "female"
     if female and person.pregnant:

@@ -196,6 +196,9 @@ def _score_context(day: Day, profile: Profile) -> dict[str, Any]:
             "effective_mg": occasion.effective_mg,
         }
         for occasion in score.occasions
+        # A calcium tablet taken on its own is an occasion with no magnesium: not a row of
+        # the magnesium table (its calcium shows in the waterfall's calcium step).
+        if occasion.is_meal or occasion.magnesium_mg > 0
     ]
     return {
         "score": score,
@@ -428,7 +431,7 @@ def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
-    problem = day_date_error(profile=profile_for(user=owner), on=the_date)
+    problem = day_date_error(profile=profile_for(user=owner), on=the_date, viewer=user)
     if problem:
         return _date_problem(request, problem)
     if form.is_valid():
@@ -627,7 +630,7 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     form = DayNotesForm(request.POST)
     if the_date is None:
         raise Http404("Not a date.")
-    problem = day_date_error(profile=profile_for(user=owner), on=the_date)
+    problem = day_date_error(profile=profile_for(user=owner), on=the_date, viewer=user)
     if problem:
         return _date_problem(request, problem)
     if form.is_valid():
@@ -850,7 +853,10 @@ def _writable_date(request: HttpRequest, on: str) -> tuple[date, str | None]:
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
-    return the_date, day_date_error(profile=profile_for(user=plan_owner(request)), on=the_date)
+    problem = day_date_error(
+        profile=profile_for(user=plan_owner(request)), on=the_date, viewer=request_user(request)
+    )
+    return the_date, problem
 
 
 @profile_required

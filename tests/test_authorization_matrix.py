@@ -193,6 +193,7 @@ ARGS: dict[str, Callable[[World], list[Any]]] = {
     "accounts:dietitian_invite": lambda w: [],
     "accounts:dietitian_request": lambda w: [],
     "accounts:dietitian_revoke": lambda w: [w.link.pk],
+    "accounts:dietitian_rights": lambda w: [w.link.pk],
     "accounts:dietitians": lambda w: [],
     "accounts:invitation": lambda w: [w.token],
     "accounts:invitation_by_code": lambda w: [w.invitation.code],
@@ -320,6 +321,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "accounts:dietitian_invite": ("post", "302 422 422 422 422 422 422"),
     "accounts:dietitian_request": ("post", "302 422 422 422 422 422 422"),
     "accounts:dietitian_revoke": ("post", "302 302 404 302 404 404 404"),
+    # Only the client chooses what their dietitian may do: the dietitian too gets a 404.
+    "accounts:dietitian_rights": ("post", "302 302 404 404 404 404 404"),
     "accounts:dietitians": ("get", "302 200 200 200 200 200 200"),
     "accounts:invitation": ("get", "302 403 403 403 403 403 403"),
     "accounts:invitation_by_code": ("get", "302 403 403 403 403 403 403"),

@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -136,3 +138,22 @@ def test_clearing_goes_back_to_the_rda(client, link):
     )
     page = client.get(reverse("reports:client_tools", args=[link.client.pk])).content.decode()
     assert "RDA, women" in page
+
+
+def test_the_tools_page_names_who_set_the_target_and_ends_the_sentence_once(client, link):
+    services.custom_target_set(
+        dietitian=link.dietitian, client=link.client, target_mg=380, reason="Magnesium, a lot."
+    )
+    colleague = DietitianLinkFactory(client=link.client).dietitian
+    for viewer in (link.dietitian, colleague):
+        client.force_login(viewer)
+        page = client.get(reverse("reports:client_tools", args=[link.client.pk])).content.decode()
+        assert (
+            '<p id="current-target">Now: Custom target set by Dr Ada Vale: 380 mg'
+            " — Magnesium, a lot.</p>"
+        ) in html.unescape(page)
+    services.custom_target_set(
+        dietitian=link.dietitian, client=link.client, target_mg=380, reason="Migraine trial"
+    )
+    page = client.get(reverse("reports:client_tools", args=[link.client.pk])).content.decode()
+    assert "Now: Custom target set by Dr Ada Vale: 380 mg — Migraine trial.</p>" in page

@@ -1,5 +1,6 @@
 """Dietitian links: who is whose client, invitations, revoking, the access log."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from accounts.link_services import (
     invitation_decline,
     invitation_problem_of,
     link_revoke,
+    link_rights_set,
     token_hash,
 )
 from accounts.models import (
@@ -367,6 +369,22 @@ def test_requesting_a_dietitian_account_and_admin_approval(client, person) -> No
     assert request.approved is True
 
 
+def test_refusing_an_approved_request_changes_nothing_and_says_so(person) -> None:
+    request = dietitian_request_create(user=person, message="RD 12345")
+    dietitian_request_decide(request=request, approved=True)
+    admin_client = _logged_in(UserFactory(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:accounts_dietitianrequest_changelist")
+    response = admin_client.post(
+        changelist, {"action": "refuse", "_selected_action": [request.pk]}, follow=True
+    )
+    html = response.content.decode()
+    assert "Refused 0 requests. 1 had already been answered and was left as it was." in html
+    request.refresh_from_db()
+    person.refresh_from_db()
+    assert request.approved is True
+    assert person.is_dietitian
+
+
 def test_a_refused_request_leaves_the_account_as_it_was(person) -> None:
     request = dietitian_request_create(user=person, message="RD 1")
     dietitian_request_decide(request=request, approved=False)
@@ -378,3 +396,176 @@ def test_an_empty_request_is_422(client, person) -> None:
     client.force_login(person)
     response = client.post(reverse("accounts:dietitian_request"), {"message": "  "})
     assert response.status_code == 422
+
+
+# ---------------------------------------------------------------- what the link allows
+
+
+def test_the_person_chooses_on_accepting_what_the_dietitian_may_do(
+    client, dietitian, person
+) -> None:
+    _, token = _invite(dietitian)
+    client.force_login(person)
+    url = reverse("accounts:invitation", args=[token])
+    page = client.get(url).content.decode()
+    # Both offered, ticked by default.
+    assert re.search(r'<input type="checkbox" name="can_edit_plans"[^>]* checked', page)
+    assert re.search(r'<input type="checkbox" name="can_set_target"[^>]* checked', page)
+    # An unticked box is absent from the POST, as a browser sends it.
+    client.post(url, {"answer": "accept", "can_set_target": "on"})
+    link = DietitianLink.objects.get(dietitian=dietitian, client=person)
+    assert (link.can_edit_plans, link.can_set_target) == (False, True)
+
+
+def test_accepting_by_the_service_keeps_the_default_rights(dietitian, person) -> None:
+    invitation, _ = _invite(dietitian)
+    link = invitation_accept(invitation=invitation, user=person)
+    assert (link.can_edit_plans, link.can_set_target) == (True, True)
+
+
+def test_a_person_chooses_when_inviting_what_the_dietitian_may_do(
+    client, dietitian, person
+) -> None:
+    client.force_login(person)
+    response = client.post(
+        reverse("accounts:dietitian_invite"), {"email": dietitian.email, "can_edit_plans": "on"}
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(sender=person)
+    assert (invitation.can_edit_plans, invitation.can_set_target) == (True, False)
+    # The dietitian's page says what this link will allow, and offers no choice.
+    as_dietitian = _logged_in(dietitian)
+    url = reverse("accounts:invitation_by_code", args=[invitation.code])
+    page = as_dietitian.get(url).content.decode()
+    assert "edit their plan: add, change" in page
+    assert "set a custom magnesium target for them" not in page
+    assert "has not allowed you to set their target" in page
+    assert 'name="can_set_target"' not in page
+    # Whatever the dietitian posts, the person's choice holds.
+    as_dietitian.post(url, {"answer": "accept", "can_set_target": "on"})
+    link = DietitianLink.objects.get(dietitian=dietitian, client=person)
+    assert (link.can_edit_plans, link.can_set_target) == (True, False)
+
+
+def test_the_person_changes_the_rights_later_and_they_hold_at_once(client) -> None:
+    link = DietitianLinkFactory()
+    person, dietitian = link.client, link.dietitian
+    meal = MealFactory(day=DayFactory(plan__owner=person, date=timezone.localdate()))
+    rename = reverse("plans:meal_rename", args=[meal.pk])
+    as_dietitian = _logged_in(dietitian)
+    client.force_login(person)
+    page = client.get(reverse("accounts:dietitians")).content.decode()
+    assert f'action="{reverse("accounts:dietitian_rights", args=[link.pk])}"' in page
+    assert re.search(rf'name="link-{link.pk}-can_edit_plans"[^>]* checked', page)
+
+    response = client.post(
+        reverse("accounts:dietitian_rights", args=[link.pk]),
+        {f"link-{link.pk}-can_set_target": "on"},
+        follow=True,
+    )
+    assert f"Saved: {dietitian.name} may not edit your plan and may set your target." in (
+        response.content.decode()
+    )
+    link.refresh_from_db()
+    assert (link.can_edit_plans, link.can_set_target) == (False, True)
+    assert as_dietitian.post(rename, {f"meal-{meal.pk}-name": "Brunch"}).status_code == 404
+    page = client.get(reverse("accounts:dietitians")).content.decode()
+    assert not re.search(rf'name="link-{link.pk}-can_edit_plans"[^>]* checked', page)
+    # "They can:" lists what the link allows now.
+    assert "<li>edit your plan: add, change" not in page
+    assert "<li>set a custom magnesium target for you" in page
+
+    client.post(
+        reverse("accounts:dietitian_rights", args=[link.pk]),
+        {f"link-{link.pk}-can_edit_plans": "on", f"link-{link.pk}-can_set_target": "on"},
+    )
+    assert as_dietitian.post(rename, {f"meal-{meal.pk}-name": "Brunch"}).status_code == 302
+
+
+def test_only_the_client_changes_the_rights() -> None:
+    link = DietitianLinkFactory(can_edit_plans=False)
+    url = reverse("accounts:dietitian_rights", args=[link.pk])
+    granted = {f"link-{link.pk}-can_edit_plans": "on", f"link-{link.pk}-can_set_target": "on"}
+    assert _logged_in(link.dietitian).post(url, granted).status_code == 404
+    assert _logged_in(ProfileFactory().user).post(url, granted).status_code == 404
+    link_revoke(link=link, by=link.client)
+    assert _logged_in(link.client).post(url, granted).status_code == 404
+    link.refresh_from_db()
+    assert link.can_edit_plans is False
+    with pytest.raises(ValidationError, match="Only the client"):
+        link_rights_set(link=link, by=link.dietitian, can_edit_plans=True, can_set_target=True)
+
+
+def test_a_dietitian_whose_role_was_withdrawn_is_not_listed_as_seeing_the_plan(client) -> None:
+    link = DietitianLinkFactory()
+    link.dietitian.is_dietitian = False
+    link.dietitian.save()
+    client.force_login(link.client)
+    page = client.get(reverse("accounts:dietitians")).content.decode()
+    who_can_see = page.split('id="links-title"')[1].split("Access on hold")[0]
+    assert "No dietitian can see your plan." in who_can_see
+    assert link.dietitian.name not in who_can_see
+    on_hold = page.split("Access on hold")[1].split("</section>")[0]
+    assert f"{link.dietitian.name}</strong>" in on_hold
+    assert "no longer has a dietitian account" in on_hold
+    # The person can still end it for good, so it cannot come back with the role.
+    assert reverse("accounts:dietitian_revoke", args=[link.pk]) in on_hold
+    client.post(reverse("accounts:dietitian_revoke", args=[link.pk]))
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+
+
+# ---------------------------------------------------------------- pending invitations
+
+
+def test_a_second_unanswered_invitation_to_the_same_address_is_refused(
+    client, dietitian, person
+) -> None:
+    first, _ = _invite(dietitian)
+    with pytest.raises(
+        ValidationError, match=re.escape("already invited ana@example.org")
+    ) as refused:
+        _invite(dietitian, "ANA@example.org")
+    assert first.code in str(refused.value)
+    client.force_login(dietitian)
+    response = client.post(reverse("clients:invite"), {"email": "ana@example.org"})
+    assert response.status_code == 422
+    field_error = response.content.decode().split('id="id_email_error"', 1)[1].split("</ul>")[0]
+    assert "already invited ana@example.org" in field_error
+    assert Invitation.objects.filter(sender=dietitian).count() == 1
+    # Once the first is answered (or expired), a new one may be sent.
+    invitation_decline(invitation=first, user=person)
+    _invite(dietitian)
+    assert Invitation.objects.filter(sender=dietitian).count() == 2
+
+
+def test_a_person_cannot_send_the_same_dietitian_two_waiting_invitations(client, person) -> None:
+    client.force_login(person)
+    url = reverse("accounts:dietitian_invite")
+    assert client.post(url, {"email": "dee@example.org"}).status_code == 302
+    response = client.post(url, {"email": "dee@example.org"})
+    assert response.status_code == 422
+    assert "already invited dee@example.org" in response.content.decode()
+    assert Invitation.objects.filter(sender=person).count() == 1
+
+
+def test_a_non_dietitian_is_not_offered_to_answer_an_invitation_for_a_dietitian(
+    client, person
+) -> None:
+    other = ProfileFactory(user__display_name="Bo").user
+    invitation, _ = invitation_create(
+        sender=person,
+        addressee_email=other.email,
+        direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
+    )
+    client.force_login(other)
+    page = client.get(reverse("accounts:dietitians")).content.decode()
+    received = page.split('id="received-title"')[1].split("</section>")[0]
+    assert "invites you to be their dietitian" in received
+    assert reverse("accounts:invitation_by_code", args=[invitation.code]) not in received
+    assert "you can answer once your account is a dietitian account" in received
+    # Once an admin makes the account a dietitian account, it can be answered.
+    other.is_dietitian = True
+    other.save()
+    page = client.get(reverse("accounts:dietitians")).content.decode()
+    assert reverse("accounts:invitation_by_code", args=[invitation.code]) in page

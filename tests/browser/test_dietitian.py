@@ -8,11 +8,12 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from plans.models import Day, MealItem
+from accounts.link_services import link_revoke
+from plans.models import Day, Meal, MealItem
 from tests.browser.axe import blocking_violations
 from tests.browser.conftest import log_in
 from tests.browser.test_planner import PUMPKIN, add_with_keyboard
-from tests.factories import DietitianFactory
+from tests.factories import DayFactory, DietitianFactory, DietitianLinkFactory, MealFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,3 +86,39 @@ def test_invite_accept_edit_and_set_a_target(browser, context, live_server, pers
     expect(ada.locator("table.access-log")).to_contain_text("Dr Dee")
     assert blocking_violations(ada) == []
     person_context.close()
+
+
+def test_a_click_after_the_access_ended_says_so(context, live_server, person, browser_foods):
+    """The client ends the access while the dietitian has their day open: the next htmx
+    write does not fail silently (htmx swaps no 404) but lands on the client list with why."""
+    dietitian = DietitianFactory(display_name="Dr Dee")
+    link = DietitianLinkFactory(dietitian=dietitian, client=person)
+    day = DayFactory(plan__owner=person, date=timezone.localdate())
+    MealFactory(day=day, name="Lunch")
+    log_in(context, dietitian, live_server.url)
+    dee = context.new_page()
+    dee.goto(f"/clients/{person.pk}/day/{day.date.isoformat()}/")
+    expect(dee.get_by_role("heading", name="Lunch")).to_be_visible()
+
+    link_revoke(link=link, by=person)
+    dee.get_by_role("button", name="Delete meal Lunch").click()
+    expect(dee).to_have_url(re.compile(r"/clients/$"))
+    expect(dee.get_by_text("Your access to this client's plan has ended.")).to_be_visible()
+    assert Meal.objects.filter(day=day, deleted_at__isnull=True).count() == 1
+
+
+def test_the_client_list_fits_a_375_px_screen(browser, live_server, person, browser_foods):
+    from tests.browser.conftest import assert_no_sideways_scroll
+
+    dietitian = DietitianFactory(display_name="Dr Dee")
+    DietitianLinkFactory(dietitian=dietitian, client=person)
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 812}, is_mobile=True
+    )
+    phone.set_default_timeout(5_000)
+    log_in(phone, dietitian, live_server.url)
+    page = phone.new_page()
+    page.goto("/clients/")
+    expect(page.get_by_role("link", name=person.name).first).to_be_visible()
+    assert_no_sideways_scroll(page)
+    phone.close()

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 
 from plans import recipe_services, services
 from tests.browser.axe import blocking_violations
+from tests.browser.conftest import assert_no_sideways_scroll, log_in
+from tests.factories import DietitianFactory, DietitianLinkFactory, FoodFactory, PortionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,3 +92,57 @@ def test_remove_a_recipe_from_a_meal_and_undo_it(person_page, person, browser_fo
     undo.click()
     expect(page.get_by_role("link", name="Bean pot")).to_be_focused()
     assert effective_mg(page) == with_recipe
+
+
+def test_recipe_page_and_its_edit_forms_fit_a_375_px_screen(phone_page, person, browser_foods):
+    # A select is as wide as its longest option: SR28's measures for sweet corn (11167) make
+    # the measure select of its edit form about 400 px wide.
+    corn = FoodFactory(code="11167", description="Corn, sweet, yellow, raw")
+    for unit, grams in (('ear, medium (6-3/4" to 7-1/2" long) yields', 90), ("cup", 145)):
+        PortionFactory(food=corn, unit=unit, grams=grams)
+    recipe = recipe_services.recipe_create(owner=person, name="Corn and bean bowl", servings=2)
+    for food, grams in ((browser_foods["09040"], 118), (browser_foods["16015"], 172), (corn, 90)):
+        recipe_services.recipe_ingredient_add(recipe=recipe, food=food, grams=grams)
+    page = phone_page
+    page.goto(f"/recipes/{recipe.pk}/")
+    ingredients = page.locator("#ingredients")
+    expect(ingredients.get_by_role("link", name="Bananas, raw")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    # Stacked, each figure says what it is.
+    expect(ingredients.get_by_role("cell", name="Amount: 118 g")).to_be_visible()
+
+    for summary in ingredients.locator("summary").all():
+        summary.click()
+    expect(ingredients.locator("details.inline-edit[open]")).to_have_count(3)
+    assert_no_sideways_scroll(page)
+    rights = ingredients.get_by_label("or a measure").evaluate_all(
+        "els => els.map(el => el.getBoundingClientRect().right)"
+    )
+    assert len(rights) == 3
+    assert max(rights) <= 375
+    assert blocking_violations(page) == []
+
+
+def test_a_dietitian_adds_the_clients_recipe_and_stays_in_their_day(
+    context, live_server, person, browser_foods
+):
+    dietitian = DietitianFactory(display_name="Dr Dee")
+    DietitianLinkFactory(dietitian=dietitian, client=person)
+    theirs = recipe_services.recipe_create(owner=person, name="Ada's bean pot", servings=2)
+    recipe_services.recipe_ingredient_add(recipe=theirs, food=browser_foods["16015"], grams=344)
+    theirs.shared = True
+    theirs.save()
+    recipe_services.recipe_create(owner=dietitian, name="Dee's private draft", servings=2)
+    today = timezone.localdate().isoformat()
+    log_in(context, dietitian, live_server.url)
+    page = context.new_page()
+
+    page.goto(f"/clients/{person.pk}/day/{today}/")
+    page.get_by_role("link", name="Add a recipe to Lunch").click()
+    expect(page.get_by_role("note")).to_contain_text("You are working on the plan of Ada")
+    expect(page.get_by_label("Dee's private draft")).to_have_count(0)
+    assert blocking_violations(page) == []
+    page.get_by_label("Ada's bean pot").check()
+    page.get_by_role("button", name="Add to Lunch").click()
+    expect(page).to_have_url(re.compile(rf"/clients/{person.pk}/day/{today}/#meal-recipe-\d+$"))
+    expect(page.get_by_role("link", name="Ada's bean pot")).to_be_visible()

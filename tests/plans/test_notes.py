@@ -1,3 +1,6 @@
+import html
+from datetime import date, timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -5,8 +8,9 @@ from django.utils import timezone
 
 from accounts.models import AccessLog
 from plans import services
-from plans.models import DayNote, NoteVisibility
+from plans.models import Day, DayNote, NoteVisibility
 from plans.report_selectors import notes_visible_to
+from plans.selectors import MAX_DAYS_AHEAD
 from tests.factories import DietitianFactory, DietitianLinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +152,60 @@ def test_the_linked_dietitian_writes_notes_on_the_clients_day_page(client, link,
     ).content.decode()
     assert "More pumpkin seeds." in body
     assert "Suspect low intake." not in body
+
+
+@pytest.mark.parametrize("outside", ["before birth", "too far ahead"])
+def test_a_note_on_a_day_outside_the_plan_is_422_and_creates_nothing(client, link, outside):
+    if outside == "before birth":
+        on = date(1900, 1, 1)
+        message = f"That day is before {link.client.name}'s date of birth."
+    else:
+        on = timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD + 1)
+        message = "Plans reach at most two years ahead."
+    url = reverse("reports:note_add", args=[link.client.pk, on.isoformat()])
+    data = {"text": "a", "visibility": "shared"}
+    client.force_login(link.dietitian)
+    response = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    body = html.unescape(response.content.decode())
+    assert body.lstrip().startswith('<section id="dietitian-notes"')
+    assert message in body
+    assert "your date of birth" not in body  # the dietitian is not the one born then
+    # Without JavaScript the page around the form comes back.
+    response = client.post(url, data)
+    assert response.status_code == 422
+    assert message in html.unescape(response.content.decode())
+    assert b"<html" in response.content
+    assert not Day.objects.filter(plan__owner=link.client).exists()
+    assert not DayNote.objects.exists()
+
+
+def test_a_refused_note_on_an_unplanned_day_leaves_it_unplanned(client, link):
+    on = timezone.localdate() + timedelta(days=3)
+    url = reverse("reports:note_add", args=[link.client.pk, on.isoformat()])
+    client.force_login(link.dietitian)
+    response = client.post(url, {"text": " ", "visibility": "shared"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert b"field-has-error" in response.content
+    response = client.post(url, {"text": "", "visibility": "shared"})
+    assert response.status_code == 422
+    assert not Day.objects.filter(plan__owner=link.client).exists()
+
+
+def test_a_note_the_service_refuses_leaves_no_day_behind(link):
+    on = timezone.localdate() + timedelta(days=3)
+    with pytest.raises(ValidationError):
+        services.day_note_add_on(
+            owner=link.client, on=on, author=DietitianFactory(), visibility="shared", text="x"
+        )
+    assert not Day.objects.filter(plan__owner=link.client).exists()
+
+
+def test_a_note_on_an_unplanned_day_plans_it(client, link):
+    on = timezone.localdate() + timedelta(days=3)
+    url = reverse("reports:note_add", args=[link.client.pk, on.isoformat()])
+    client.force_login(link.dietitian)
+    response = client.post(url, {"text": "Start here.", "visibility": "shared"})
+    assert response.status_code == 302
+    note = DayNote.objects.get()
+    assert (note.day.plan.owner, note.day.date, note.text) == (link.client, on, "Start here.")

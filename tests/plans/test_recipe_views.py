@@ -3,18 +3,23 @@
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AccessAction, AccessLog
 from accounts.selectors import person_on
 from plans import recipes, scoring
 from plans.models import MealRecipe, Recipe, ShoppingTick
 from plans.recipe_selectors import pure_recipe, shopping_list_for
-from plans.recipe_services import meal_recipe_add, recipe_ingredient_add
+from plans.recipe_services import meal_recipe_add, meal_recipe_delete, recipe_ingredient_add
 from plans.selectors import day_get_for, day_to_engine
 from plans.services import day_get_or_create
 from tests.factories import (
@@ -112,6 +117,22 @@ def test_recipe_page_shows_effective_mg_of_one_serving_eaten_as_a_meal(client, p
     )
     assert gains
     assert f"<li>{gains[0].text}</li>" in html
+
+
+def test_recipe_waterfall_gives_totals_first_and_last_and_losses_between(client, person, curry):
+    html = client.get(reverse("recipes:detail", args=[curry.pk])).content.decode()
+    score = recipes.score_as_meal(
+        pure_recipe(curry), person_on(person.profile, timezone.localdate())
+    )
+    lines = re.findall(r"<li>([^<:]+): ([^<]+) mg</li>", html.split('class="waterfall')[1])
+    steps = scoring.waterfall(score)
+    assert [label for label, _ in lines] == [step.label for step in steps]
+    shown = dict(lines)
+    assert shown["On the plate"] == f"{score.total_mg:.1f}"
+    assert shown["Effective"] == f"{score.effective_mg:.1f}"
+    for step in steps[1:-1]:  # a loss, or 0.0 where there is none (not the running total)
+        expected = f"−{-step.delta_mg:.1f}" if step.delta_mg < -0.05 else "0.0"
+        assert shown[step.label] == expected
 
 
 def test_a_preparation_change_on_an_ingredient_changes_the_day_score(person, curry):
@@ -233,6 +254,18 @@ def test_shopping_list_sums_two_days_that_share_an_ingredient(client, person, cu
     ] in rows
 
 
+def test_shopping_csv_quotes_a_formula_like_custom_food_and_keeps_grams_a_number(client, person):
+    # A spreadsheet would run this as a formula; the quote makes it text (OWASP CSV Injection).
+    formula = '=HYPERLINK("http://evil","x")'
+    own = FoodFactory(source="custom", code="u1", description=formula, owner=person)
+    today = timezone.localdate()
+    MealItemFactory(meal=lunch(person, today), food=own, grams=125)
+    query = {"start": today.isoformat(), "end": today.isoformat()}
+    body = client.get(reverse("shopping:csv"), query).content.decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [(row["food"], row["grams"]) for row in rows] == [("'" + formula, "125")]
+
+
 def test_shopping_ticks_persist_per_range(client, person, chickpeas):
     today = timezone.localdate()
     MealItemFactory(meal=lunch(person, today), food=chickpeas, grams=100)
@@ -339,3 +372,146 @@ def test_ingredient_add_refuses_another_foods_measure(person, curry, chickpeas):
         recipe_ingredient_add(
             recipe=curry, food=chickpeas, portion=other_portion, portion_quantity=Decimal(1)
         )
+
+
+# ---------------------------------------------------------------- a dietitian on a client's day
+
+
+@pytest.fixture
+def practice(person):
+    """A dietitian linked to `person` and to another client, with every kind of recipe."""
+    person.display_name = "Ana"
+    person.save()
+    link = DietitianLinkFactory(client=person)
+    dietitian = link.dietitian
+    other = DietitianLinkFactory(dietitian=dietitian).client
+    http = Client()
+    http.force_login(dietitian)
+    return SimpleNamespace(
+        dietitian=dietitian,
+        link=link,
+        http=http,
+        meal=lunch(person),
+        theirs=RecipeFactory(owner=person, name="Ana's shared dal", shared=True),
+        their_private=RecipeFactory(owner=person, name="Ana's private stew"),
+        mine=RecipeFactory(owner=dietitian, name="Dietitian's shared salad", shared=True),
+        my_private=RecipeFactory(owner=dietitian, name="Dietitian's private draft"),
+        other_clients=RecipeFactory(owner=other, name="Bob's shared chili", shared=True),
+    )
+
+
+def _edits_logged(practice) -> int:
+    return AccessLog.objects.filter(dietitian=practice.dietitian, action=AccessAction.EDIT).count()
+
+
+def test_a_dietitian_is_offered_only_recipes_the_client_can_open(person, practice):
+    meal = practice.meal
+    page = practice.http.get(reverse("recipes:meal_add", args=[meal.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "working on the plan of <strong>Ana</strong>" in html
+    assert "Ana&#39;s shared dal" in html
+    assert (
+        'Dietitian&#39;s shared salad <span class="muted small">(4 servings, yours, shared)' in html
+    )
+    for hidden in ("Ana&#39;s private stew", "Dietitian&#39;s private draft", "Bob&#39;s"):
+        assert hidden not in html
+    on = meal.day.date.isoformat()
+    assert f'href="{reverse("clients:day", args=[person.pk, on])}#meal-{meal.pk}"' in html
+    assert reverse("plans:day", args=[on]) not in html
+
+
+@pytest.mark.parametrize("recipe", ["other_clients", "my_private", "their_private"])
+def test_a_dietitian_cannot_put_a_recipe_the_client_cannot_open_in_their_meal(
+    person, practice, recipe
+):
+    meal = practice.meal
+    version = meal.day.version
+    response = practice.http.post(
+        reverse("recipes:meal_add", args=[meal.pk]),
+        {"recipe": getattr(practice, recipe).pk, "servings": "1"},
+    )
+    assert response.status_code == 422
+    assert "Pick one of the recipes." in response.content.decode()
+    assert not MealRecipe.objects.filter(meal=meal).exists()
+    meal.day.refresh_from_db()
+    assert meal.day.version == version
+    assert _edits_logged(practice) == 0
+
+
+def test_a_dietitian_adds_the_clients_recipe_and_their_own_shared_one(client, person, practice):
+    meal = practice.meal
+    on = meal.day.date.isoformat()
+    for recipe in (practice.theirs, practice.mine):
+        response = practice.http.post(
+            reverse("recipes:meal_add", args=[meal.pk]), {"recipe": recipe.pk, "servings": "1"}
+        )
+        assert response.status_code == 302
+        used = MealRecipe.objects.get(meal=meal, recipe=recipe)
+        assert response.url == (
+            f"{reverse('clients:day', args=[person.pk, on])}#meal-recipe-{used.pk}"
+        )
+    assert _edits_logged(practice) == 2
+    # The client opens every recipe their day shows.
+    day = client.get(reverse("plans:day", args=[on])).content.decode()
+    for recipe in (practice.theirs, practice.mine):
+        assert recipe.name.replace("'", "&#39;") in day
+        assert client.get(reverse("recipes:detail", args=[recipe.pk])).status_code == 200
+
+
+def test_a_read_only_link_cannot_add_remove_or_restore_a_recipe(person, practice):
+    meal = practice.meal
+    live = meal_recipe_add(meal=meal, recipe=practice.theirs, editor=person, servings=Decimal(1))
+    gone = meal_recipe_add(meal=meal, recipe=practice.theirs, editor=person, servings=Decimal(2))
+    meal_recipe_delete(used=gone, editor=person)
+    practice.link.can_edit_plans = False
+    practice.link.save()
+    http = practice.http
+    # It may still look, like at the rest of the client's day, with no form to send.
+    page = http.get(reverse("recipes:meal_add", args=[meal.pk]))
+    assert page.status_code == 200
+    assert "has not allowed you to edit their plan" in page.content.decode()
+    assert 'id="add-recipe-submit"' not in page.content.decode()
+    response = http.post(
+        reverse("recipes:meal_add", args=[meal.pk]),
+        {"recipe": practice.theirs.pk, "servings": "1"},
+    )
+    assert response.status_code == 404
+    assert http.post(reverse("recipes:meal_delete", args=[live.pk])).status_code == 404
+    assert http.post(reverse("recipes:meal_restore", args=[gone.pk])).status_code == 404
+    assert MealRecipe.objects.filter(meal=meal).count() == 2
+    assert MealRecipe.objects.filter(meal=meal, deleted_at__isnull=True).get() == live
+    assert _edits_logged(practice) == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_dietitian_removes_and_restores_a_recipe_in_the_clients_day(person, practice, htmx):
+    meal = practice.meal
+    used = meal_recipe_add(meal=meal, recipe=practice.theirs, editor=person, servings=Decimal(1))
+    client_day = reverse("clients:day", args=[person.pk, meal.day.date.isoformat()])
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    removed = practice.http.post(reverse("recipes:meal_delete", args=[used.pk]), **headers)
+    restored = practice.http.post(reverse("recipes:meal_restore", args=[used.pk]), **headers)
+    if htmx:
+        assert removed.status_code == restored.status_code == 200
+        assert reverse("recipes:meal_restore", args=[used.pk]) in removed.content.decode()
+        assert f'id="meal-recipe-{used.pk}"' in restored.content.decode()
+    else:
+        assert removed["Location"] == f"{client_day}?undo_recipe={used.pk}#undo"
+        assert restored["Location"] == f"{client_day}#meal-recipe-{used.pk}"
+    used.refresh_from_db()
+    assert used.deleted_at is None
+    assert _edits_logged(practice) == 2
+
+
+def test_the_service_refuses_a_recipe_the_plans_owner_cannot_open(person, practice):
+    for recipe in (practice.other_clients, practice.my_private):
+        with pytest.raises(ValidationError, match="cannot open"):
+            meal_recipe_add(
+                meal=practice.meal, recipe=recipe, editor=practice.dietitian, servings=Decimal(1)
+            )
+    with pytest.raises(ValidationError, match="cannot open"):
+        meal_recipe_add(
+            meal=practice.meal, recipe=RecipeFactory(), editor=person, servings=Decimal(1)
+        )
+    assert not MealRecipe.objects.exists()

@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 from datetime import date, timedelta
 
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from accounts import services as account_services
 from accounts.models import AccessLog
 from accounts.selectors import person_on
 from plans import services
@@ -268,6 +270,26 @@ def test_items_csv_lists_foods_and_supplements(client, link, planned):
     assert float(rows[0]["effective_mg"]) > 0
 
 
+def test_report_csvs_quote_formula_like_names_and_keep_figures_numbers(client, link, planned):
+    # A client's custom food and meal names reach the dietitian's spreadsheet (OWASP CSV Injection).
+    start, end = planned
+    formula = '=HYPERLINK("http://evil","x")'
+    day = services.day_get_or_create(user=link.client, on=start, editor=link.client)
+    meal = day.meals.create(name="@SUM(A1)", position=99)
+    own = FoodFactory(source="custom", code="u1", description=formula, owner=link.client)
+    MealItemFactory(meal=meal, food=own, grams=50)
+    client.force_login(link.dietitian)
+    query = {"start": start.isoformat(), "end": end.isoformat()}
+    items = client.get(reverse("reports:client_report", args=[link.client.pk, "items"]), query)
+    rows = list(csv.DictReader(io.StringIO(items.content.decode())))
+    own_row = next(row for row in rows if row["code"] == "u1")
+    assert (own_row["meal"], own_row["name"]) == ("'@SUM(A1)", "'" + formula)
+    assert float(own_row["magnesium_mg"]) == pytest.approx(50 * 592 / 100, abs=0.05)
+    days = client.get(reverse("reports:client_report", args=[link.client.pk, "days"]), query)
+    first = next(csv.DictReader(io.StringIO(days.content.decode())))
+    assert float(first["total_mg"]) == pytest.approx((30 + 50) * 592 / 100, abs=0.05)
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -315,3 +337,99 @@ def test_an_unknown_report_kind_is_404(client, link):
     client.force_login(link.dietitian)
     url = reverse("reports:client_report", args=[link.client.pk, "xlsx"])
     assert client.get(url, {"start": "2026-03-01", "end": "2026-03-02"}).status_code == 404
+
+
+@pytest.fixture
+def born_1990(link):
+    """The client, born 15 March 1990: the model has a target for her from 15 March 1991."""
+    profile = link.client.profile
+    profile.date_of_birth = date(1990, 3, 15)
+    profile.save(update_fields=["date_of_birth"])
+    return link
+
+
+FIRST_TARGET = "Reports start from 15 Mar 1991, the first day with a magnesium target."
+
+
+@pytest.mark.parametrize("kind", ["pdf", "days", "items"])
+@pytest.mark.parametrize(
+    ("start", "end", "before_birth"),
+    [
+        ("1989-12-01", "1990-02-01", True),  # before she was born
+        ("1990-03-01", "1990-04-01", True),  # from before birth into her first year
+        ("1990-06-01", "1990-06-05", False),  # in her first year: no RDA under 1 year
+        ("1991-03-14", "1991-03-20", False),  # the day before her first birthday
+    ],
+)
+def test_a_range_starting_before_the_first_target_is_422_on_the_form(
+    client, born_1990, kind, start, end, before_birth
+):
+    link = born_1990
+    client.force_login(link.dietitian)
+    url = reverse("reports:client_report", args=[link.client.pk, kind])
+    response = client.get(url, {"start": start, "end": end})
+    assert response.status_code == 422
+    body = html.unescape(response.content.decode())
+    assert 'id="id_start_error"' in body
+    assert FIRST_TARGET in body
+    before = f"That day is before {link.client.name}'s date of birth."
+    assert (before in body) is before_birth
+    assert "your date of birth" not in body
+    assert not AccessLog.objects.filter(client=link.client, action="report").exists()
+
+
+@pytest.mark.parametrize("kind", ["pdf", "days"])
+def test_a_person_asking_for_a_report_before_their_birth_gets_the_form(client, born_1990, kind):
+    client.force_login(born_1990.client)
+    url = reverse("reports:own_report", args=[kind])
+    response = client.get(url, {"start": "1900-01-01", "end": "1900-01-05"})
+    assert response.status_code == 422
+    body = html.unescape(response.content.decode())
+    assert "That day is before your date of birth. " + FIRST_TARGET in body
+
+
+def test_a_report_may_end_at_most_two_years_ahead(client, link):
+    client.force_login(link.dietitian)
+    start = timezone.localdate() + timedelta(days=700)
+    response = client.get(
+        reverse("reports:client_report", args=[link.client.pk, "days"]),
+        {"start": start.isoformat(), "end": (start + timedelta(days=40)).isoformat()},
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="id_end_error"' in body
+    assert "Plans reach at most two years ahead." in body
+
+
+@pytest.mark.parametrize("kind", ["pdf", "days"])
+def test_a_range_from_the_first_birthday_is_reported(client, born_1990, kind):
+    client.force_login(born_1990.dietitian)
+    response = client.get(
+        reverse("reports:client_report", args=[born_1990.client.pk, kind]),
+        {"start": "1991-03-15", "end": "1991-03-17"},
+    )
+    assert response.status_code == 200
+    if kind == "pdf":
+        text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+        assert "RDA, children 1–3: 80 mg" in text
+    else:
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [r["date"] for r in rows] == ["1991-03-15", "1991-03-16", "1991-03-17"]
+
+
+def test_the_pdf_names_the_dietitian_who_set_a_custom_target(client, link):
+    setter = DietitianLinkFactory(client=link.client, dietitian__display_name="Dr Ada Vale")
+    account_services.custom_target_set(
+        dietitian=setter.dietitian, client=link.client, target_mg=380, reason="Migraine trial."
+    )
+    query = {"start": "2026-03-01", "end": "2026-03-02"}
+    client.force_login(link.dietitian)  # another of her dietitians
+    response = client.get(reverse("reports:client_report", args=[link.client.pk, "pdf"]), query)
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Custom target set by Dr Ada Vale: 380 mg (Migraine trial.)" in " ".join(text.split())
+    assert "your dietitian" not in text
+    # The person's own report keeps speaking to her.
+    client.force_login(link.client)
+    response = client.get(reverse("reports:own_report", args=["pdf"]), query)
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Custom target set by your dietitian: 380 mg" in " ".join(text.split())

@@ -36,6 +36,20 @@ def test_day_date_error_limits():
     assert selectors.day_date_error(profile=profile, on=today + timedelta(days=731), today=today)
 
 
+def test_day_date_error_speaks_to_the_person_and_names_them_to_anyone_else():
+    ana = UserFactory.build(pk=1, display_name="Ana")
+    profile = ProfileFactory.build(user=ana, date_of_birth=date(1990, 5, 1))
+    before = date(1990, 4, 30)
+    mine = "That day is before your date of birth."
+    assert selectors.day_date_error(profile=profile, on=before) == mine
+    assert selectors.day_date_error(profile=profile, on=before, viewer=ana) == mine
+    dietitian = UserFactory.build(pk=2)
+    assert (
+        selectors.day_date_error(profile=profile, on=before, viewer=dietitian)
+        == "That day is before Ana's date of birth."
+    )
+
+
 def test_engine_meal_names_are_made_unique():
     assert selectors.engine_meal_names(["Lunch", "Lunch", "Tea"]) == ["Lunch", "Lunch (2)", "Tea"]
 

@@ -4,7 +4,15 @@ from datetime import date
 
 import pytest
 
-from plans.targets import Person, TargetError, age_on, supplement_ul_mg, target_for
+from plans.targets import (
+    Person,
+    TargetError,
+    age_on,
+    custom_target_label,
+    first_target_day,
+    supplement_ul_mg,
+    target_for,
+)
 
 # (age, female RDA, male RDA, female EAR, male EAR, UL) at each band edge.
 EDGES = [
@@ -98,6 +106,9 @@ def test_custom_target_replaces_the_rda_and_its_ear_is_target_over_1_2():
     assert target.source == "custom"
     assert target.supplement_ul_mg == 350
     assert target.label == "Custom target set by your dietitian: 380 mg"
+    assert (
+        custom_target_label(380, set_by="Dr Ada Vale") == "Custom target set by Dr Ada Vale: 380 mg"
+    )
 
 
 def test_custom_target_of_zero_is_refused():
@@ -137,3 +148,19 @@ def test_labels_for_people(person, label):
 )
 def test_age_on_counts_whole_years(born, day, age):
     assert age_on(born, day) == age
+
+
+@pytest.mark.parametrize(
+    ("born", "first"),
+    [
+        (date(1990, 3, 15), date(1991, 3, 15)),
+        (date(2000, 2, 29), date(2001, 3, 1)),  # as age_on counts a leap-day birthday
+        (date(2003, 2, 28), date(2004, 2, 28)),
+    ],
+)
+def test_the_first_target_day_is_the_first_birthday(born, first):
+    assert first_target_day(born) == first
+    day_before = date.fromordinal(first.toordinal() - 1)
+    with pytest.raises(TargetError):
+        target_for(Person("female", age_on(born, day_before)))
+    assert target_for(Person("female", age_on(born, first))).target_mg == 80

@@ -208,6 +208,25 @@ def test_a_link_without_edit_rights_can_look_but_not_write(dietitian) -> None:
     assert http.post(notes, {"notes": "x"}).status_code == 404
 
 
+def test_a_write_before_the_clients_birth_names_the_client(dietitian) -> None:
+    person = _client_of(dietitian, [30], display_name="Ana")
+    on = (person.profile.date_of_birth - timedelta(days=1)).isoformat()
+    http = _as(dietitian)
+    for url, data in [
+        (reverse("clients:meal_add", args=[person.pk, on]), {"add-meal-name": "Tea"}),
+        (reverse("clients:day_notes", args=[person.pk, on]), {"notes": "x"}),
+    ]:
+        response = http.post(url, data, HTTP_HX_REQUEST="true")
+        assert response.status_code == 422
+        assert "That day is before Ana&#39;s date of birth." in response.content.decode()
+    assert not Day.objects.filter(plan__owner=person, date=on).exists()
+    # The person keeps being spoken to.
+    response = _as(person).post(
+        reverse("plans:meal_add", args=[on]), {"add-meal-name": "Tea"}, HTTP_HX_REQUEST="true"
+    )
+    assert "That day is before your date of birth." in response.content.decode()
+
+
 def test_client_home_opens_this_week(dietitian) -> None:
     person = _client_of(dietitian, [30])
     response = _as(dietitian).get(reverse("clients:home", args=[person.pk]))
@@ -236,3 +255,122 @@ def test_suggestions_and_fill_work_on_the_clients_day(dietitian) -> None:
     assert f"/clients/{person.pk}/day/{on}/" in html
     # Nothing of this reaches the dietitian's own plan.
     assert not Day.objects.filter(plan__owner=dietitian).exists()
+
+
+def _write_controls(person, on: str, page: str) -> dict[str, bool]:
+    """Which write controls of the client's day page are on `page`."""
+    day = Day.objects.get(plan__owner=person, date=on)
+    meal = day.meals.get()
+    item = meal.items.get()
+    dose = day.supplement_doses.get()
+    urls = {
+        "add food": reverse("plans:food_picker", args=[meal.pk]),
+        "delete item": reverse("plans:meal_item_delete", args=[item.pk]),
+        "edit item": reverse("plans:meal_item_edit", args=[item.pk]),
+        "rename meal": reverse("plans:meal_rename", args=[meal.pk]),
+        "delete meal": reverse("plans:meal_delete", args=[meal.pk]),
+        "add meal": reverse("clients:meal_add", args=[person.pk, on]),
+        "copy day": reverse("clients:day_copy", args=[person.pk, on]),
+        "copy meal": reverse("plans:meal_tools", args=[meal.pk]),
+        "add recipe": reverse("recipes:meal_add", args=[meal.pk]),
+        "notes": reverse("clients:day_notes", args=[person.pk, on]),
+        "log supplement": reverse("clients:supplement_log", args=[person.pk, on]),
+        "delete dose": reverse("plans:supplement_dose_delete", args=[dose.pk]),
+        "fill my day": reverse("clients:fill", args=[person.pk, on]),
+    }
+    return {name: f'"{url}' in page for name, url in urls.items()}
+
+
+def test_a_read_only_link_shows_no_edit_controls(dietitian) -> None:
+    person = _client_of(dietitian, [30], display_name="Cleo")
+    on = timezone.localdate().isoformat()
+    SupplementDoseFactory(day=Day.objects.get(plan__owner=person))
+    http = _as(dietitian)
+    day_url = reverse("clients:day", args=[person.pk, on])
+    page = http.get(day_url).content.decode()
+    assert "Read-only" not in page
+    assert all(_write_controls(person, on, page).values())
+
+    DietitianLink.objects.filter(client=person).update(can_edit_plans=False)
+    page = http.get(day_url).content.decode()
+    assert "Read-only: Cleo has not allowed you to edit their plan." in page
+    assert not any(_write_controls(person, on, page).values()), _write_controls(person, on, page)
+    # What a read-only link still allows: looking, suggestions to read, the dietitian's notes.
+    assert reverse("clients:day_suggestions", args=[person.pk, on]) in page
+    assert reverse("reports:note_add", args=[person.pk, on]) in page
+    panel = http.get(
+        reverse("clients:day_suggestions", args=[person.pk, on]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert reverse("clients:suggestion_apply", args=[person.pk, on]) not in panel
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    week = http.get(reverse("clients:week", args=[person.pk, monday.isoformat()]))
+    assert "Read-only: Cleo has not" in week.content.decode()
+
+
+def _htmx_from(page_url: str) -> dict[str, str]:
+    return {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": f"http://testserver{page_url}"}
+
+
+def test_an_htmx_write_after_the_access_ended_goes_to_the_clients_with_a_message(
+    dietitian,
+) -> None:
+    person = _client_of(dietitian, [30], display_name="Cleo")
+    meal = Day.objects.get(plan__owner=person).meals.get()
+    day_url = reverse("clients:day", args=[person.pk, timezone.localdate().isoformat()])
+    rename = reverse("plans:meal_rename", args=[meal.pk])
+    http = _as(dietitian)
+    DietitianLink.objects.filter(client=person).update(revoked_at=timezone.now())
+
+    response = http.post(rename, {f"meal-{meal.pk}-name": "Brunch"}, **_htmx_from(day_url))
+    assert response.status_code == 404
+    assert response["HX-Redirect"] == reverse("clients:list")
+    assert response.content.decode() == "Your access to this client's plan has ended."
+    clients = http.get(reverse("clients:list")).content.decode()
+    assert "Your access to this client&#39;s plan has ended." in clients
+    # A client-addressed URL and an htmx GET (the food picker) answer the same way.
+    notes = reverse("clients:day_notes", args=[person.pk, timezone.localdate().isoformat()])
+    assert http.post(notes, {"notes": "x"}, **_htmx_from(day_url))["HX-Redirect"] == (
+        reverse("clients:list")
+    )
+    picker = reverse("plans:food_picker", args=[meal.pk])
+    assert http.get(picker, **_htmx_from(day_url))["HX-Redirect"] == reverse("clients:list")
+    # Without htmx, the plain 404 as before.
+    plain = http.post(rename, {f"meal-{meal.pk}-name": "Brunch"})
+    assert plain.status_code == 404
+    assert "HX-Redirect" not in plain
+    assert meal.name == Day.objects.get(plan__owner=person).meals.get().name
+
+
+def test_an_unlinked_dietitian_learns_nothing_from_the_htmx_answer(dietitian) -> None:
+    person = _client_of(DietitianFactory(), [30], display_name="Cleo")
+    meal = Day.objects.get(plan__owner=person).meals.get()
+    day_url = reverse("clients:day", args=[person.pk, timezone.localdate().isoformat()])
+    nobody_url = reverse("clients:day", args=[987654, timezone.localdate().isoformat()])
+    rename = reverse("plans:meal_rename", args=[meal.pk])
+    http = _as(dietitian)
+    answers = [
+        http.post(rename, {f"meal-{meal.pk}-name": "X"}, **_htmx_from(url))
+        for url in (day_url, nobody_url)
+    ]
+    assert [(a.status_code, a.content, a["HX-Redirect"]) for a in answers] == [
+        (404, b"Your access to this client's plan has ended.", reverse("clients:list"))
+    ] * 2
+
+
+def test_an_htmx_write_after_edits_were_withdrawn_reloads_the_page_read_only(dietitian) -> None:
+    person = _client_of(dietitian, [30], display_name="Cleo")
+    meal = Day.objects.get(plan__owner=person).meals.get()
+    day_url = reverse("clients:day", args=[person.pk, timezone.localdate().isoformat()])
+    http = _as(dietitian)
+    # Linked and allowed to edit: a genuine 404 (a meal deleted meanwhile) is left alone.
+    gone = reverse("plans:meal_rename", args=[meal.pk + 1000])
+    assert "HX-Redirect" not in http.post(gone, {}, **_htmx_from(day_url))
+
+    DietitianLink.objects.filter(client=person).update(can_edit_plans=False)
+    rename = reverse("plans:meal_rename", args=[meal.pk])
+    response = http.post(rename, {f"meal-{meal.pk}-name": "Brunch"}, **_htmx_from(day_url))
+    assert response.status_code == 404
+    assert response["HX-Redirect"] == day_url
+    page = http.get(day_url).content.decode()
+    assert "Cleo has not allowed you to edit their plan." in page
+    assert "Read-only: Cleo" in page
