@@ -98,7 +98,8 @@ def test_clients_are_sorted_by_need_with_their_figures(dietitian) -> None:
     assert set(names) == {idle.name, low.name, high.name, kidney.name}
     low_row = rows[names.index(low.name)]
     assert f"{_expected_average(low):,.0f} %" in low_row
-    assert re.search(r"<td>3</td>", low_row)  # three days below the EAR
+    # Three days below the EAR.
+    assert re.search(r'<td data-label="Days below the EAR">3</td>', low_row)
     assert "kidney" in rows[names.index(kidney.name)].lower()
     assert 'data-code="ckd_supplement"' in rows[names.index(kidney.name)]
     assert "Nothing planned" in rows[names.index(idle.name)]
