@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.data_rights import (
     CONFIRM_WORD,
@@ -57,13 +57,13 @@ def _page(request: HttpRequest, form: AccountDeleteForm, status: int = 200) -> H
 
 
 @login_required
-@require_GET
+@require_safe
 def data_page(request: HttpRequest) -> HttpResponse:
     return _page(request, AccountDeleteForm())
 
 
 @login_required
-@require_GET
+@require_safe
 def data_export_json(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     body = json.dumps(account_data(user=user), ensure_ascii=False, indent=2)
@@ -73,7 +73,7 @@ def data_export_json(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def data_export_csv(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     response = HttpResponse(account_data_csv_zip(user=user), content_type="application/zip")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from foods.forms import CustomFoodForm, SearchForm
@@ -32,7 +32,7 @@ PAGE_SIZE = 30
 PORTION_COLUMNS = 4
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, groups=food_groups(user=request.user))
     query = form.value("q", "").strip()
@@ -70,7 +70,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render_page(request, "foods/search.html", context, block=block)
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     food = food_get_for(user=request.user, pk=pk)
     portions = list(food.portions.all())
@@ -96,7 +96,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def custom_food_list(request: HttpRequest) -> HttpResponse:
     return render_page(
         request, "foods/custom_list.html", {"foods": custom_foods_of(user=request.user)}

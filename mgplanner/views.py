@@ -3,25 +3,25 @@ import sys
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from mgplanner.middleware import DATABASE_ERRORS, database_unavailable_response
 from mgplanner.rendering import render_page
 from plans.charts import model_page_data
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render_page(request, "home.html")
 
 
-@require_GET
+@require_safe
 def health(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers: does no database work on purpose."""
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@require_safe
 def health_ready(request: HttpRequest) -> HttpResponse:
     """Readiness: 200 when the database answers, 503 while it does not."""
     try:
@@ -41,7 +41,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request)
 
 
-@require_GET
+@require_safe
 def model(request: HttpRequest) -> HttpResponse:
     """The scoring model in plain words, its curves and tables (public)."""
     return render_page(request, "model.html", model_page_data())

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import profile_required
 from accounts.models import User
@@ -75,7 +75,7 @@ def _list_page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRes
 
 
 @profile_required
-@require_GET
+@require_safe
 def recipe_list(request: HttpRequest) -> HttpResponse:
     return _list_page(request)
 
@@ -190,7 +190,7 @@ def _detail_page(
 
 
 @profile_required
-@require_GET
+@require_safe
 def recipe_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, recipe_get_for(user=request_user(request), pk=pk))
 
@@ -243,7 +243,7 @@ def recipe_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def recipe_export(request: HttpRequest, pk: int) -> HttpResponse:
     recipe = recipe_get_for(user=request_user(request), pk=pk)
     body = json.dumps(recipe_services.recipe_export(recipe), indent=2, ensure_ascii=False)
@@ -464,7 +464,7 @@ def _range(request: HttpRequest) -> tuple[ShoppingRangeForm, date, date]:
 
 
 @profile_required
-@require_GET
+@require_safe
 def shopping(request: HttpRequest) -> HttpResponse:
     form, start, end = _range(request)
     status = 422 if form.is_bound and not form.is_valid() else 200
@@ -479,7 +479,7 @@ def shopping(request: HttpRequest) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def shopping_csv(request: HttpRequest) -> HttpResponse:
     form, start, end = _range(request)
     if form.is_bound and not form.is_valid():

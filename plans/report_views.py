@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import services as account_services
 from accounts.access_log import access_view_record
@@ -114,7 +114,7 @@ def _client_context(
 
 
 @profile_required
-@require_GET
+@require_safe
 def client_tools(request: HttpRequest, client_id: int) -> HttpResponse:
     client = _client(request, client_id)
     access_view_record(request, client=client, detail="target, templates and reports")
@@ -306,7 +306,7 @@ def _templates_page(
 
 
 @profile_required
-@require_GET
+@require_safe
 def templates_page(request: HttpRequest) -> HttpResponse:
     return _templates_page(request, _dietitian(request))
 
@@ -514,7 +514,7 @@ def _report(request: HttpRequest, owner: User, kind: str, *, client: bool) -> Ht
 
 
 @profile_required
-@require_GET
+@require_safe
 def client_report(request: HttpRequest, client_id: int, kind: str) -> HttpResponse:
     return _report(request, _client(request, client_id), kind, client=True)
 
@@ -531,6 +531,6 @@ def own_report_page(request: HttpRequest) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def own_report(request: HttpRequest, kind: str) -> HttpResponse:
     return _report(request, request_user(request), kind, client=False)

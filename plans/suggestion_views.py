@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect as HttpClientRedirect
 
 from accounts.decorators import profile_required
@@ -187,7 +187,7 @@ def _render_panel_blocks(
 
 
 @profile_required
-@require_GET
+@require_safe
 def day_suggestions(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """The panel (htmx), or the day page with the panel open (no JavaScript)."""
     owner = scope_to_client(request, client_id)
@@ -438,7 +438,7 @@ def _fill_context(request: HttpRequest, day: Day, profile: Profile) -> dict[str,
 
 
 @profile_required
-@require_GET
+@require_safe
 def fill_page(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     """The proposal: what to add, where, the energy it costs and the % of target it reaches."""
     owner = scope_to_client(request, client_id)

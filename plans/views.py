@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import profile_required
@@ -116,7 +116,7 @@ def _day_url(request: HttpRequest, on: date, **query: Any) -> str:
 # ---------------------------------------------------------------- week
 
 
-@require_GET
+@require_safe
 def plan_home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     return HttpResponseRedirect(reverse("plans:week", args=[monday_of(today).isoformat()]))
@@ -130,7 +130,7 @@ def _neighbour_week(profile: Profile, start: date, weeks: int) -> date | None:
 
 
 @profile_required
-@require_GET
+@require_safe
 def week(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
     start = _date_or_404(on)
@@ -318,7 +318,7 @@ def _load_day(request: HttpRequest, on: date) -> Day:
 
 
 @profile_required
-@require_GET
+@require_safe
 def day_page(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
     the_date = _date_or_404(on)
@@ -568,7 +568,7 @@ def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """One item's row with its edit form open (`?cancel=1`: closed again), for htmx; without
     JavaScript the "Edit" link opens the form on the day page instead."""
@@ -666,7 +666,7 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
 
 
 @profile_required
-@require_GET
+@require_safe
 def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The as-you-type results for one meal's add-food box (a listbox fragment)."""
     user = request_user(request)
@@ -693,7 +693,7 @@ def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The amount form for the food just picked: grams or one of its household measures."""
     user = request_user(request)
@@ -962,7 +962,7 @@ def _dose_edit_form(dose: SupplementDose, meals: list[Meal], data: Any = None) -
 
 
 @profile_required
-@require_GET
+@require_safe
 def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The supplement panel with one dose's edit form open (`?cancel=1`: closed), for htmx;
     without JavaScript the "Edit" link opens the form on the day page instead."""
@@ -1006,7 +1006,7 @@ def supplement_dose_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def supplement_conversion(request: HttpRequest) -> HttpResponse:
     """Both weights of what the log form holds, as the person types (htmx)."""
     text = _conversion_text(
@@ -1023,7 +1023,7 @@ def supplement_conversion(request: HttpRequest) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def supplement_products(request: HttpRequest) -> HttpResponse:
     """My supplements: the saved products offered on every day."""
     return _supplement_products_page(request)
@@ -1143,7 +1143,7 @@ def _meal_tools_page(
 
 
 @profile_required
-@require_GET
+@require_safe
 def meal_tools(request: HttpRequest, pk: int) -> HttpResponse:
     """Copy a meal to another day, save it as a template, or insert a template into it."""
     meal = meal_get_for(user=request_user(request), pk=pk)
@@ -1224,7 +1224,7 @@ def meal_template_insert(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @profile_required
-@require_GET
+@require_safe
 def meal_templates(request: HttpRequest) -> HttpResponse:
     return _templates_page(request)
 

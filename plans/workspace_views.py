@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import link_services
 from accounts.link_forms import InviteForm, apply_invitation_error
@@ -57,7 +57,7 @@ def _list_page(
 
 
 @login_required
-@require_GET
+@require_safe
 def client_list(request: HttpRequest) -> HttpResponse:
     """Clients sorted by need, with a search by name (live with htmx)."""
     return _list_page(request)
@@ -93,7 +93,7 @@ def client_invite(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def client_home(request: HttpRequest, client_id: int) -> HttpResponse:
     """A client's plan opens on this week."""
     client_get_for(dietitian=_dietitian(request), pk=client_id)

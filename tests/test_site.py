@@ -56,3 +56,19 @@ def test_every_page_names_its_icon_and_the_icon_is_a_static_file(client):
     path = finders.find(found.group(1))
     assert path
     assert "<svg" in Path(path).read_text()
+
+
+@pytest.mark.django_db
+def test_pages_answer_head_as_they_answer_get(client):
+    # Link checkers and uptime monitors ask with HEAD; a read-only page must not refuse it.
+    from django.utils import timezone
+
+    from tests.factories import ProfileFactory
+
+    assert client.head("/").status_code == 200
+    assert client.head("/foods/").status_code == 200
+    client.force_login(ProfileFactory().user)
+    day = client.head(f"/plan/day/{timezone.localdate().isoformat()}/")
+    assert day.status_code == 200
+    assert day.content == b""
+    assert client.head("/health/").status_code == 200
