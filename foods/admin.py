@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -51,6 +52,12 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
         ("Phytate", {"fields": ("phytate_mg_per_100g", "phytate_basis", "phytate_source")}),
         ("Oxalate", {"fields": ("oxalate_mg_per_100g", "oxalate_basis", "oxalate_source")}),
     ]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A citation runs to a few hundred characters: a box that shows it whole.
+        if db_field.name in ("phytate_source", "oxalate_source"):
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
         # Custom foods are private to the people who made them, editors included.

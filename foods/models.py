@@ -65,26 +65,56 @@ class Food(models.Model):
         help_text="Set for a person's custom food, which only they see.",
     )
 
-    kcal_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    protein_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    fat_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    carbohydrate_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    fibre_g_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    magnesium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    calcium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    potassium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    sodium_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    phosphorus_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    zinc_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    iron_mg_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
-    vitamin_d_ug_per_100g = models.FloatField(null=True, blank=True, validators=non_negative())
+    kcal_per_100g = models.FloatField(
+        "Energy (kcal per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    protein_g_per_100g = models.FloatField(
+        "Protein (g per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    fat_g_per_100g = models.FloatField(
+        "Fat (g per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    carbohydrate_g_per_100g = models.FloatField(
+        "Carbohydrate (g per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    fibre_g_per_100g = models.FloatField(
+        "Fibre (g per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    magnesium_mg_per_100g = models.FloatField(
+        "Magnesium (mg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    calcium_mg_per_100g = models.FloatField(
+        "Calcium (mg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    potassium_mg_per_100g = models.FloatField(
+        "Potassium (mg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    sodium_mg_per_100g = models.FloatField(
+        "Sodium (mg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    phosphorus_mg_per_100g = models.FloatField(
+        "Phosphorus (mg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    zinc_mg_per_100g = models.FloatField(
+        "Zinc (mg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    iron_mg_per_100g = models.FloatField(
+        "Iron (mg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
+    vitamin_d_ug_per_100g = models.FloatField(
+        "Vitamin D (µg per 100 g)", null=True, blank=True, validators=non_negative()
+    )
 
-    phytate_mg_per_100g = models.FloatField(default=0, validators=non_negative())
+    phytate_mg_per_100g = models.FloatField(
+        "Phytate (mg per 100 g)", default=0, validators=non_negative()
+    )
     phytate_basis = models.CharField(max_length=10, choices=Basis.choices)
     # A citation, an IFCT food code, or the name of the estimate rule. 500 because the
     # curated literature citations reach ~380 characters (two references in one row).
     phytate_source = models.CharField(max_length=500)
-    oxalate_mg_per_100g = models.FloatField(default=0, validators=non_negative())
+    oxalate_mg_per_100g = models.FloatField(
+        "Oxalate (mg per 100 g)", default=0, validators=non_negative()
+    )
     oxalate_basis = models.CharField(max_length=10, choices=Basis.choices)
     oxalate_source = models.CharField(max_length=500)
 

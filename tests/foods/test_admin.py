@@ -106,6 +106,17 @@ def test_editor_reverts_a_loaded_food_to_its_shipped_values(
     assert seeds.history.count() == 4
 
 
+def test_the_change_form_names_each_field_with_its_unit_and_shows_whole_citations(
+    client, editor, seeds
+) -> None:
+    html = client.get(reverse("admin:foods_food_change", args=[seeds.pk])).content.decode()
+    assert "Vitamin D (µg per 100 g)" in html
+    assert "Magnesium (mg per 100 g)" in html
+    assert "Vitamin d ug per 100g" not in html
+    assert '<textarea name="phytate_source"' in html
+    assert '<textarea name="oxalate_source"' in html
+
+
 def test_editor_cannot_see_users(client, editor) -> None:
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
     assert client.get(reverse("admin:foods_food_changelist")).status_code == 200
