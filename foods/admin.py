@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from import_export.admin import ImportExportMixin
@@ -73,6 +74,17 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
             .get_history_queryset(request, history_manager, pk_name, object_id)
             .filter(owner__isnull=True)
         )
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # "Changed by" links to the user's admin page; a food editor may not open it (403),
+        # so for them the name is plain text (the template drops a link whose URL name does
+        # not resolve).
+        user_model = get_user_model()._meta
+        if not request.user.has_perm(f"{user_model.app_label}.view_{user_model.model_name}"):
+            extra_context = {**(extra_context or {}), "admin_user_view": "no-user-page"}
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(
         self,

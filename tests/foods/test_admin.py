@@ -117,6 +117,15 @@ def test_the_change_form_names_each_field_with_its_unit_and_shows_whole_citation
     assert '<textarea name="oxalate_source"' in html
 
 
+def test_history_names_the_editor_without_a_link_editors_cannot_open(client, editor, seeds) -> None:
+    url = reverse("admin:foods_food_change", args=[seeds.pk])
+    assert client.post(url, change_data(seeds, magnesium_mg_per_100g=590)).status_code == 302
+    history = reverse("admin:foods_food_history", args=[seeds.pk])
+    html = client.get(history).content.decode()
+    assert str(editor) in html
+    assert reverse("admin:accounts_user_change", args=[editor.pk]) not in html
+
+
 def test_editor_cannot_see_users(client, editor) -> None:
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
     assert client.get(reverse("admin:foods_food_changelist")).status_code == 200
