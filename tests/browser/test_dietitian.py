@@ -122,3 +122,29 @@ def test_the_client_list_fits_a_375_px_screen(browser, live_server, person, brow
     expect(page.get_by_role("link", name=person.name).first).to_be_visible()
     assert_no_sideways_scroll(page)
     phone.close()
+
+
+def test_ending_a_dietitians_access_asks_first(context, live_server, person, browser_foods):
+    link = DietitianLinkFactory(dietitian=DietitianFactory(display_name="Dr Dee"), client=person)
+    log_in(context, person, live_server.url)
+    page = context.new_page()
+    page.goto("/accounts/dietitians/")
+    questions: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("button", name="End Dr Dee's access").click()
+    assert questions == [
+        "End Dr Dee's access to your plan? They will need a new invitation to see it again."
+    ]
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    page.get_by_role("button", name="End Dr Dee's access").click()
+    expect(page.get_by_text("No dietitian can see your plan.")).to_be_visible()
+    link.refresh_from_db()
+    assert link.revoked_at is not None
