@@ -9,6 +9,7 @@ view (page or report) here, an edit by the service that makes it (accounts/acces
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
@@ -334,7 +335,12 @@ def template_save(request: HttpRequest, client_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            return HttpResponseRedirect(reverse("reports:templates"))
+            if owner.pk == user.pk:
+                return HttpResponseRedirect(reverse("reports:templates"))
+            # Saved from a client's tools page: back to that client, where it can be assigned.
+            flash.success(request, f"Saved the template “{name}”: it is under Your templates.")
+            url = reverse("reports:client_tools", args=[owner.pk])
+            return HttpResponseRedirect(f"{url}#templates-panel")
     if owner.pk == user.pk:
         return _templates_page(request, user, form=form, status=422)
     return _tools_invalid(request, owner, {"save": form}, "templates_panel")

@@ -74,6 +74,11 @@ def test_a_day_template_saved_from_a_client_copies_into_another_client_from_a_da
         {"name": "Seed breakfast", "on": source_day.date.isoformat(), "span": "day"},
     )
     assert response.status_code == 302
+    # Back to the client's tools, where the template can be assigned, saying where it is.
+    tools = reverse("reports:client_tools", args=[link.client.pk])
+    assert response["Location"] == f"{tools}#templates-panel"
+    page = client.get(tools).content.decode()
+    assert "Saved the template “Seed breakfast”: it is under Your templates." in page
     template = DayTemplate.objects.get(owner=link.dietitian)
     assert template.items.count() == 2  # the deleted item stayed behind
     start = source_day.date + timedelta(days=3)
