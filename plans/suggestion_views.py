@@ -35,7 +35,7 @@ from mgplanner.rendering import render_blocks_response, render_page
 from plans import fill, scoring, services, suggestion_selectors, swaps
 from plans.client_scope import plan_owner, plan_reverse, scope_to_client
 from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_read, fill_undo_token
-from plans.models import Day, Meal, MealItem
+from plans.models import MAX_ITEM_GRAMS, Day, Meal, MealItem
 from plans.selectors import day_date_error, day_get_for, day_to_engine, engine_meal_names
 from plans.swap_pool import candidate_pool
 from plans.targets import TargetError
@@ -263,8 +263,15 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
     food = None
     if kind in ("add", "replace"):
         food = suggestion_selectors.pool_food_for(code=code or "")
-        if food is None or grams is None or not 0 < grams <= 5000:
+        if food is None:
             return _refused(request, the_date, panel_meal, "That food is not in the database.")
+        if grams is None or not 0 < grams <= MAX_ITEM_GRAMS:
+            return _refused(
+                request,
+                the_date,
+                panel_meal,
+                f"The amount must be above 0 and at most {MAX_ITEM_GRAMS:,} g.",
+            )
         if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
             return _refused(
                 request,
@@ -299,8 +306,14 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
         return _refused(
             request, the_date, panel_meal, f"That suggestion no longer applies: {error}"
         )
-    if not set(changed.warning_codes) <= set(base.warning_codes):
-        return _refused(request, the_date, panel_meal, "That change would raise a warning now.")
+    raised = [w for w in changed.warnings if w.code not in set(base.warning_codes)]
+    if raised:
+        return _refused(
+            request,
+            the_date,
+            panel_meal,
+            f"That change would raise a warning now: {raised[0].message}",
+        )
     if changed.effective_mg <= base.effective_mg:
         return _refused(
             request, the_date, panel_meal, "That change no longer adds magnesium to this day."

@@ -479,7 +479,7 @@ def apply_suggestion(day: Day, s: Suggestion, pool: CandidatePool) -> Day:
     if s.kind in ("replace", "prepare"):
         meal = next((m for m in day.meals if m.name == s.meal), None)
         if meal is None or not any(_matches(item, s) for item in meal.items):
-            raise SuggestionError(f"{s.meal!r} no longer holds {s.replaces!r}.")
+            raise SuggestionError(f"{s.meal} no longer holds the item it changes.")
 
         def change(items: list[Item]) -> list[Item]:
             done = False
@@ -503,7 +503,8 @@ def apply_suggestion(day: Day, s: Suggestion, pool: CandidatePool) -> Day:
 def _candidate(pool: CandidatePool, code: str | None) -> Candidate:
     found = pool.by_code.get(code or "")
     if found is None:
-        raise SuggestionError(f"Food {code!r} is not a candidate.")
+        # The pool holds foods worth suggesting (magnesium-rich, within limits), not all.
+        raise SuggestionError("that food is not among the foods suggestions offer.")
     return found
 
 

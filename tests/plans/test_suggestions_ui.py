@@ -211,6 +211,7 @@ def test_stale_suggestion_is_refused_and_nothing_changes(client, person, day, fo
     response = client.post(url("suggestion_apply", day), fields, **HTMX)
     assert response.status_code == 422
     assert "no longer" in response.content.decode()
+    assert "None" not in response.content.decode()  # not "'Lunch' no longer holds None"
     assert snapshot(person, day) == before
 
 
@@ -221,6 +222,36 @@ def test_unknown_food_is_refused(client, person, day, foods):
         {"kind": "add", "meal": "Lunch", "food": "99999", "grams": "30"},
     )
     assert response.status_code == 422
+    assert snapshot(person, day) == before
+
+
+@pytest.mark.parametrize("grams", ["-5", "abc", "0", "5001"])
+def test_a_bad_amount_is_refused_as_an_amount(client, person, day, foods, grams):
+    before = snapshot(person, day)
+    response = client.post(
+        url("suggestion_apply", day),
+        {"kind": "add", "meal": "Lunch", "food": "12014", "grams": grams},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "The amount must be above 0 and at most 5,000 g." in html
+    assert "not in the database" not in html
+    assert snapshot(person, day) == before
+
+
+def test_a_change_that_raises_a_warning_says_which(client, person, day, foods):
+    services.supplement_log(day=day, editor=person, kind="calcium", calcium_mg=2400)
+    before = snapshot(person, day)
+    response = client.post(  # 1.5 kg of pumpkin seeds: the day's calcium passes 2,500 mg
+        url("suggestion_apply", day),
+        {"kind": "add", "meal": "Lunch", "food": "12014", "grams": "1500"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = " ".join(response.content.decode().split())
+    assert "That change would raise a warning now: This day carries" in html
+    assert "mg of calcium" in html
     assert snapshot(person, day) == before
 
 
