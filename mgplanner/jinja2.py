@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from mgplanner.lru import LRU
 from mgplanner.reverse import cached_reverse, script_prefix
-from plans.client_scope import plan_read_only_global, plan_url
+from plans.client_scope import plan_read_only_global, plan_url, plan_whose
 from plans.concurrency import day_version_attr, day_version_input
 
 
@@ -114,6 +114,7 @@ def environment(**options: Any) -> Environment:
         url=url,
         plan_url=plan_url,
         plan_read_only=plan_read_only_global,
+        plan_whose=plan_whose,
         day_version_input=day_version_input,
         day_version_attr=day_version_attr,
         cached_fragment=cached_fragment,

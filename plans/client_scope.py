@@ -60,6 +60,17 @@ def plan_read_only_global(context: Any) -> bool:
     return request is not None and plan_read_only(request)
 
 
+@pass_context
+def plan_whose(context: Any, capital: bool = False) -> str:
+    """Jinja global: "your" on a person's own plan, "Ana's" when a dietitian reads a
+    client's ("effective of {{ plan_whose() }} 320 mg target")."""
+    request = context.get("request")
+    client = plan_client(request) if request is not None else None
+    if client is None:
+        return "Your" if capital else "your"
+    return f"{client.name}'s"
+
+
 def _enter(request: HttpRequest, client: User) -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         request.plan_client = client  # type: ignore[attr-defined]

@@ -242,14 +242,21 @@ def test_suggestions_and_fill_work_on_the_clients_day(dietitian) -> None:
     day_page = http.get(reverse("clients:day", args=[person.pk, on])).content.decode()
     assert reverse("clients:day_suggestions", args=[person.pk, on]) in day_page
     assert reverse("plans:day_suggestions", args=[on]) not in day_page
+    # Written to the dietitian about the client, not "your target".
+    text = " ".join(day_page.split())
+    assert f"effective of {person.name}'s" in text.replace("&#39;", "'")
+    assert f"{person.name}'s gut absorbs about" in text.replace("&#39;", "'")
+    assert "effective of your" not in text
     panel = http.get(
         reverse("clients:day_suggestions", args=[person.pk, on]), HTTP_HX_REQUEST="true"
     )
     assert panel.status_code == 200
     assert reverse("plans:day_suggestions", args=[on]) not in panel.content.decode()
+    assert "your diet" not in panel.content.decode()
     fill = http.get(reverse("clients:fill", args=[person.pk, on]))
     assert fill.status_code == 200
     html = fill.content.decode()
+    assert "your target" not in html.lower()
     assert "/fill/accept/" not in html.replace(
         reverse("clients:fill_accept", args=[person.pk, on]), ""
     )
