@@ -172,8 +172,9 @@ def dose_chart(target_mg: float = 320.0) -> Chart:
     )
     title = "Dose factor: bigger single loads are absorbed less well"
     desc = (
-        f"The share absorbed falls from about {absorbed_fraction(5):.0%} for small loads to "
-        f"{absorbed_fraction(972):.0%} at 972 mg. The dose factor is 1 up to a third of the "
+        # The same figures, and the same "62 %" style, as the /model/ page's text.
+        f"The share absorbed falls from about {100 * absorbed_fraction(0.0):.0f} % for small "
+        f"loads to {100 * absorbed_fraction(972):.0f} % at 972 mg. The dose factor is 1 up to a third of the "
         f"target ({reference_mg:.0f} mg for {target_mg:.0f} mg) and falls to "
         f"{dose_factor(400, target_mg):.2f} for a 400 mg single dose."
     )

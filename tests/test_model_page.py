@@ -57,3 +57,11 @@ def test_assumptions_are_marked_and_the_seed_corrected(page):
     assert "about 50 mg, not 150 mg" in page
     assert "Vitamin D needs magnesium to be activated" in page
     assert "Bohn T, Davidsson L" in page
+
+
+def test_the_dose_text_and_its_chart_give_the_same_share_for_small_loads(page):
+    from plans.scoring import absorbed_fraction
+
+    small = f"{100 * absorbed_fraction(0.0):.0f} %"
+    assert f"about {small} of a small load" in " ".join(page.split())
+    assert f"from about {small} for small loads" in page
