@@ -1,5 +1,6 @@
 """Forms for food search and people's custom foods."""
 
+import re
 from typing import Any
 
 from django import forms
@@ -90,6 +91,20 @@ class CustomFoodForm(forms.Form):
         label="Portion weight (g)",
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
+
+    def clean_portion_unit(self) -> str:
+        """One portion's name: the page shows it as "1 bowl", so "1 bowl" or "a bowl" typed
+        in full is kept as "bowl"; another number would be counted as one portion."""
+        unit = " ".join(self.cleaned_data.get("portion_unit", "").split())
+        one = re.match(r"(?:1|one|a|an)\s+(.+)", unit, re.IGNORECASE)
+        if one:
+            return one.group(1)
+        if re.match(r"[\d.,½¼¾]", unit):
+            raise forms.ValidationError(
+                "Name one portion without a number (“bar”, not “2 bars”), and give the weight "
+                "of one below."
+            )
+        return unit
 
     def clean_magnesium_mg_per_100g(self) -> float:
         mg: float = self.cleaned_data["magnesium_mg_per_100g"]

@@ -135,6 +135,19 @@ def test_add_a_food(client) -> None:
     assert food.magnesium_mg_per_100g == 180
     assert food.phytate_source == "entered by you"
     assert food.oxalate_source == "not entered: counted as none"
+    page = client.get(response["Location"]).content.decode()
+    assert "Estimate, entered by you" in page
+    assert "Estimate by rule" not in page  # no rule made these: the person typed them
+
+
+@pytest.mark.parametrize("typed", ["1 bowl", "a bowl", "One  bowl", "bowl"])
+def test_a_portion_typed_with_its_one_is_named_once(client, typed) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("foods:custom_new"), {**VALID, "portion_unit": typed})
+    assert response.status_code == 302
+    portion = Food.objects.get(owner=user).portions.get()
+    assert (portion.amount, portion.unit) == (1, "bowl")  # shown "1 bowl", not "1 1 bowl"
 
 
 def test_add_with_htmx_redirects_the_client(client) -> None:
@@ -156,6 +169,7 @@ def test_add_with_htmx_redirects_the_client(client) -> None:
         ("phytate_mg_per_100g", "1e308", "100 g of food weighs 100,000 mg"),
         ("oxalate_mg_per_100g", "100000.5", "100 g of food weighs 100,000 mg"),
         ("portion_grams", "0", "more than 0 g"),
+        ("portion_unit", "2 bars", "without a number"),
         ("description", "", "This field is required"),
     ],
 )
