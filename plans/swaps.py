@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from foods.antinutrients import SALTED, salt_twin_key
 from foods.diet import allowed
 from foods.values import FoodValues
 from plans import scoring
@@ -927,10 +928,29 @@ def suggest(
             -entry.rank,
             KINDS.index(entry.suggestion.kind),
             entry.suggestion.meal,
+            _salt_twin(entry.suggestion)[1] == SALTED,  # of equal twins, the unsalted first
             entry.suggestion.food or "",
         )
     )
-    return [entry.suggestion for entry in ctx.scored[: max(limit, 0)]]
+    # SR28 lists many foods twice, with and without salt, with the same values: a change
+    # names the food once, not twice with the same gain.
+    kept: list[Suggestion] = []
+    seen: set[tuple[str, str, str | None, str]] = set()
+    for entry in ctx.scored:
+        if len(kept) >= limit:
+            break
+        s = entry.suggestion
+        if s.kind in ("add", "replace"):
+            same = (s.kind, s.meal, s.target_key, _salt_twin(s)[0])
+            if same in seen:
+                continue
+            seen.add(same)
+        kept.append(s)
+    return kept
+
+
+def _salt_twin(s: Suggestion) -> tuple[str, str]:
+    return salt_twin_key(s.food_name) if s.kind in ("add", "replace") else ("", "")
 
 
 def _round(value: float) -> float:

@@ -452,6 +452,28 @@ def test_with_a_kcal_goal_nothing_takes_the_day_over_it():
     assert any(s.kcal_delta > 130 for s in unrestricted)
 
 
+def test_a_food_listed_with_and_without_salt_is_suggested_once():
+    unsalted = food("16015")
+    salted = replace(
+        unsalted, code="16016", name="Beans, black, mature seeds, cooked, boiled, with salt"
+    )
+    foods = [
+        swaps.PoolFood(
+            values, tags_for(values.code, values.name, values.food_group), ((172.0, "1 cup"),)
+        )
+        for values in (unsalted, salted, food("12014"))
+    ]
+    pool = swaps.build_pool(
+        foods, pairs=(), adds=[("16016", 172.0, "1 cup"), ("16015", 172.0, "1 cup")]
+    )
+    day = Day(person=WOMAN, meals=(Meal("Lunch", (item("12014", 10),)),))
+    adds = [s for s in swaps.suggest(day, pool, limit=50) if s.kind == "add"]
+    beans = [(s.meal, s.food) for s in adds if s.food in ("16015", "16016")]
+    assert beans  # black beans are worth adding to this day
+    # Once per meal, and the unsalted listing.
+    assert sorted(beans) == sorted({(meal, "16015") for meal, _ in beans})
+
+
 def test_prepare_suggests_what_makes_sense_for_the_food():
     day = Day(
         person=WOMAN,
