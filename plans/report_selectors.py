@@ -24,9 +24,18 @@ from plans.models import (
     NoteVisibility,
     WeekTemplate,
 )
+from plans.recipe_selectors import pure_recipe
+from plans.recipes import meal_recipe_scores
 from plans.reports import Report, ReportDayInput, build_report
 from plans.scoring import score_day
-from plans.selectors import _doses_of, _meals_of, day_date_error, day_to_engine, own_days
+from plans.selectors import (
+    _doses_of,
+    _meals_of,
+    day_date_error,
+    day_item_count,
+    day_to_engine,
+    own_days,
+)
 from plans.targets import TargetError, first_target_day
 
 
@@ -112,11 +121,16 @@ def template_items(template: DayTemplate) -> QuerySet[DayTemplateItem]:
 
 @dataclass(frozen=True, slots=True)
 class ItemRow:
-    """One food or supplement dose of a day, for the CSV export."""
+    """One food, recipe eaten or supplement dose of a day, for the CSV export.
+
+    A recipe is one row, as the day page lists it: its servings, the grams of the dish they
+    weigh, and its ingredients' magnesium and effective mg summed, so a day's rows add up
+    to its effective mg.
+    """
 
     date: date
     meal: str
-    kind: str  # "food" | "supplement"
+    kind: str  # "food" | "recipe" | "supplement"
     code: str
     name: str
     amount: str
@@ -166,8 +180,8 @@ def report_range_problems(*, owner: User, start: date, end: date, viewer: User) 
 def report_data(*, owner: User, start: date, end: date) -> ReportData:
     """Score every day of `owner`'s plan from `start` to `end` (inclusive) and aggregate.
 
-    A fixed number of queries whatever the range: the days with meals, items, foods'
-    portions and doses prefetched, then the shared notes.
+    A fixed number of queries whatever the range: the days with meals, items, recipes
+    eaten with their ingredients, and doses prefetched (`own_days`), then the shared notes.
     """
     profile = profile_for(user=owner)
     days = own_days(user=owner, start=start, end=end)
@@ -185,11 +199,10 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
             score = score_day(day_to_engine(day, person_on(profile, on)))
         except (TargetError, ValueError):
             score = None
-        effective = (
-            {item.key: item.effective_mg for o in score.occasions for item in o.items}
-            if score
-            else {}
-        )
+        item_scores = [item for o in score.occasions for item in o.items] if score else []
+        effective = {item.key: item.effective_mg for item in item_scores}
+        # A recipe reaches the engine as its ingredients ("recipe-<id>-<n>"): summed back.
+        recipe_effective = {pk: mg for pk, (_, mg) in meal_recipe_scores(item_scores).items()}
         for meal in meals:
             for item in meal.live_items:  # type: ignore[attr-defined]
                 values = food_values(item.food)
@@ -207,6 +220,27 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
                         effective_mg=effective.get(f"item-{item.pk}"),
                     )
                 )
+            for used in meal.live_recipes:  # type: ignore[attr-defined]
+                recipe = pure_recipe(used.recipe)
+                servings = float(used.servings)
+                # The grams typed when they were, else what the servings weigh (of the
+                # cooked weight when the recipe has one); none for a recipe with no weight.
+                grams = used.grams or round(servings * recipe.serving_grams, 1) or None
+                rows.append(
+                    ItemRow(
+                        date=on,
+                        meal=meal.name,
+                        kind="recipe",
+                        code="",
+                        name=used.recipe.name,
+                        amount=_servings_label(used.servings),
+                        grams=grams,
+                        preparation="",
+                        magnesium_mg=recipe.per_serving().magnesium_mg * servings,
+                        # No entry for a recipe with no ingredients: it gave 0 mg.
+                        effective_mg=recipe_effective.get(used.pk, 0.0) if score else None,
+                    )
+                )
         for dose in doses:
             rows.append(
                 ItemRow(
@@ -222,7 +256,7 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
                     effective_mg=effective.get(f"dose-{dose.pk}"),
                 )
             )
-        inputs.append(ReportDayInput(on, sum(len(m.live_items) for m in meals) + len(doses), score))  # type: ignore[attr-defined]
+        inputs.append(ReportDayInput(on, day_item_count(day), score))
     shared = list(
         DayNote.objects.filter(day__in=days, visibility=NoteVisibility.SHARED)
         .select_related("author", "day")

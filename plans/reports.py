@@ -1,8 +1,9 @@
 """A client's report over a date range: per-day scores, averages, losses, top sources,
 warnings, and the daily chart's geometry (pure: scored days in, dataclasses out).
 
-Averages are taken over the *planned* days only (a day with at least one item or dose that
-could be scored), like the week page: an unplanned day is missing data, not a day at 0 mg.
+Averages are taken over the *planned* days only (a day with at least one food, recipe or
+dose that could be scored; `plans.selectors.day_item_count`), like the week page: an
+unplanned day is missing data, not a day at 0 mg.
 """
 
 from collections import defaultdict

@@ -299,6 +299,18 @@ def _doses_of(day: Day) -> list[SupplementDose]:
     return doses
 
 
+def day_item_count(day: Day) -> int:
+    """What was planned on `day`: its live foods, recipes eaten and supplement doses.
+
+    The one rule for "planned": a day with none is missing data, not a day at 0 mg, and is
+    left out of the week page's average, the dietitian's client list and reports alike.
+    A recipe eaten counts once, like a food: the person planned one thing, whatever its
+    ingredients.
+    """
+    planned = sum(len(meal.live_items) + len(meal.live_recipes) for meal in _meals_of(day))  # type: ignore[attr-defined]
+    return planned + len(_doses_of(day))
+
+
 def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
     """The engine's view of a day: items keyed "item-<id>", doses keyed "dose-<id>".
 
@@ -400,10 +412,7 @@ def week_summary(*, user: User, week_start: date, profile: Profile | None = None
         if day is None:
             summaries.append(DaySummary(on, False, 0, None, None, None, None))
             continue
-        # A recipe eaten counts once, like a food: the person planned one thing.
-        item_count = sum(
-            len(meal.live_items) + len(getattr(meal, "live_recipes", ())) for meal in _meals_of(day)
-        ) + len(_doses_of(day))
+        item_count = day_item_count(day)
         try:
             score = score_day(day_to_engine(day, person_on(profile, on)))
         except (TargetError, ValueError):

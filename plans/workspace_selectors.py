@@ -8,7 +8,7 @@ from django.db.models import Max, Q, QuerySet
 
 from accounts.models import Profile, User
 from accounts.selectors import clients_of, person_on
-from plans.selectors import _days_prefetched, day_to_engine
+from plans.selectors import _days_prefetched, day_item_count, day_to_engine
 
 # The window the list judges need by; the week page shows any other.
 WINDOW_DAYS = 7
@@ -76,11 +76,7 @@ def client_summaries(*, dietitian: User, today: date, query: str = "") -> list[C
         warnings: dict[str, str] = {}
         problem = None
         for day in days_by_owner[client.pk]:
-            meals = day.ordered_meals
-            has_food = any(
-                meal.live_items or getattr(meal, "live_recipes", ()) for meal in meals
-            ) or bool(day.live_doses)
-            if not has_food:
+            if not day_item_count(day):
                 continue
             try:
                 score = score_day(day_to_engine(day, person_on(profile, day.date)))

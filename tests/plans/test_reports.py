@@ -2,6 +2,7 @@ import csv
 import html
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -13,15 +14,21 @@ from accounts.models import AccessLog
 from accounts.selectors import person_on
 from plans import services
 from plans.models import NoteVisibility
+from plans.report_selectors import report_data
 from plans.reports import MAX_REPORT_DAYS, ReportDayInput, build_report, score_chart
 from plans.scoring import Day, Item, Meal, Supplement, score_day
-from plans.selectors import day_get_for, day_to_engine
+from plans.selectors import day_get_for, day_to_engine, monday_of, week_summary
 from plans.targets import Person
+from plans.views import _score_context
+from plans.workspace_selectors import client_summaries
 from tests.factories import (
     DietitianLinkFactory,
     FoodFactory,
     MealItemFactory,
+    MealRecipeFactory,
     ProfileFactory,
+    RecipeFactory,
+    RecipeIngredientFactory,
     SupplementDoseFactory,
 )
 
@@ -433,3 +440,162 @@ def test_the_pdf_names_the_dietitian_who_set_a_custom_target(client, link):
     response = client.get(reverse("reports:own_report", args=["pdf"]), query)
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "Custom target set by your dietitian: 380 mg" in " ".join(text.split())
+
+
+# ---------------------------------------------------------------- recipes eaten
+
+
+@pytest.fixture
+def recipe_days(link):
+    """Two days of the client: yesterday only 1.5 servings of a lentil and spinach stew (of
+    4), today pumpkin seeds at lunch, the stew at dinner and a citrate tablet."""
+    owner = link.client
+    today = timezone.localdate()
+    stew = RecipeFactory(owner=owner, name="Lentil and spinach stew", servings=4)
+    RecipeIngredientFactory(
+        recipe=stew,
+        food=FoodFactory(
+            description="Lentils, cooked",
+            magnesium_mg_per_100g=36.0,
+            phytate_mg_per_100g=500.0,
+            calcium_mg_per_100g=19.0,
+        ),
+        grams=400,
+    )
+    RecipeIngredientFactory(
+        recipe=stew, food=FoodFactory(description="Spinach, raw", **SPINACH), grams=200
+    )
+    only = services.day_get_or_create(user=owner, on=today - timedelta(days=1), editor=owner)
+    MealRecipeFactory(meal=only.meals.get(name="Dinner"), recipe=stew, servings=Decimal("1.5"))
+    mixed = services.day_get_or_create(user=owner, on=today, editor=owner)
+    MealItemFactory(
+        meal=mixed.meals.get(name="Lunch"), food=FoodFactory(description="Pumpkin seeds"), grams=30
+    )
+    MealRecipeFactory(meal=mixed.meals.get(name="Dinner"), recipe=stew, servings=Decimal("1.5"))
+    SupplementDoseFactory(day=mixed, meal=mixed.meals.get(name="Dinner"))
+    return today - timedelta(days=1), today
+
+
+def _day_page_score(user, on):
+    """The day page's score panel for `on`: its score and top sources."""
+    return _score_context(day_get_for(user=user, on=on), user.profile)
+
+
+def test_a_recipe_only_day_is_planned_and_scored_as_on_the_day_page(link, recipe_days):
+    start, _ = recipe_days
+    panel = _day_page_score(link.client, start)
+    report = report_data(owner=link.client, start=start, end=start).report
+    (day,) = report.days
+    assert day.planned
+    assert report.planned_days == 1
+    assert day.effective_mg == pytest.approx(panel["score"].effective_mg)
+    assert day.total_mg == pytest.approx(1.5 / 4 * (400 * 36 + 200 * 79) / 100)
+    assert day.status == panel["score"].status
+    # The recipe's ingredients are the sources, as in the day page's panel, and the
+    # losses are the stew's phytate (lentils) and oxalate (spinach).
+    sources = {line.name: line.effective_mg for line in report.top_sources}
+    assert sources == pytest.approx({item.name: item.effective_mg for item in panel["top_sources"]})
+    assert set(sources) == {"Lentils, cooked", "Spinach, raw"}
+    losses = {line.key: line.average_mg for line in report.losses}
+    assert losses["phytate"] == pytest.approx(panel["score"].losses_mg.phytate)
+    assert losses["oxalate"] == pytest.approx(panel["score"].losses_mg.oxalate)
+    assert losses["oxalate"] > 0
+
+
+def test_days_csv_and_pdf_score_a_recipe_only_day(client, link, recipe_days):
+    start, end = recipe_days
+    client.force_login(link.client)
+    query = {"start": start.isoformat(), "end": end.isoformat()}
+    response = client.get(reverse("reports:own_report", args=["days"]), query)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["planned"] for r in rows] == ["yes", "yes"]
+    expected = _day_page_score(link.client, start)["score"]
+    assert float(rows[0]["effective_mg"]) == pytest.approx(expected.effective_mg, abs=0.05)
+    assert rows[0]["status"] == expected.status
+    response = client.get(reverse("reports:own_report", args=["pdf"]), query)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "2 days, 2 planned" in text
+    assert "Not planned" not in text
+    assert "No day in this range" not in text
+    assert "Lentils, cooked" in text  # among the top sources
+
+
+def test_items_csv_rows_of_a_day_with_foods_and_a_recipe_add_up_to_its_effective_mg(
+    client, link, recipe_days
+):
+    start, end = recipe_days
+    client.force_login(link.dietitian)
+    response = client.get(
+        reverse("reports:client_report", args=[link.client.pk, "items"]),
+        {"start": start.isoformat(), "end": end.isoformat()},
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert list(rows[0]) == [
+        "date",
+        "meal",
+        "kind",
+        "code",
+        "name",
+        "amount",
+        "grams",
+        "preparation",
+        "magnesium_mg",
+        "effective_mg",
+    ]
+    # One row per recipe eaten, its figures summed over its ingredients.
+    stew = {k: rows[0][k] for k in ("date", "meal", "kind", "code", "name", "amount", "grams")}
+    assert stew == {
+        "date": start.isoformat(),
+        "meal": "Dinner",
+        "kind": "recipe",
+        "code": "",
+        "name": "Lentil and spinach stew",
+        "amount": "1.5 servings",
+        "grams": "225",  # 1.5 of 4 servings of 600 g
+    }
+    plate_mg = 1.5 / 4 * (400 * 36 + 200 * 79) / 100
+    assert float(rows[0]["magnesium_mg"]) == pytest.approx(plate_mg, abs=0.05)
+    first = _day_page_score(link.client, start)["score"]
+    assert float(rows[0]["effective_mg"]) == pytest.approx(first.effective_mg, abs=0.05)
+    mixed = [r for r in rows if r["date"] == end.isoformat()]
+    assert [(r["meal"], r["kind"]) for r in mixed] == [
+        ("Lunch", "food"),
+        ("Dinner", "recipe"),
+        ("Dinner", "supplement"),
+    ]
+    score = _day_page_score(link.client, end)["score"]
+    effective = sum(float(r["effective_mg"]) for r in mixed)
+    assert effective == pytest.approx(score.effective_mg, abs=0.05 * len(mixed))
+    plate = sum(float(r["magnesium_mg"]) for r in mixed)
+    assert plate == pytest.approx(score.total_mg, abs=0.05 * len(mixed))
+
+
+def _planned_by_week_page(owner, dietitian, on):
+    summary = week_summary(user=owner, week_start=monday_of(on))
+    day = next(day for day in summary.days if day.date == on)
+    # Only a day with something planned is averaged in (and shown as planned).
+    return day.effective_mg if day.item_count else None
+
+
+def _planned_by_client_list(owner, dietitian, on):
+    (summary,) = client_summaries(dietitian=dietitian, today=on)
+    return summary.average_percent and summary.average_percent * _target_mg(owner, on) / 100
+
+
+def _planned_by_report(owner, dietitian, on):
+    return report_data(owner=owner, start=on, end=on).report.average_effective_mg
+
+
+def _target_mg(owner, on):
+    return _day_page_score(owner, on)["score"].target_mg
+
+
+@pytest.mark.parametrize(
+    "scored", [_planned_by_week_page, _planned_by_client_list, _planned_by_report]
+)
+def test_week_page_client_list_and_reports_count_a_recipe_only_day_alike(link, recipe_days, scored):
+    # One rule (plans.selectors.day_item_count) says a day is planned: a day whose only
+    # entry is a recipe is averaged in everywhere, with the day page's score.
+    start, _ = recipe_days
+    expected = _day_page_score(link.client, start)["score"].effective_mg
+    assert scored(link.client, link.dietitian, start) == pytest.approx(expected)
