@@ -1086,20 +1086,22 @@ def day_copy(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
             verb = "Replaced" if form.cleaned_data["mode"] == "replace" else "Copied onto"
             names = ", ".join(copy.date.strftime("%a %-d %b") for copy in copies)
             flash.success(
-                request, f"{verb} {names}: the food and supplements of {the_date:%a %-d %b}."
+                request,
+                f"{verb} {names}: the food, recipes and supplements of {the_date:%a %-d %b}.",
             )
             # The source's week when a copy landed in it, so the week shows both days.
             weeks = [monday_of(copy.date) for copy in copies]
             week = monday_of(the_date) if monday_of(the_date) in weeks else weeks[0]
             return HttpResponseRedirect(plan_reverse(request, "week", week.isoformat()))
-    item_count = sum(len(meal.live_items) for meal in day.ordered_meals)  # type: ignore[attr-defined]
+    meals = day.ordered_meals  # type: ignore[attr-defined]
     return render_page(
         request,
         "plans/copy_day.html",
         {
             "day": day,
             "form": form,
-            "item_count": item_count,
+            "item_count": sum(len(meal.live_items) for meal in meals),
+            "recipe_count": sum(len(meal.live_recipes) for meal in meals),
             "dose_count": len(day.live_doses),  # type: ignore[attr-defined]
             "week_start": monday_of(the_date),
         },

@@ -143,6 +143,7 @@ def test_copy_page_without_js_then_week_shows_both_days(client, person, source, 
     page = client.get(url).content.decode()
     thursday = monday + timedelta(days=3)
     next_monday = monday + timedelta(days=7)
+    assert "This day has 2 foods, 0 recipes and 1 supplement." in " ".join(page.split())
     assert f'value="{thursday.isoformat()}"' in page
     assert f'value="{monday.isoformat()}"' not in page
 
