@@ -501,13 +501,10 @@ def _plan_day(
 ) -> None:
     from plans import recipe_services, services
     from plans.models import Day, SupplementProduct
-    from plans.selectors import day_get_for
+    from plans.selectors import day_get_for, day_item_count
 
     existing = day_get_for(user=person, on=on)
-    if existing is not None and (
-        any(meal.live_items or meal.live_recipes for meal in existing.ordered_meals)
-        or existing.live_doses
-    ):
+    if existing is not None and day_item_count(existing):
         report.note(f"{on:%a %-d %b}: already planned, left as it is", changed=False)
         return
     day = services.day_get_or_create(user=person, on=on, editor=person)
