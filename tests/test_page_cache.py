@@ -184,6 +184,9 @@ def test_a_food_edit_in_the_admin_shows_on_everyones_cached_pages(person, today)
             "source": seeds.source,
             "phytate_basis": seeds.phytate_basis,
             "oxalate_basis": seeds.oxalate_basis,
+            # Sources are text boxes (whole citations), not inputs the pattern above finds.
+            "phytate_source": seeds.phytate_source,
+            "oxalate_source": seeds.oxalate_source,
         }
     )
     assert logged_in(editor).post(url, data).status_code == 302
