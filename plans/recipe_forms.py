@@ -14,6 +14,7 @@ from plans.models import (
     MAX_RECIPE_SERVINGS,
     MAX_RECIPE_STEPS_CHARS,
 )
+from plans.recipes import SERVINGS_OR_GRAMS
 
 # An exported recipe is a few kB; a megabyte is not a recipe.
 MAX_IMPORT_BYTES = 1_000_000
@@ -45,8 +46,17 @@ class RecipeForm(forms.Form):
     shared = forms.BooleanField(required=False, label="Share with my linked dietitian or clients")
 
 
+# Both blank is one serving: the form shows it as the servings field's placeholder.
+DEFAULT_SERVINGS = Decimal(1)
+
+
 class ServingsForm(forms.Form):
-    """Servings of a recipe, or grams of the finished dish (turned into servings)."""
+    """Servings of a recipe, or grams of the finished dish (turned into servings).
+
+    Servings start blank rather than at 1: a person who types grams and leaves a pre-filled
+    1 would get one serving, silently. Both given is refused (which did they mean?); both
+    blank is one serving.
+    """
 
     servings = DecimalField(
         required=False,
@@ -55,27 +65,54 @@ class ServingsForm(forms.Form):
         max_digits=6,
         decimal_places=3,
         label="Servings",
-        error_messages={"min_value": "Enter servings above 0."},
+        help_text="Blank for 1 serving, or give the grams instead.",
+        widget=forms.NumberInput(attrs={"placeholder": "1"}),
+        error_messages={
+            "min_value": "Enter servings above 0.",
+            "max_value": f"Enter at most {MAX_RECIPE_SERVINGS} servings.",
+            "invalid": "Enter a number of servings, such as 1.5.",
+            "max_decimal_places": "Give servings to at most 3 decimal places.",
+        },
     )
     grams = forms.FloatField(
         required=False,
         min_value=1,
         max_value=MAX_RECIPE_GRAMS,
-        label="or grams of the dish",
+        label="Grams of the dish",
+        help_text="Instead of servings: what you eat of the finished dish.",
+        error_messages={
+            "min_value": "Enter at least 1 g of the dish.",
+            "max_value": f"Enter at most {MAX_RECIPE_GRAMS} g of the dish.",
+            "invalid": "Enter a number of grams, such as 150.",
+        },
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not self.errors and data.get("servings") is None and data.get("grams") is None:
-            self.add_error("servings", "Enter the servings, or the grams of the dish.")
+        if self.errors:
+            return data
+        if data.get("servings") is not None and data.get("grams") is not None:
+            self.add_error("grams", SERVINGS_OR_GRAMS)
+        elif data.get("servings") is None and data.get("grams") is None:
+            data["servings"] = DEFAULT_SERVINGS
         return data
 
 
 class PlanRecipeForm(ServingsForm):
     """A recipe onto a day: which day, which meal (made when missing), how much."""
 
-    date = forms.DateField(label="Day", error_messages={"invalid": "Enter a date."})
-    meal = forms.CharField(max_length=60, label="Meal", initial=DEFAULT_MEAL_NAMES[1])
+    # The page's order, so the error summary lists the problems as the form shows them.
+    field_order = ["date", "meal", "servings", "grams"]
+
+    date = forms.DateField(
+        label="Day", error_messages={"invalid": "Enter a date.", "required": "Choose the day."}
+    )
+    meal = forms.CharField(
+        max_length=60,
+        label="Meal",
+        initial=DEFAULT_MEAL_NAMES[1],
+        error_messages={"required": "Name the meal, such as Lunch."},
+    )
 
 
 class ImportForm(forms.Form):

@@ -4,7 +4,6 @@ What a user may not see is a 404, never a 403: someone else's private recipe doe
 for them. Shared recipes of linked people are readable; only the owner may change one.
 """
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -264,7 +263,7 @@ def shopping_list_for(*, user: User, start: date, end: date) -> ShoppingList:
         by_group[food.food_group or "Other"].append(
             ShoppingLine(
                 food=food,
-                grams=math.ceil(grams),
+                grams=recipes.grams_to_buy(grams),
                 measure=household_measure(grams, portions[pk]),
                 ticked=pk in ticked,
             )

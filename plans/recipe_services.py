@@ -13,22 +13,37 @@ from django.utils import timezone
 
 from accounts.models import User
 from foods.models import Food, FoodSource, Portion
+from mgplanner.page_cache import user_stamps_bump
 from plans import recipes
 from plans.models import (
     MAX_RECIPE_INGREDIENTS,
     MAX_RECIPE_SERVINGS,
+    DayTemplateRecipe,
     Meal,
     MealRecipe,
+    MealTemplateRecipe,
     Preparation,
     Recipe,
     RecipeIngredient,
+    ServingsFields,
     ShoppingTick,
 )
 from plans.recipe_selectors import MAX_SHOPPING_DAYS, pure_recipe, recipes_usable_in_plan
-from plans.services import _amount, _next_position, _preparation, _touch
+from plans.services import _amount, _next_position, _preparation, _recipes_usable_by, _touch
 
 # A copy's name says it is one, within the name's length.
 COPY_SUFFIX = " (copy)"
+# The servings column's precision (3 decimal places) and the servings a meal takes.
+SERVINGS_STEP = Decimal("0.001")
+MIN_SERVINGS = Decimal("0.01")
+
+# Every row that plans servings of a recipe, with the path to the person it belongs to and
+# how a message names it.
+RECIPE_USES: tuple[tuple[type[ServingsFields], str, str], ...] = (
+    (MealRecipe, "meal__day__plan__owner", "planned in a meal"),
+    (MealTemplateRecipe, "template__owner", "saved in a meal template"),
+    (DayTemplateRecipe, "template__owner", "saved in a day template"),
+)
 
 
 @transaction.atomic
@@ -64,6 +79,15 @@ def recipe_update(
     steps: str,
     shared: bool,
 ) -> Recipe:
+    """Save the recipe; what others plan with it follows in the same transaction.
+
+    A new yield (servings, cooked weight) keeps every use entered in grams at its grams
+    (`_grams_eaten_follow_the_yield`). Un-sharing gives everyone else whose meals or
+    templates use it their own copy (`_hand_over_uses`). Otherwise a shared recipe is live:
+    the owner's edits change the days of the people who eat it.
+    """
+    losing = _people_who_lose_it(recipe) if recipe.shared and not shared else []
+    yield_before = (recipe.servings, recipe.cooked_weight_grams)
     recipe.name = name.strip()
     recipe.servings = servings
     recipe.cooked_weight_grams = cooked_weight_grams
@@ -71,7 +95,110 @@ def recipe_update(
     recipe.shared = shared
     recipe.full_clean()
     recipe.save()
+    changed: set[int] = set()
+    if (recipe.servings, recipe.cooked_weight_grams) != yield_before:
+        field = "servings" if recipe.servings != yield_before[0] else "cooked_weight_grams"
+        changed |= _grams_eaten_follow_the_yield(recipe, field=field)
+    _hand_over_uses(recipe, losing)
+    _pages_changed_for(recipe, changed | {person.pk for person in losing})
     return recipe
+
+
+def _people_who_lose_it(recipe: Recipe) -> list[User]:
+    """The other people whose meals or templates name `recipe` and who may open it now (it
+    is shared with them): un-sharing it would leave them a name they get a 404 for, scored
+    by a recipe its owner can still change. Someone whose link has ended could not open it
+    before either, and gets no newer version of it by its un-sharing.
+    """
+    ids: set[int] = set()
+    for model, owner_path, _ in RECIPE_USES:
+        ids.update(
+            model.objects.filter(recipe=recipe)
+            .exclude(**{owner_path: recipe.owner_id})
+            .values_list(owner_path, flat=True)
+        )
+    return [
+        person
+        for person in User.objects.filter(pk__in=ids).order_by("pk")
+        if Recipe.objects.visible_to(person).filter(pk=recipe.pk).exists()
+    ]
+
+
+def _hand_over_uses(recipe: Recipe, people: Sequence[User]) -> None:
+    """Point each person's uses of `recipe` (now private) at their own copy of it, as
+    deleting an account does for its shared recipes: an identical recipe of theirs when
+    they have one, else a new copy with their own copies of its owner's custom foods
+    (`_recipes_usable_by`). Removed uses too, so an Undo brings back what was eaten.
+    """
+    for person in people:
+        copy_pk = _recipes_usable_by(person, {recipe.pk}, editor=recipe.owner)[recipe.pk]
+        for model, owner_path, _ in RECIPE_USES:
+            model.objects.filter(recipe=recipe, **{owner_path: person.pk}).update(recipe_id=copy_pk)
+
+
+def _servings_in(pure: recipes.Recipe, grams: float) -> Decimal:
+    """Servings in `grams` of the finished dish, as the column keeps them; ValueError when
+    the dish weighs nothing (no foods, no cooked weight)."""
+    value = recipes.servings_from_grams(pure, grams)
+    return Decimal(str(value)).quantize(SERVINGS_STEP, rounding=ROUND_HALF_UP)
+
+
+def _servings_range_error(grams: float, servings: Decimal, where: str) -> str | None:
+    if MIN_SERVINGS <= servings <= MAX_RECIPE_SERVINGS:
+        return None
+    where = f" {where}" if where else ""
+    return (
+        f"{grams:g} g of this dish{where} would be {servings.normalize():f} servings, and "
+        f"a meal takes {MIN_SERVINGS} to {MAX_RECIPE_SERVINGS} servings of a recipe."
+    )
+
+
+def _grams_eaten_follow_the_yield(recipe: Recipe, *, field: str) -> set[int]:
+    """Uses of `recipe` entered in grams of the finished dish keep their grams: their
+    servings are worked out again from the recipe as saved now (its servings, its cooked
+    weight, else its foods' raw weight), so the "(211 g)" a day shows is what the engine
+    scores, the shopping list buys and the reports list. Uses entered in servings keep
+    their servings (and show no grams).
+
+    Returns the ids of the people whose rows changed. Raises ValidationError on `field`
+    when a use would fall outside the servings a meal takes; the caller's transaction then
+    writes nothing.
+    """
+    # Fetched again: the caller's instance may hold its foods as they were before this write.
+    pure = pure_recipe(Recipe.objects.get(pk=recipe.pk))
+    if pure.serving_grams <= 0:
+        # No foods and no cooked weight: nothing to eat whatever the servings; the next
+        # food added works them out again.
+        return set()
+    people: set[int] = set()
+    for model, owner_path, where in RECIPE_USES:
+        rows = model.objects.filter(recipe=recipe, grams__isnull=False).values_list(
+            "pk", "grams", "servings", owner_path
+        )
+        changed = []
+        for pk, grams, servings, owner_id in rows:
+            try:
+                now = _servings_in(pure, grams)
+            except ValueError:
+                continue  # no grams to keep (a row written before grams were checked)
+            if now == servings:
+                continue
+            problem = _servings_range_error(grams, now, where)
+            if problem:
+                raise ValidationError({field: problem})
+            changed.append(model(pk=pk, servings=now))
+            people.add(owner_id)
+        model.objects.bulk_update(changed, ["servings"])
+    return people
+
+
+def _pages_changed_for(recipe: Recipe, people: set[int]) -> None:
+    """Once the write commits, replace the page-cache stamps (mgplanner/page_cache.py) of
+    the other people whose rows it changed: the middleware replaces only the writer's (and,
+    for a dietitian, their clients')."""
+    others = sorted(people - {recipe.owner_id})
+    if others:
+        transaction.on_commit(lambda: user_stamps_bump(others))
 
 
 @transaction.atomic
@@ -225,8 +352,11 @@ def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
     return copy
 
 
-def _touch_recipe(recipe: Recipe) -> None:
+def _foods_changed(recipe: Recipe) -> None:
     recipe.save(update_fields=["updated_at"])
+    # Without a cooked weight, a serving weighs the foods' raw total over the servings.
+    if recipe.cooked_weight_grams is None:
+        _pages_changed_for(recipe, _grams_eaten_follow_the_yield(recipe, field="grams"))
 
 
 @transaction.atomic
@@ -255,7 +385,7 @@ def recipe_ingredient_add(
     )
     line.full_clean()
     line.save()
-    _touch_recipe(recipe)
+    _foods_changed(recipe)
     return line
 
 
@@ -274,7 +404,7 @@ def recipe_ingredient_update(
     line.preparation = _preparation(line.food, preparation)
     line.full_clean()
     line.save()
-    _touch_recipe(line.recipe)
+    _foods_changed(line.recipe)
     return line
 
 
@@ -282,7 +412,7 @@ def recipe_ingredient_update(
 def recipe_ingredient_delete(*, line: RecipeIngredient) -> None:
     recipe = line.recipe
     line.delete()
-    _touch_recipe(recipe)
+    _foods_changed(recipe)
 
 
 def _import_foods(
@@ -364,18 +494,26 @@ def recipe_export(recipe: Recipe) -> dict[str, Any]:
 
 
 def _servings(recipe: Recipe, servings: Decimal | None, grams: float | None) -> Decimal:
+    """The servings to keep: those given, or those in the grams of the dish given."""
+    if servings is not None and grams is not None:
+        # Which did they mean? Taking one would drop what the person typed in the other.
+        raise ValidationError({"grams": recipes.SERVINGS_OR_GRAMS})
     if servings is None and grams is None:
         raise ValidationError({"servings": "Enter the servings, or the grams of the dish."})
-    if servings is None:
-        try:
-            value = recipes.servings_from_grams(pure_recipe(recipe), float(grams))  # type: ignore[arg-type]
-        except ValueError as error:
-            raise ValidationError({"grams": str(error)}) from None
-        servings = Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-    if not Decimal("0.01") <= servings <= MAX_RECIPE_SERVINGS:
-        field = "grams" if grams is not None else "servings"
-        raise ValidationError({field: f"Between 0.01 and {MAX_RECIPE_SERVINGS} servings."})
-    return servings
+    if servings is not None:
+        if not MIN_SERVINGS <= servings <= MAX_RECIPE_SERVINGS:
+            raise ValidationError(
+                {"servings": f"Enter {MIN_SERVINGS} to {MAX_RECIPE_SERVINGS} servings."}
+            )
+        return servings
+    try:
+        value = _servings_in(pure_recipe(recipe), float(grams))  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ValidationError({"grams": str(error)}) from None
+    problem = _servings_range_error(grams, value, "")  # type: ignore[arg-type]
+    if problem:
+        raise ValidationError({"grams": problem})
+    return value
 
 
 @transaction.atomic
@@ -404,7 +542,7 @@ def meal_recipe_add(
         meal=meal,
         recipe=recipe,
         servings=_servings(recipe, servings, grams),
-        grams=grams if servings is None else None,
+        grams=grams,
         position=_next_position(meal.recipes),
     )
     used.full_clean()

@@ -49,6 +49,11 @@ from plans.recipe_selectors import (
 from plans.selectors import meal_get_for, monday_of
 from plans.targets import TargetError
 
+# The recipe page holds two forms with a servings field ("Add to a day" and "Edit"): each
+# has its own prefix, so their ids (and the labels pointing at them) differ.
+PLAN_PREFIX = "plan"
+RECIPE_PREFIX = "recipe"
+
 
 def _detail_url(recipe: Recipe, anchor: str = "") -> str:
     url = reverse("recipes:detail", args=[recipe.pk])
@@ -169,16 +174,17 @@ def _detail_page(
         "edit_forms": forms.get("edit_forms") or {},
         "recipe_form": forms.get("recipe_form")
         or RecipeForm(
+            prefix=RECIPE_PREFIX,
             initial={
                 "name": recipe.name,
                 "servings": recipe.servings,
                 "cooked_weight_grams": recipe.cooked_weight_grams,
                 "steps": recipe.steps,
                 "shared": recipe.shared,
-            }
+            },
         ),
         "plan_form": forms.get("plan_form")
-        or PlanRecipeForm(initial={"date": today, "servings": 1, "meal": "Lunch"}),
+        or PlanRecipeForm(prefix=PLAN_PREFIX, initial={"date": today, "meal": "Lunch"}),
         "delete_error": forms.get("delete_error"),
         "status_message": forms.get("status_message"),
         "steps": recipes.split_steps(recipe.steps),
@@ -198,13 +204,16 @@ def recipe_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    recipe = recipe_get_for(user=request_user(request), pk=pk, editable=True)
-    form = RecipeForm(request.POST)
+    user = request_user(request)
+    recipe = recipe_get_for(user=user, pk=pk, editable=True)
+    form = RecipeForm(request.POST, prefix=RECIPE_PREFIX)
     if form.is_valid():
         try:
             recipe_services.recipe_update(recipe=recipe, **form.cleaned_data)
         except ValidationError as error:
             apply_validation_error(form, error)
+            # The refused values were set on `recipe` before the write rolled back.
+            recipe = recipe_get_for(user=user, pk=pk, editable=True)
         else:
             flash.success(request, "Recipe saved.")
             return HttpResponseRedirect(_detail_url(recipe))
@@ -327,8 +336,14 @@ def ingredient_update(request: HttpRequest, pk: int) -> HttpResponse:
 @profile_required
 @require_POST
 def ingredient_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    line = recipe_ingredient_get_for(user=request_user(request), pk=pk)
-    recipe_services.recipe_ingredient_delete(line=line)
+    user = request_user(request)
+    line = recipe_ingredient_get_for(user=user, pk=pk)
+    try:
+        recipe_services.recipe_ingredient_delete(line=line)
+    except ValidationError as error:
+        # Refused when grams of the dish eaten somewhere would become too many servings.
+        recipe = recipe_get_for(user=user, pk=line.recipe_id, editable=True)
+        return _detail_page(request, recipe, status=422, status_message=" ".join(error.messages))
     return _after_ingredient_write(
         request, line.recipe_id, anchor="ingredients", message=f"Removed {line.food.description}."
     )
@@ -350,7 +365,7 @@ def recipe_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """From the recipe page: servings of it into a meal of a day (the meal made if missing)."""
     user = request_user(request)
     recipe = recipe_get_for(user=user, pk=pk)
-    form = PlanRecipeForm(request.POST)
+    form = PlanRecipeForm(request.POST, prefix=PLAN_PREFIX)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -383,7 +398,7 @@ def _pick_page(
         {
             "meal": meal,
             "recipes": list(usable),
-            "form": form or ServingsForm(initial={"servings": 1}),
+            "form": form or ServingsForm(),
             "chosen": request.POST.get("recipe", ""),
             "plan_client": plan_client(request),
         },

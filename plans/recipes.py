@@ -122,6 +122,10 @@ class Recipe:
         return self.total().scaled(1.0 / self.servings)
 
 
+# Servings and grams of the dish both given: which did the person mean?
+SERVINGS_OR_GRAMS = "Give the servings or the grams of the dish, not both."
+
+
 def servings_from_grams(recipe: Recipe, grams: float) -> float:
     """Servings in `grams` of the finished dish (of the cooked weight, else of the raw total)."""
     if grams <= 0:
@@ -131,6 +135,12 @@ def servings_from_grams(recipe: Recipe, grams: float) -> float:
             "This recipe has no ingredients yet, so grams cannot be turned into servings."
         )
     return grams / recipe.serving_grams
+
+
+def grams_to_buy(grams: float) -> int:
+    """Whole grams to buy of a summed, scaled amount: rounded up, but first to a milligram,
+    so float noise (200 g × 1.1 servings is 220.00000000000003) buys no gram more."""
+    return math.ceil(round(grams, 3))
 
 
 def meal_recipe_key(meal_recipe_pk: int) -> str:

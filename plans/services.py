@@ -1169,8 +1169,9 @@ def _recipes_usable_by(person: User, recipe_ids: set[int], *, editor: User) -> d
     Copying, not skipping: the dietitian planned that dish for the day, and a template
     that quietly drops it would not be the day they saved. The copy is the person's own,
     so nothing in their plan points at a recipe they may not open. Only a recipe `editor`
-    may open is copied (templates save no others; one un-shared since is left out), so no
-    one's private recipe reaches another person. Two queries for the visible ones; a copy
+    may open is copied (templates save no others; un-sharing gives the template its own
+    copy, so only one whose owner's link has ended since is left out), so no one's private
+    recipe reaches another person. Two queries for the visible ones; a copy
     costs a few more, once per recipe whatever the days using it.
     """
     from plans.recipe_services import recipe_duplicate

@@ -4,14 +4,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import DietitianLink
+from accounts.selectors import person_on
 from foods.models import Food
 from foods.services import custom_food_create
 from plans import recipe_services, services
 from plans.models import MealRecipe, MealTemplateRecipe, Recipe
 from plans.recipe_services import meal_recipe_add, meal_recipe_delete, recipe_delete
-from plans.selectors import week_summary
+from plans.scoring import score_day
+from plans.selectors import day_get_for, day_to_engine, week_summary
 from tests.factories import (
     DietitianLinkFactory,
     FoodFactory,
@@ -212,3 +217,145 @@ def test_duplicating_ones_own_recipe_keeps_ones_own_custom_foods(person):
     assert copy.name == "Toast (copy)"
     assert copy.ingredients.get().food_id == own.pk
     assert Food.objects.filter(owner=person).count() == 1
+
+
+# ---------------------------------------------------------------- un-sharing a recipe others eat
+
+
+@pytest.fixture
+def shared_dal(person):
+    """A dietitian's shared dal, with one of their custom foods; `person` is their client."""
+    dietitian = DietitianLinkFactory(client=person).dietitian
+    spice = custom_food_create(
+        user=dietitian, description="Dietitian's spice mix", magnesium_mg_per_100g=300
+    )
+    dal = recipe_services.recipe_create(
+        owner=dietitian, name="Red lentil dal", servings=4, shared=True
+    )
+    lentils = FoodFactory(description="Red lentils", magnesium_mg_per_100g=100)
+    recipe_services.recipe_ingredient_add(recipe=dal, food=lentils, grams=400)
+    recipe_services.recipe_ingredient_add(recipe=dal, food=spice, grams=10)
+    return dal
+
+
+def _unshare(recipe):
+    return recipe_services.recipe_update(
+        recipe=recipe,
+        name=recipe.name,
+        servings=recipe.servings,
+        cooked_weight_grams=recipe.cooked_weight_grams,
+        steps=recipe.steps,
+        shared=False,
+    )
+
+
+def _effective_mg(person, on):
+    engine_day = day_to_engine(day_get_for(user=person, on=on), person_on(person.profile, on))
+    return score_day(engine_day).effective_mg
+
+
+def test_unsharing_gives_the_people_who_eat_it_their_own_copy(client, person, monday, shared_dal):
+    dietitian = shared_dal.owner
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    lunch = day.meals.get(name="Lunch")
+    eaten = meal_recipe_add(
+        meal=lunch, recipe=shared_dal, editor=dietitian, servings=Decimal("1.5")
+    )
+    removed = meal_recipe_add(
+        meal=day.meals.get(name="Dinner"), recipe=shared_dal, editor=person, servings=Decimal(1)
+    )
+    meal_recipe_delete(used=removed, editor=person)
+    template = services.meal_template_create(meal=lunch, name="Dal lunch", owner=person)
+    own_day = services.day_get_or_create(user=dietitian, on=monday, editor=dietitian)
+    own = meal_recipe_add(
+        meal=own_day.meals.get(name="Lunch"),
+        recipe=shared_dal,
+        editor=dietitian,
+        servings=Decimal(1),
+    )
+    before = _effective_mg(person, monday)
+    dietitian_http = Client()
+    dietitian_http.force_login(dietitian)
+
+    response = dietitian_http.post(
+        reverse("recipes:edit", args=[shared_dal.pk]),
+        {"recipe-name": "Red lentil dal", "recipe-servings": "4", "recipe-steps": ""},
+    )
+
+    assert response.status_code == 302
+    copy = Recipe.objects.get(owner=person)
+    assert (copy.name, copy.servings, copy.shared) == ("Red lentil dal", 4, False)
+    for row in (eaten, removed):  # the removed one too, so its Undo brings back what was eaten
+        row.refresh_from_db()
+        assert row.recipe_id == copy.pk
+    assert (eaten.servings, removed.servings) == (Decimal("1.5"), Decimal(1))
+    assert template.recipes.get().recipe_id == copy.pk
+    own.refresh_from_db()
+    assert own.recipe_id == shared_dal.pk
+    # The dietitian's custom food in it is the person's own now, as when duplicating.
+    spice = copy.ingredients.get(food__description="Dietitian's spice mix").food
+    assert spice.owner == person
+    # The person opens what their day shows, and their day scores as before.
+    assert client.get(reverse("recipes:detail", args=[copy.pk])).status_code == 200
+    page = client.get(reverse("plans:day", args=[monday.isoformat()])).content.decode()
+    assert reverse("recipes:detail", args=[copy.pk]) in page
+    assert reverse("recipes:detail", args=[shared_dal.pk]) not in page
+    assert _effective_mg(person, monday) == pytest.approx(before)
+    # The owner's later edits no longer change the person's day.
+    rich = FoodFactory(description="Pumpkin seeds", magnesium_mg_per_100g=550)
+    recipe_services.recipe_ingredient_add(recipe=shared_dal, food=rich, grams=200)
+    assert _effective_mg(person, monday) == pytest.approx(before)
+
+
+def test_unsharing_reuses_an_identical_copy_the_person_already_has(person, monday, shared_dal):
+    mine = recipe_services.recipe_duplicate(recipe=shared_dal, owner=person)
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    used = meal_recipe_add(
+        meal=day.meals.get(name="Lunch"), recipe=shared_dal, editor=person, servings=Decimal(1)
+    )
+    _unshare(shared_dal)
+    used.refresh_from_db()
+    assert used.recipe_id == mine.pk
+    assert Recipe.objects.filter(owner=person).count() == 1
+    assert Food.objects.filter(owner=person).count() == 1
+
+
+def test_unsharing_hands_a_dietitians_day_template_their_own_copy(
+    person, monday, django_capture_on_commit_callbacks
+):
+    dietitian = DietitianLinkFactory(client=person).dietitian
+    oats = recipe_services.recipe_create(
+        owner=person, name="Overnight oats", servings=2, shared=True
+    )
+    recipe_services.recipe_ingredient_add(recipe=oats, food=FoodFactory(), grams=120)
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    used = meal_recipe_add(
+        meal=day.meals.get(name="Breakfast"), recipe=oats, editor=person, servings=Decimal(1)
+    )
+    template = services.day_template_save(source=day, name="Oats day", owner=dietitian)
+    stamp = dietitian.data_stamp
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _unshare(oats)
+
+    saved = template.recipes.get()
+    assert (saved.recipe.owner, saved.recipe.name) == (dietitian, "Overnight oats")
+    # The person un-sharing is not a dietitian: the dietitian's cached pages are refreshed
+    # by the service, not by the request's middleware.
+    dietitian.refresh_from_db()
+    assert dietitian.data_stamp != stamp
+    used.refresh_from_db()
+    assert used.recipe_id == oats.pk  # the owner's own day keeps the recipe itself
+
+
+def test_unsharing_copies_nothing_for_someone_no_longer_linked(person, monday, shared_dal):
+    """They could not open it before either: un-sharing hands over no newer version."""
+    day = services.day_get_or_create(user=person, on=monday, editor=person)
+    used = meal_recipe_add(
+        meal=day.meals.get(name="Lunch"), recipe=shared_dal, editor=person, servings=Decimal(1)
+    )
+    DietitianLink.objects.filter(client=person).update(revoked_at=timezone.now())
+    _unshare(shared_dal)
+    used.refresh_from_db()
+    assert used.recipe_id == shared_dal.pk
+    assert not Recipe.objects.filter(owner=person).exists()

@@ -195,6 +195,29 @@ def test_removing_an_ingredient_with_htmx_and_without(client, person, porridge, 
     assert not porridge.ingredients.exists()
 
 
+def test_removing_a_food_that_would_make_grams_eaten_too_many_servings_is_a_422(
+    client, person, porridge, oats
+):
+    """Porridge in one serving, 300 g of oats and 3 g of seeds, eaten by the gram: 303 g.
+    Without the oats a serving weighs 3 g, and 303 g would be 101 servings."""
+    porridge.servings = 1
+    porridge.save()
+    RecipeIngredientFactory(recipe=porridge, grams=3)
+    day = day_get_or_create(user=person, on=timezone.localdate())
+    used = meal_recipe_add(
+        meal=day.meals.get(name="Lunch"), recipe=porridge, editor=person, grams=303
+    )
+    assert used.servings == 1
+    line = porridge.ingredients.get(food=oats)
+    response = client.post(reverse("recipes:ingredient_delete", args=[line.pk]), **HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "303 g of this dish planned in a meal would be 101 servings" in html
+    assert porridge.ingredients.filter(food=oats).exists()
+    used.refresh_from_db()
+    assert (used.servings, used.grams) == (1, 303)
+
+
 def test_the_food_search_with_htmx_returns_the_body(client, porridge):
     FoodFactory(description="Buckwheat groats")
     response = client.get(recipe_url(porridge), {"q": "buckwheat"}, **HTMX)

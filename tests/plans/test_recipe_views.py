@@ -211,13 +211,16 @@ def test_add_a_recipe_to_a_meal_from_the_day_page_and_remove_it(client, person, 
     assert used.deleted_at is not None
 
 
-def test_picking_no_recipe_or_no_amount_is_422(client, person, curry):
+def test_picking_no_recipe_or_a_bad_amount_is_422(client, person, curry):
     meal = lunch(person)
     response = client.post(reverse("recipes:meal_add", args=[meal.pk]), {"servings": "1"})
     assert response.status_code == 422
     assert "Pick one of the recipes." in response.content.decode()
-    response = client.post(reverse("recipes:meal_add", args=[meal.pk]), {"recipe": curry.pk})
+    response = client.post(
+        reverse("recipes:meal_add", args=[meal.pk]), {"recipe": curry.pk, "servings": "0"}
+    )
     assert response.status_code == 422
+    assert "Servings: Enter servings above 0." in response.content.decode()
 
 
 def test_shopping_list_sums_two_days_that_share_an_ingredient(client, person, curry, chickpeas):
@@ -515,3 +518,207 @@ def test_the_service_refuses_a_recipe_the_plans_owner_cannot_open(person, practi
             meal=practice.meal, recipe=RecipeFactory(), editor=person, servings=Decimal(1)
         )
     assert not MealRecipe.objects.exists()
+
+
+# ---------------------------------------------------------------- how much of a recipe goes in
+
+
+def _input(html, name):
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+
+
+def test_the_pickers_servings_start_blank_so_grams_typed_are_what_is_added(client, person, curry):
+    meal = lunch(person)
+    page = client.get(reverse("recipes:meal_add", args=[meal.pk])).content.decode()
+    servings = _input(page, "servings")
+    assert "value=" not in servings
+    assert 'placeholder="1"' in servings
+    # The curry makes 600 g in 4 servings: 300 g is 2 servings.
+    response = client.post(
+        reverse("recipes:meal_add", args=[meal.pk]),
+        {"recipe": curry.pk, "servings": "", "grams": "300"},
+    )
+    assert response.status_code == 302
+    used = MealRecipe.objects.get(meal=meal)
+    assert (used.servings, used.grams) == (Decimal("2.000"), 300)
+
+
+def test_servings_and_grams_together_are_422_and_both_blank_is_one_serving(client, person, curry):
+    meal = lunch(person)
+    url = reverse("recipes:meal_add", args=[meal.pk])
+    response = client.post(url, {"recipe": curry.pk, "servings": "1", "grams": "300"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    errors = re.search(r'<ul class="errorlist field-errors" id="id_grams_error">(.*?)</ul>', html)
+    assert "Give the servings or the grams of the dish, not both." in errors.group(1)
+    assert not MealRecipe.objects.exists()
+    response = client.post(url, {"recipe": curry.pk, "servings": "", "grams": ""})
+    assert response.status_code == 302
+    assert MealRecipe.objects.get(meal=meal).servings == 1
+
+
+def test_the_service_refuses_servings_and_grams_together(person, curry):
+    with pytest.raises(ValidationError) as refused:
+        meal_recipe_add(
+            meal=lunch(person), recipe=curry, editor=person, servings=Decimal(1), grams=300
+        )
+    assert refused.value.message_dict == {
+        "grams": ["Give the servings or the grams of the dish, not both."]
+    }
+
+
+def test_the_recipe_pages_two_forms_have_their_own_ids(client, person, curry):
+    html = client.get(reverse("recipes:detail", args=[curry.pk])).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert [each for each in set(ids) if ids.count(each) > 1] == []
+    assert 'for="id_plan-servings"' in html
+    assert 'for="id_recipe-servings"' in html
+    assert "value=" not in _input(html, "plan-servings")
+    assert 'value="4"' in _input(html, "recipe-servings")
+
+
+def test_add_to_a_day_from_the_recipe_page_by_grams_and_its_errors(client, person, curry):
+    url = reverse("recipes:plan", args=[curry.pk])
+    on = timezone.localdate().isoformat()
+    data = {"plan-date": on, "plan-meal": "Dinner", "plan-servings": ""}
+    response = client.post(url, {**data, "plan-grams": "0.5"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Grams of the dish: Enter at least 1 g of the dish." in html
+    assert "Ensure this value" not in html
+    response = client.post(url, {**data, "plan-servings": "1", "plan-grams": "300"})
+    assert response.status_code == 422
+    assert 'id="id_plan-grams_error"' in response.content.decode()
+    response = client.post(url, {**data, "plan-grams": "300"})
+    assert response.status_code == 302
+    used = MealRecipe.objects.get(meal__name="Dinner")
+    assert (used.servings, used.grams) == (Decimal("2.000"), 300)
+
+
+def test_editing_the_recipe_from_its_page_uses_the_recipe_prefix(client, person, curry):
+    response = client.post(
+        reverse("recipes:edit", args=[curry.pk]),
+        {"recipe-name": "Curry", "recipe-servings": "2", "recipe-steps": ""},
+    )
+    assert response.status_code == 302
+    curry.refresh_from_db()
+    assert (curry.name, curry.servings) == ("Curry", 2)
+    response = client.post(
+        reverse("recipes:edit", args=[curry.pk]), {"recipe-name": "", "recipe-servings": "2"}
+    )
+    assert response.status_code == 422
+    assert 'id="id_recipe-name_error"' in response.content.decode()
+
+
+# ---------------------------------------------------------------- a recipe eaten by the gram
+
+
+@pytest.fixture
+def hummus(person, chickpeas):
+    """632 g raw in 6 servings: 105.33 g a serving."""
+    recipe = RecipeFactory(owner=person, name="Hummus", servings=6)
+    RecipeIngredientFactory(recipe=recipe, food=chickpeas, grams=632)
+    return recipe
+
+
+def _edit(client, recipe, **changes):
+    data = {
+        "recipe-name": recipe.name,
+        "recipe-servings": recipe.servings,
+        "recipe-cooked_weight_grams": recipe.cooked_weight_grams or "",
+        "recipe-steps": recipe.steps,
+        **{f"recipe-{name}": value for name, value in changes.items()},
+    }
+    return client.post(reverse("recipes:edit", args=[recipe.pk]), data)
+
+
+def _engine_grams(person, on):
+    day = day_to_engine(day_get_for(user=person, on=on), person_on(person.profile, on))
+    return sorted(item.grams for meal in day.meals for item in meal.items)
+
+
+def test_grams_of_the_dish_keep_their_grams_when_the_yield_changes(client, person, hummus):
+    meal = lunch(person)
+    by_grams = meal_recipe_add(meal=meal, recipe=hummus, editor=person, grams=210.67)
+    dinner = meal.day.meals.get(name="Dinner")
+    by_servings = meal_recipe_add(meal=dinner, recipe=hummus, editor=person, servings=Decimal(2))
+    assert by_grams.servings == Decimal("2.000")
+    day_url = reverse("plans:day", args=[meal.day.date.isoformat()])
+    assert "2 servings (211 g)" in client.get(day_url).content.decode()
+    before = _engine_grams(person, meal.day.date)
+
+    assert _edit(client, hummus, servings=3).status_code == 302
+
+    by_grams.refresh_from_db()
+    by_servings.refresh_from_db()
+    assert (by_grams.servings, by_grams.grams) == (Decimal("1.000"), 210.67)
+    assert (by_servings.servings, by_servings.grams) == (Decimal(2), None)
+    page = client.get(day_url).content.decode()
+    assert "1 serving (211 g)" in page
+    assert "2 servings</span>" in page  # entered in servings: no grams to go stale
+    # Lunch still weighs 210.67 g; dinner's 2 servings are now twice as much.
+    assert _engine_grams(person, meal.day.date) == pytest.approx(sorted([before[0], 2 * before[1]]))
+    # The shopping list buys what the day scores.
+    shopping = shopping_list_for(user=person, start=meal.day.date, end=meal.day.date)
+    assert shopping.aisles[0].lines[0].grams == 632  # 1 + 2 of the 3 servings
+
+
+def test_a_cooked_weight_and_a_new_food_move_the_servings_of_grams_eaten(client, person, hummus):
+    used = meal_recipe_add(meal=lunch(person), recipe=hummus, editor=person, grams=210.67)
+    assert _edit(client, hummus, cooked_weight_grams="1264").status_code == 302
+    used.refresh_from_db()
+    assert used.servings == Decimal("1.000")  # 1264 g in 6: 210.67 g a serving
+    # With a cooked weight, the foods no longer set the weight of a serving.
+    recipe_ingredient_add(recipe=hummus, food=FoodFactory(), grams=100)
+    used.refresh_from_db()
+    assert used.servings == Decimal("1.000")
+    assert _edit(client, hummus, cooked_weight_grams="").status_code == 302
+    used.refresh_from_db()
+    assert (used.servings, used.grams) == (Decimal("1.727"), 210.67)  # 732 g raw in 6
+    # Without one, a food added makes every serving heavier.
+    recipe_ingredient_add(recipe=hummus, food=FoodFactory(), grams=100)
+    used.refresh_from_db()
+    assert (used.servings, used.grams) == (Decimal("1.519"), 210.67)  # 832 g raw in 6
+
+
+def test_a_yield_that_would_make_grams_eaten_over_100_servings_is_refused(client, person, hummus):
+    hummus.cooked_weight_grams = 600
+    hummus.save()
+    used = meal_recipe_add(meal=lunch(person), recipe=hummus, editor=person, grams=6000)
+    assert used.servings == 60
+    response = _edit(client, hummus, servings=12)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert re.search(
+        r'id="id_recipe-servings_error">.*6000 g of this dish planned in a meal would be'
+        r" 120 servings",
+        html,
+        re.S,
+    )
+    hummus.refresh_from_db()
+    used.refresh_from_db()
+    assert (hummus.servings, used.servings) == (6, 60)
+
+
+def test_a_meal_template_entered_in_grams_follows_the_yield_too(client, person, hummus):
+    from plans import services
+
+    meal = lunch(person)
+    meal_recipe_add(meal=meal, recipe=hummus, editor=person, grams=210.67)
+    template = services.meal_template_create(meal=meal, name="Hummus lunch", owner=person)
+    assert _edit(client, hummus, servings=3).status_code == 302
+    saved = template.recipes.get()
+    assert (saved.servings, saved.grams) == (Decimal("1.000"), 210.67)
+
+
+# ---------------------------------------------------------------- shopping amounts
+
+
+def test_a_scaled_amount_is_not_rounded_up_by_float_noise(person):
+    milk = FoodFactory(description="Milk", food_group="Dairy and Egg Products")
+    shake = RecipeFactory(owner=person, name="Shake", servings=1)
+    RecipeIngredientFactory(recipe=shake, food=milk, grams=200)
+    meal_recipe_add(meal=lunch(person), recipe=shake, editor=person, servings=Decimal("1.1"))
+    today = timezone.localdate()
+    shopping = shopping_list_for(user=person, start=today, end=today)
+    assert shopping.aisles[0].lines[0].grams == 220

@@ -172,3 +172,11 @@ def test_meal_recipe_scores_add_up_each_planned_recipes_ingredients():
         ItemScore("oats", "08120", "item-7", 55.0, 14.0, 150.0),
     ]
     assert meal_recipe_scores(items) == {7: (60.0, 37.5), 71: (30.0, 20.0)}
+
+
+def test_grams_to_buy_round_up_to_whole_grams_but_not_float_noise():
+    assert 200 * 1.1 == 220.00000000000003
+    assert recipes.grams_to_buy(200 * 1.1) == 220
+    assert recipes.grams_to_buy(220.2) == 221
+    assert recipes.grams_to_buy(0.4) == 1
+    assert recipes.grams_to_buy(300) == 300
