@@ -174,8 +174,8 @@ def dose_chart(target_mg: float = 320.0) -> Chart:
     desc = (
         # The same figures, and the same "62 %" style, as the /model/ page's text.
         f"The share absorbed falls from about {100 * absorbed_fraction(0.0):.0f} % for small "
-        f"loads to {100 * absorbed_fraction(972):.0f} % at 972 mg. The dose factor is 1 up to a third of the "
-        f"target ({reference_mg:.0f} mg for {target_mg:.0f} mg) and falls to "
+        f"loads to {100 * absorbed_fraction(972):.0f} % at 972 mg. The dose factor is 1 up "
+        f"to a third of the target ({reference_mg:.0f} mg for {target_mg:.0f} mg) and falls to "
         f"{dose_factor(400, target_mg):.2f} for a 400 mg single dose."
     )
     svg = _line_svg(
