@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from markupsafe import Markup
 
 from mgplanner.prepared import PreparedQuery
@@ -188,4 +188,30 @@ class DayVersionMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, StaleDayError):
             return _conflict_response(request, exception)
+        if isinstance(exception, Http404):
+            stale = _stale_page(request)
+            if stale is not None:
+                return _conflict_response(request, stale)
         return None
+
+
+def _stale_page(request: HttpRequest) -> StaleDayError | None:
+    """A write that found nothing to change (a 404: the item or meal it names is gone) from a
+    page of a day that changed since: most likely deleted in another tab, so the person gets
+    the reload prompt, not a silent failure. Only for a day of a plan the user may see, so a
+    posted day id reveals nothing about anyone else's."""
+    from plans.models import Day, Plan
+
+    expected = _expected.get()
+    if expected is None:
+        return None
+    found = (
+        Day.objects.filter(pk=expected.day_pk, plan__in=Plan.objects.visible_to(request.user))
+        .values_list("version", "date")
+        .first()
+    )
+    if found is None or found[0] == expected.version:
+        return None
+    return StaleDayError(
+        day_pk=expected.day_pk, day_date=found[1], expected=expected.version, current=found[0]
+    )

@@ -17,7 +17,7 @@ from plans.concurrency import (
     expecting_day_version,
     parse_day_version,
 )
-from plans.models import Day, Meal, MealItem, SupplementDose
+from plans.models import Day, Meal, MealItem, Plan, SupplementDose
 from plans.selectors import day_get_for
 from tests.factories import (
     DietitianLinkFactory,
@@ -152,6 +152,36 @@ def test_a_stale_htmx_write_retargets_the_prompt_and_the_fresh_one_goes_through(
     )
     assert again.status_code == 200
     assert MealItem.objects.filter(meal=meal).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_write_to_an_item_another_tab_deleted_gets_the_reload_prompt(
+    client, person, today, opened, htmx
+) -> None:
+    meal = opened[2]
+    item = MealItem.objects.create(meal=meal, food=FoodFactory(), grams=30, position=9)
+    # The page this tab shows was rendered with the item; the other tab then deletes it.
+    html = client.get(day_url(today)).content.decode()
+    shown = rendered_version(html)
+    assert client.post(reverse("plans:meal_item_delete", args=[item.pk])).status_code == 302
+    headers = {"HTTP_X_DAY_VERSION": shown, **HTMX} if htmx else {}
+    data = {} if htmx else {"day_version": shown}
+    stale = client.post(reverse("plans:meal_item_delete", args=[item.pk]), data, **headers)
+    assert stale.status_code == 409
+    assert CONFLICT_TEXT in stale.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_404_is_a_404_when_the_page_is_current_or_the_day_not_yours(
+    client, person, today, opened
+) -> None:
+    gone = reverse("plans:meal_item_delete", args=[999999])
+    current = rendered_version(client.get(day_url(today)).content.decode())
+    assert client.post(gone, {"day_version": current}).status_code == 404
+    stranger = ProfileFactory().user
+    theirs = Day.objects.create(plan=Plan.objects.create(owner=stranger), date=today, version=5)
+    assert client.post(gone, {"day_version": f"{theirs.pk}:1"}).status_code == 404
 
 
 @pytest.mark.django_db
