@@ -28,6 +28,8 @@ SECRET_KEY = os.environ.get(
 )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# The app's own 403 page for a form from a page older than the session (mgplanner/views.py).
+CSRF_FAILURE_VIEW = "mgplanner.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

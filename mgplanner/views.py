@@ -1,5 +1,6 @@
 import sys
 
+from django.contrib import messages as flash
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -39,6 +40,28 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
         return database_unavailable_response()
     return defaults.server_error(request)
+
+
+# A form posted from a page rendered before the session changed (logged out, or in as
+# someone else, in another tab; the session expired and a new one began).
+STALE_FORM_MESSAGE = (
+    "This page was out of date (you logged in or out in another tab, or your session ended), "
+    "so nothing was saved. Reload the page and try again."
+)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the app's own 403 page, not Django's bare one (whose inline style
+    the Content-Security-Policy blocks). An htmx request swaps no 403, so it reloads the page
+    (HX-Refresh), which then says why; the refused write changed nothing."""
+    if request.headers.get("HX-Request") == "true":
+        flash.warning(request, STALE_FORM_MESSAGE)
+        response = HttpResponse(
+            STALE_FORM_MESSAGE, status=403, content_type="text/plain; charset=utf-8"
+        )
+        response["HX-Refresh"] = "true"
+        return response
+    return render_page(request, "403.html", {"reason": STALE_FORM_MESSAGE}, status=403)
 
 
 @require_safe

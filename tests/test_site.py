@@ -72,3 +72,42 @@ def test_pages_answer_head_as_they_answer_get(client):
     assert day.status_code == 200
     assert day.content == b""
     assert client.head("/health/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_the_apps_404_page_with_a_way_back(client):
+    from tests.factories import ProfileFactory
+
+    client.force_login(ProfileFactory().user)
+    response = client.get("/plan/items/999999/edit/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Page not found</h1>" in html
+    assert 'href="/plan/"' in html  # the header and a link back to the plan
+
+
+@pytest.mark.django_db
+def test_a_form_from_an_out_of_date_page_gets_the_apps_403_page():
+    from django.test import Client
+
+    from tests.factories import ProfileFactory
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ProfileFactory().user)
+    day = "/plan/day/2026-11-26/notes/"
+    plain = client.post(day, {"notes": "x", "csrfmiddlewaretoken": "stale"})
+    assert plain.status_code == 403
+    assert "This page was out of date" in plain.content.decode()
+    assert "<h1>Not allowed</h1>" in plain.content.decode()
+    htmx = client.post(day, {"notes": "x"}, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 403
+    assert htmx["HX-Refresh"] == "true"
+
+
+def test_the_500_page_is_the_apps_own_and_needs_no_database():
+    from django.test import RequestFactory
+    from django.views import defaults
+
+    response = defaults.server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
