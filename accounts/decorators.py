@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.selectors import is_onboarded
@@ -29,10 +30,20 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _back_to(request: HttpRequest) -> str:
-    """Where to return afterwards: for htmx, the page in the address bar, not the fragment."""
+    """Where to return afterwards: for htmx, the page in the address bar, not the fragment;
+    for a plain form, the page it was posted from (its address only takes a POST: coming
+    back to it with a GET would be a 405), when that page is on this site."""
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.current_url_abs_path:
         return str(htmx.current_url_abs_path)
+    if request.method == "POST":
+        referer = request.headers.get("Referer", "")
+        if referer and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            parts = urlsplit(referer)
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+        return reverse("plans:home")
     return request.get_full_path()
 
 

@@ -1,4 +1,4 @@
-"""Request logging and the database-unavailable page."""
+"""Request logging, the database-unavailable page, and the page for a form's address."""
 
 import logging
 import time
@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+from mgplanner.rendering import render_page
 
 request_logger = logging.getLogger("mgplanner.request")
 fault_logger = logging.getLogger("mgplanner.faults")
@@ -72,3 +74,21 @@ class DatabaseUnavailableMiddleware:
             extra={"path": request.path, "error": f"{type(exception).__name__}: {exception}"},
         )
         return database_unavailable_response()
+
+
+class FormAddressMiddleware:
+    """A GET to an address that only takes a form (Enter pressed in the address bar after
+    a 422, a bookmark, the browser's history) is Django's empty 405, which browsers show as
+    an error: the app's page instead, saying what the address is. Placed after the auth
+    and message middleware, whose request attributes the page reads."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.method != "GET" or response.content:
+            return response
+        page = render_page(request, "405.html", status=405)
+        page["Allow"] = response["Allow"]
+        return page

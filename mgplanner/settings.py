@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # After every write, new stamps for the pages it may change (mgplanner/page_cache.py).
     "mgplanner.page_cache.DataStampMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A GET to a form's address: the app's 405 page, not an empty one (mgplanner/middleware.py).
+    "mgplanner.middleware.FormAddressMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -111,3 +111,16 @@ def test_the_500_page_is_the_apps_own_and_needs_no_database():
     response = defaults.server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_visit_to_a_forms_address_is_a_page_saying_so(client):
+    from tests.factories import ProfileFactory
+
+    client.force_login(ProfileFactory().user)
+    response = client.get("/plan/day/2026-11-28/notes/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    html = response.content.decode()
+    assert "This address takes a form, not a visit" in html
+    assert 'href="/plan/"' in html

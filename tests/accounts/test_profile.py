@@ -1,5 +1,6 @@
 import re
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -424,3 +425,29 @@ def test_profile_page_shows_the_roles(client, flags, roles):
 
     for role in ["Person", "Dietitian", "Admin"]:
         assert (f'role-{role.lower()}">{role}</span>' in html) is (role in roles)
+
+
+def _post(referer: str | None):
+    from django.contrib.auth.models import AnonymousUser
+    from django_htmx.middleware import HtmxDetails
+
+    headers = {"Referer": referer} if referer else {}
+    request = RequestFactory().post("/plan/day/2026-11-28/notes/", headers=headers)
+    request.user = AnonymousUser()
+    request.htmx = HtmxDetails(request)
+    return request
+
+
+@pytest.mark.parametrize(
+    ("referer", "back_to"),
+    [
+        # The session ended while the page was open: log in, then back to that page (its
+        # form's own address takes only a POST; a GET there after logging in was a 405).
+        ("http://testserver/plan/day/2026-11-28/?edit=4", "/plan/day/2026-11-28/?edit=4"),
+        ("https://evil.example/phish/", "/plan/"),
+        (None, "/plan/"),
+    ],
+)
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page(referer, back_to):
+    response = profile_required(_view)(_post(referer))
+    assert response["Location"] == f"/accounts/login/?{urlencode({'next': back_to})}"
