@@ -158,8 +158,16 @@ document.addEventListener("DOMContentLoaded", () => {
       const invalid = document.querySelector(
         '#day-meals [aria-invalid="true"], #recipe-body [aria-invalid="true"]'
       );
-      const element = invalid || document.getElementById(focusAfter);
+      let element = invalid || document.getElementById(focusAfter);
       focusAfter = null;
+      // A meal moved to the top (or bottom) has its "Move up" ("down") disabled now, and a
+      // disabled button takes no focus: its other move button keeps the keyboard there.
+      if (element && element.disabled && /-(up|down)$/.test(element.id)) {
+        const other = document.getElementById(
+          element.id.replace(/-(up|down)$/, (_, way) => (way === "up" ? "-down" : "-up"))
+        );
+        element = other && !other.disabled ? other : null;
+      }
       if (element) element.focus();
     }
   });

@@ -73,3 +73,19 @@ def test_edit_an_item_without_javascript(browser, live_server, person, browser_f
         assert MealItem.objects.get(meal__name="Dinner").grams == 45
     finally:
         context.close()
+
+
+def test_focus_stays_put_after_moving_a_meal_to_the_top_and_opening_suggestions(
+    person_page, person, browser_foods
+):
+    page = person_page
+    today = timezone.localdate()
+    plan_day(person, today, [("Lunch", browser_foods["16015"], 172)])
+    page.goto(f"/plan/day/{today.isoformat()}/")
+    # Lunch is second: "Move up" makes it first, and that button is then disabled.
+    page.get_by_role("button", name="Move up: Lunch").click()
+    expect(page.locator("section.meal h2, section.meal h3").first).to_have_text(re.compile("Lunch"))
+    expect(page.get_by_role("button", name="Move down: Lunch")).to_be_focused()
+
+    page.get_by_role("button", name="Show suggestions").click()
+    expect(page.locator("#day-suggestions-title")).to_be_focused()
