@@ -224,6 +224,15 @@ def test_day_page_fits_a_375_px_screen(browser, live_server, person, browser_foo
             }).map(el => el.textContent)"""
         )
         assert wrapped == []
+        # A meal named with one long word wraps instead of widening the page.
+        day = services.day_get_or_create(user=person, on=today)
+        services.meal_add(day=day, name="Zwischenmahlzeitnachmittags" * 2, editor=person)
+        page.goto(f"/plan/day/{today.isoformat()}/")
+        expect(page.locator("#day-score")).to_be_visible()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        # So does /model/, whose tables scroll inside their own box.
+        page.goto("/model/")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     finally:
         context.close()
 
