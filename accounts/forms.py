@@ -58,6 +58,13 @@ class SignUpForm(forms.Form):
 class EmailAuthenticationForm(AuthenticationForm):
     """Log in by email. Addresses are stored lower-case, so typed capitals still match."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's says "both fields may be case-sensitive": here only the password is.
+        "invalid_login": "That email and password do not match an account. "
+        "The password is case-sensitive.",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"

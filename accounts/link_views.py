@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import link_services
 from accounts.link_forms import (
@@ -100,7 +100,7 @@ def _settings_page(
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_safe
 def dietitians(request: HttpRequest) -> HttpResponse:
     """Your dietitian: who is linked, invitations, revoke, and who looked at your plan."""
     return _settings_page(request)
@@ -199,7 +199,7 @@ def dietitian_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_code(request: HttpRequest) -> HttpResponse:
     """Type the code of an invitation instead of following its link."""
     form = InvitationCodeForm(request.POST or None)
@@ -274,12 +274,12 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return _invitation_page(request, invitation_by_token(token))
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_by_code_page(request: HttpRequest, code: str) -> HttpResponse:
     return _invitation_page(request, invitation_by_code(code))

@@ -3,6 +3,7 @@
 from typing import Any
 from urllib.parse import urlencode
 
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -14,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.backends import USER_BACKEND
 from accounts.decorators import profile_required, wizard_url
@@ -47,7 +48,7 @@ class UnprocessableOnInvalid:
         return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
@@ -119,12 +120,19 @@ class PasswordResetConfirmView(UnprocessableOnInvalid, auth_views.PasswordResetC
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Whoever could read the reset email owns the account: the log-in lock that repeated
+        # wrong passwords put on it (django-axes) goes with the old password.
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-@require_http_methods(["GET"])
+@require_safe
 @profile_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
@@ -146,7 +154,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/profile.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def profile_step(request: HttpRequest, step: str) -> HttpResponse:
     """One step of the wizard on first log-in; afterwards, the edit form for one section."""

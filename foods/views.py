@@ -121,7 +121,7 @@ def _form_page(request: HttpRequest, form: CustomFoodForm, food: Food | None) ->
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def custom_food_new(request: HttpRequest) -> HttpResponse:
     form = CustomFoodForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
@@ -135,7 +135,7 @@ def custom_food_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def custom_food_edit(request: HttpRequest, pk: int) -> HttpResponse:
     food = custom_food_get_for(user=request.user, pk=pk)
     if request.method == "POST":
@@ -153,7 +153,7 @@ def custom_food_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def custom_food_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     food = custom_food_get_for(user=request.user, pk=pk)
     error = None

@@ -407,7 +407,7 @@ def _pick_page(
 
 
 @profile_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
     """From the day page: pick one of the recipes and how much of it for this meal."""
     user = request_user(request)

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services as account_services
 from accounts.access_log import access_view_record
@@ -526,7 +526,7 @@ def client_report(request: HttpRequest, client_id: int, kind: str) -> HttpRespon
 
 
 @profile_required
-@require_http_methods(["GET"])
+@require_safe
 def own_report_page(request: HttpRequest) -> HttpResponse:
     start, end = _default_range()
     return render_page(

@@ -1062,7 +1062,7 @@ def _offered_copy_days(source: date) -> list[date]:
 
 
 @profile_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def day_copy(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
     owner = scope_to_client(request, client_id)
     user = request_user(request)

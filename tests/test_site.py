@@ -124,3 +124,13 @@ def test_a_visit_to_a_forms_address_is_a_page_saying_so(client):
     html = response.content.decode()
     assert "This address takes a form, not a visit" in html
     assert 'href="/plan/"' in html
+
+
+@pytest.mark.django_db
+def test_pages_with_a_form_answer_head_too(client):
+    from tests.factories import ProfileFactory
+
+    assert client.head("/accounts/signup/").status_code == 200
+    client.force_login(ProfileFactory().user)
+    for url in ("/accounts/profile/", "/accounts/profile/about/", "/accounts/dietitians/"):
+        assert client.head(url).status_code == 200, url

@@ -156,7 +156,10 @@ def test_wrong_password_is_422_with_a_clear_message(client):
     )
 
     assert response.status_code == 422
-    assert "Please enter a correct email address and password." in response.content.decode()
+    html = response.content.decode()
+    assert "That email and password do not match an account." in html
+    assert "The password is case-sensitive." in html
+    assert "both fields may be case-sensitive" not in html  # the email is not: it is lower-cased
     assert not get_user(client).is_authenticated
 
 

@@ -94,3 +94,22 @@ def test_axes_comes_first_and_argon2_stays(settings) -> None:
     assert project_settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     assert project_settings.AXES_ENABLED is True
+
+
+def test_a_password_reset_lifts_the_lock(client, user) -> None:
+    import re
+
+    from django.core import mail
+
+    for _ in range(5):
+        attempt(client, user.email, "wrong password")
+    assert attempt(client, user.email, TEST_PASSWORD).status_code == 429
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)
+    set_page = client.get(link.group(1), follow=True)
+    new = "a new long passphrase 42"
+    done = client.post(
+        set_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
+    assert done.status_code == 302
+    assert attempt(Client(), user.email, new).status_code == 302
