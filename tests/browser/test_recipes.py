@@ -146,3 +146,16 @@ def test_a_dietitian_adds_the_clients_recipe_and_stays_in_their_day(
     page.get_by_role("button", name="Add to Lunch").click()
     expect(page).to_have_url(re.compile(rf"/clients/{person.pk}/day/{today}/#meal-recipe-\d+$"))
     expect(page.get_by_role("link", name="Ada's bean pot")).to_be_visible()
+
+
+def test_the_shopping_lists_print_button_shows_only_where_it_works(
+    browser, live_server, person, browser_foods
+):
+    for javascript in (True, False):
+        ctx = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+        log_in(ctx, person, live_server.url)
+        page = ctx.new_page()
+        page.goto("/plan/shopping/")
+        button = page.get_by_role("button", name="Print")
+        expect(button).to_be_visible() if javascript else expect(button).to_be_hidden()
+        ctx.close()
