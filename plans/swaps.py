@@ -889,7 +889,7 @@ def _suggest_splits(ctx: _Context, meals: Sequence[str] | None) -> None:
                 kcal_delta=kcal_delta,
                 why=(
                     f"Taking {_mg(mg / 2)} mg of the {_mg(mg)} mg {label} at another time of "
-                    f"day adds about {_mg(gain)} mg absorbed: the gut takes up a smaller share "
+                    f"day adds about {_mg(gain)} mg effective: the gut takes up a smaller share "
                     "of a large single dose."
                 ),
                 target_key=first.key,
