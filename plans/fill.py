@@ -82,7 +82,9 @@ class FillProposal:
     after_effective_mg: float
     kcal_added: float
     iterations: int  # programs solved
-    limited_by: str | None  # why the target is out of reach: "kcal_goal" | "portions" | "no_meal"
+    # Why the target is out of reach: "kcal_goal" | "kcal_goal_spent" (the day is already at
+    # or over it) | "portions" | "no_meal".
+    limited_by: str | None
 
     @property
     def before_percent(self) -> float:
@@ -229,6 +231,9 @@ def fill_day(
     if not day.meals:
         return proposal((), base, 0, "no_meal")
     kcal_budget = None if kcal_goal is None else max(0.0, kcal_goal - base.kcal)
+    if kcal_budget == 0.0:
+        # Already at or over the goal: no food can be added, whatever it brings.
+        return proposal((), base, 0, "kcal_goal_spent")
 
     # One variable per (option, meal) whose single portion the engine says helps.
     occasion_mg = {occasion.name: occasion.magnesium_mg for occasion in base.occasions}

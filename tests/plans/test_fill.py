@@ -120,6 +120,15 @@ def test_kcal_goal_caps_the_energy_added():
     assert proposal.limited_by == "kcal_goal"
 
 
+def test_a_day_already_over_its_kcal_goal_gets_nothing_and_says_why():
+    day = bread_day()
+    proposal = fill_day(day, OPTIONS, kcal_goal=score_day(day).kcal - 1)
+    assert proposal.additions == ()
+    assert not proposal.reached
+    assert proposal.limited_by == "kcal_goal_spent"
+    assert proposal.shortfall_mg > 0
+
+
 def test_a_day_that_already_meets_gets_nothing():
     seeds = Item("Seeds", 100, 592.0)
     day = Day(WOMAN, meals=(Meal("Lunch", (seeds,)), Meal("Dinner", (seeds,))))

@@ -325,6 +325,17 @@ def test_fill_reports_the_shortfall_when_out_of_reach(client, person, day, foods
     assert "mg short" in html
 
 
+def test_fill_on_a_day_already_over_the_kcal_goal_says_so(client, person, day, foods):
+    profile = person.profile
+    profile.kcal_goal = 800
+    profile.save()
+    MealItemFactory(meal=meal(day), food=foods["milk_chocolate"], grams=200)  # ~1,070 kcal
+    html = " ".join(client.get(url("fill", day)).content.decode().split())
+    assert "This day is already at or over your 800 kcal goal, so no food can be added." in html
+    assert "mg short of your target" in html
+    assert "portions of each food" not in html
+
+
 def test_fill_respects_exclusions(client, person, day, foods):
     profile = person.profile
     profile.exclusions = ["seeds", "nuts"]
