@@ -108,8 +108,6 @@ def test_a_password_reset_lifts_the_lock(client, user) -> None:
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[-1].body)
     set_page = client.get(link.group(1), follow=True)
     new = "a new long passphrase 42"
-    done = client.post(
-        set_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
-    )
+    done = client.post(set_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     assert done.status_code == 302
     assert attempt(Client(), user.email, new).status_code == 302
