@@ -57,11 +57,15 @@ def test_the_client_sees_the_target_its_author_and_reason(client, link):
     MealItemFactory(meal=day.meals.first(), food=FoodFactory(), grams=30)
     client.force_login(link.client)
     page = client.get(reverse("plans:day", args=[today.isoformat()])).content.decode()
-    assert "Custom target set by your dietitian: 380 mg" in page
-    assert "Set by Dr Ada Vale: “Migraine trial”" in page
+    assert "Custom target 380 mg, set by Dr Ada Vale: “Migraine trial”." in page
+    assert "Set by" not in page  # once, not "…by your dietitian: 380 mg. Set by Dr Ada Vale"
     profile_page = client.get(reverse("accounts:profile")).content.decode()
     assert "380 mg" in profile_page
     assert "Migraine trial" in profile_page
+    # The dietitian reads the same line on the client's day.
+    client.force_login(link.dietitian)
+    theirs = client.get(reverse("clients:day", args=[link.client.pk, today.isoformat()]))
+    assert "Custom target 380 mg, set by Dr Ada Vale: “Migraine trial”." in theirs.content.decode()
 
 
 @pytest.mark.parametrize(
