@@ -48,7 +48,13 @@ if TYPE_CHECKING:
     from plans.targets import Person
 
 # How far ahead a person may plan; further is almost surely a typo in the year.
-MAX_DAYS_AHEAD = 730
+PLAN_YEARS_AHEAD = 2
+
+
+def plan_horizon(today: date) -> date:
+    """The last day that can be planned: the same day two years on (28 Feb for 29 Feb)."""
+    year = today.year + PLAN_YEARS_AHEAD
+    return today.replace(year=year, day=min(today.day, 28 if today.month == 2 else today.day))
 
 
 def plan_for(*, user: User) -> Plan | None:
@@ -69,8 +75,8 @@ def day_date_error(
         if viewer is not None and viewer.pk != profile.user_id:
             return f"That day is before {profile.user.name}'s date of birth."
         return "That day is before your date of birth."
-    if on > today + timedelta(days=MAX_DAYS_AHEAD):
-        return "Plans reach at most two years ahead."
+    if on > plan_horizon(today):
+        return f"Plans reach two years ahead, to {plan_horizon(today):%-d %b %Y}."
     return None
 
 

@@ -10,7 +10,7 @@ from accounts.models import AccessLog
 from plans import services
 from plans.models import Day, DayNote, NoteVisibility
 from plans.report_selectors import notes_visible_to
-from plans.selectors import MAX_DAYS_AHEAD
+from plans.selectors import plan_horizon
 from tests.factories import DietitianFactory, DietitianLinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,8 +160,8 @@ def test_a_note_on_a_day_outside_the_plan_is_422_and_creates_nothing(client, lin
         on = date(1900, 1, 1)
         message = f"That day is before {link.client.name}'s date of birth."
     else:
-        on = timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD + 1)
-        message = "Plans reach at most two years ahead."
+        on = plan_horizon(timezone.localdate()) + timedelta(days=1)
+        message = f"Plans reach two years ahead, to {plan_horizon(timezone.localdate()):%-d %b %Y}."
     url = reverse("reports:note_add", args=[link.client.pk, on.isoformat()])
     data = {"text": "a", "visibility": "shared"}
     client.force_login(link.dietitian)

@@ -405,7 +405,7 @@ def test_a_report_may_end_at_most_two_years_ahead(client, link):
     assert response.status_code == 422
     body = response.content.decode()
     assert 'id="id_end_error"' in body
-    assert "Plans reach at most two years ahead." in body
+    assert "Plans reach two years ahead, to " in body
 
 
 @pytest.mark.parametrize("kind", ["pdf", "days"])

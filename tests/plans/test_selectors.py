@@ -36,6 +36,22 @@ def test_day_date_error_limits():
     assert selectors.day_date_error(profile=profile, on=today + timedelta(days=731), today=today)
 
 
+@pytest.mark.parametrize(
+    ("today", "last"),
+    [
+        (date(2026, 11, 26), date(2028, 11, 26)),  # 731 days: 29 Feb 2028 lies between
+        (date(2026, 1, 1), date(2028, 1, 1)),
+        (date(2028, 2, 29), date(2030, 2, 28)),
+    ],
+)
+def test_plans_reach_the_same_day_two_years_on(today, last):
+    profile = ProfileFactory.build(date_of_birth=date(1990, 5, 1))
+    assert selectors.plan_horizon(today) == last
+    assert selectors.day_date_error(profile=profile, on=last, today=today) is None
+    refused = selectors.day_date_error(profile=profile, on=last + timedelta(days=1), today=today)
+    assert refused == f"Plans reach two years ahead, to {last:%-d %b %Y}."
+
+
 def test_day_date_error_speaks_to_the_person_and_names_them_to_anyone_else():
     ana = UserFactory.build(pk=1, display_name="Ana")
     profile = ProfileFactory.build(user=ana, date_of_birth=date(1990, 5, 1))

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from plans import services
 from plans.models import Day, Meal, MealItem, Plan
+from plans.selectors import plan_horizon
 from tests.factories import FoodFactory, PortionFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_day_get_or_create_makes_one_plan_and_the_default_meals_once(person):
 
 def test_a_day_before_birth_or_too_far_ahead_is_refused(person):
     born = person.profile.date_of_birth
-    for on in (born - timedelta(days=1), timezone.localdate() + timedelta(days=731)):
+    for on in (born - timedelta(days=1), plan_horizon(timezone.localdate()) + timedelta(days=1)):
         with pytest.raises(ValidationError) as error:
             services.day_get_or_create(user=person, on=on)
         assert "date" in error.value.message_dict
