@@ -30,7 +30,7 @@ data: migrate
 	$(MANAGE) load_foods
 
 demo: data
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --base-url http://$(HOST)
 
 run: demo
 	$(MANAGE) runserver $(HOST)
