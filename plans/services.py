@@ -49,6 +49,7 @@ from plans.models import (
 )
 from plans.selectors import day_date_error
 from plans.supplements import FORMS as SUPPLEMENT_FORMS
+from plans.supplements import compound_unknown
 
 MAX_MEALS_PER_DAY = 12
 MAX_NOTES_CHARS = 4000
@@ -363,17 +364,10 @@ def _supplement_problems(
     elif kind == SupplementKind.MAGNESIUM:
         if form not in SUPPLEMENT_FORMS:
             problems["form"] = ["Pick the magnesium form printed on the label."]
-        elif (
-            SUPPLEMENT_FORMS[form].molar_mass_g_per_mol is None
-            and amount_basis == AmountBasis.COMPOUND
-        ):
+        elif amount_basis == AmountBasis.COMPOUND and (problem := compound_unknown(form)):
             # Without a known compound there is no elemental share to take: counting the
             # compound's weight as magnesium would overstate the dose several times.
-            problems["amount_basis"] = [
-                f"For “{SUPPLEMENT_FORMS[form].label}” enter the elemental magnesium (the "
-                "label's “magnesium … mg”): its compound is not known, so its weight cannot "
-                "be converted."
-            ]
+            problems["amount_basis"] = [problem]
         if not amount_mg or amount_mg <= 0:
             problems["amount_mg"] = ["Enter the magnesium per tablet as printed on the label."]
     elif kind == SupplementKind.CALCIUM and not calcium_mg:

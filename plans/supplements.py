@@ -164,6 +164,18 @@ FORMS["other"] = SupplementForm(
 )
 
 
+def compound_unknown(form: str) -> str | None:
+    """Why a label's compound weight cannot be used for `form` ("other": no formula, so no
+    elemental share), or None when it can."""
+    spec = FORMS.get(form)
+    if spec is None or spec.molar_mass_g_per_mol is not None:
+        return None
+    return (
+        f"For “{spec.label}” enter the elemental magnesium (the label's “magnesium … mg”): "
+        "its compound is not known, so its weight cannot be converted."
+    )
+
+
 def form_for(form: str) -> SupplementForm:
     try:
         return FORMS[form]

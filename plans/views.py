@@ -85,7 +85,7 @@ from plans.selectors import (
     week_summary,
 )
 from plans.supplements import FORMS as SUPPLEMENT_FORMS
-from plans.supplements import describe_amount
+from plans.supplements import compound_unknown, describe_amount
 from plans.targets import TargetError
 
 DAY_TEMPLATE = "plans/day.html"
@@ -743,7 +743,7 @@ def _conversion_text(form: str, amount_mg: float | None, basis: str) -> str:
     if form not in SUPPLEMENT_FORMS or not amount_mg or amount_mg <= 0:
         return ""
     if basis == AmountBasis.COMPOUND:
-        return describe_amount(form, compound_mg=amount_mg)
+        return compound_unknown(form) or describe_amount(form, compound_mg=amount_mg)
     return describe_amount(form, elemental_mg=amount_mg)
 
 

@@ -310,6 +310,11 @@ def test_live_conversion_fragment(client, person):
     nonsense = client.get(url, {**query, "supplement-amount_mg": "nan"}, **HTMX)
     assert "elemental" not in nonsense.content.decode().split("e.g.")[0]
 
+    # "Other" has no compound to convert: the preview says what saving would say.
+    other = client.get(url, {**query, "supplement-form": "other"}, **HTMX).content.decode()
+    assert "enter the elemental magnesium" in other
+    assert "500 mg elemental magnesium" not in other
+
 
 def test_my_supplements_page_lists_and_archives(client, person):
     product = SupplementProductFactory(owner=person, name="Mag citrate caps")
