@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from foods.models import Food, FoodDataLoad, Portion
@@ -20,9 +21,17 @@ class PortionInline(admin.TabularInline):
     fields = ("seq", "amount", "unit", "grams")
 
 
+class Utf8CSV(base_formats.CSV):
+    """CSV that names its encoding: without it, programs that open the export guess Latin-1
+    and "×" in a citation comes back as mojibake on the next import."""
+
+    CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
 @admin.register(Food)
 class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [FoodResource]
+    formats = [Utf8CSV]  # the one format the README and the editors' workflow use
     list_display = (
         "description",
         "code",

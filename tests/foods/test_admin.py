@@ -197,6 +197,8 @@ def _export_csv_fields(client, fields: list[str]) -> str:
         {"format": "0", "resource": "0", **{f"foodresource_{f}": "on" for f in fields}},
     )
     assert response.status_code == 200, response.content[:500]
+    # Says its encoding, so a program opening it does not guess Latin-1.
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     return response.content.decode()
 
 
