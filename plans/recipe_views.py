@@ -482,14 +482,25 @@ def _range(request: HttpRequest) -> tuple[ShoppingRangeForm, date, date]:
 @require_safe
 def shopping(request: HttpRequest) -> HttpResponse:
     form, start, end = _range(request)
-    status = 422 if form.is_bound and not form.is_valid() else 200
+    if form.is_bound and not form.is_valid():
+        # The errors at the dates, and no list: not this week's under a refusal.
+        if request.htmx:  # type: ignore[attr-defined]
+            response = render_page(
+                request, "plans/shopping.html", {"form": form}, block="shopping_form", status=422
+            )
+            # The form sent the request to the list's place; its errors go to the form.
+            response["HX-Retarget"] = "#shopping-range"
+            response["HX-Reswap"] = "outerHTML"
+            return response
+        return render_page(
+            request, "plans/shopping.html", {"form": form, "shopping": None}, status=422
+        )
     shopping_list = shopping_list_for(user=request_user(request), start=start, end=end)
     return render_page(
         request,
         "plans/shopping.html",
         {"form": form, "shopping": shopping_list},
-        block="shopping_list" if status == 200 else None,
-        status=status,
+        block="shopping_list",
     )
 
 

@@ -287,7 +287,17 @@ def test_a_backwards_range_is_422(client, person):
     query = {"start": today.isoformat(), "end": (today - timedelta(days=1)).isoformat()}
     response = client.get(reverse("shopping:list"), query)
     assert response.status_code == 422
-    assert "before the first" in response.content.decode()
+    html = response.content.decode()
+    assert "before the first" in html
+    assert '<div id="shopping-list"></div>' in html  # no list (this week's) under the error
+    assert "Download CSV" not in html
+
+    # With htmx, the errors go to the form (the request targeted the list's place).
+    htmx = client.get(reverse("shopping:list"), query, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 422
+    assert htmx["HX-Retarget"] == "#shopping-range"
+    assert htmx.content.decode().lstrip().startswith('<form method="get"')
+    assert "before the first" in htmx.content.decode()
 
 
 def test_export_import_round_trip(client, person, curry):
