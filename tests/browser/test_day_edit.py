@@ -46,6 +46,9 @@ def test_edit_an_item_with_htmx(person_page, person, browser_foods):
     expect(breakfast.get_by_role("link", name=f"Edit {PUMPKIN}")).to_be_focused()
     expect(page.locator("#gauge-text strong").first).not_to_have_text(f"{before:,.0f} mg")
     assert effective_mg(page) > before
+    # Screen readers hear one sentence (a live region that stays), not the whole panel.
+    expect(page.locator("#score-announce")).to_contain_text("mg effective")
+    expect(page.locator("#score-announce")).to_contain_text("Score now ")
     # Lunch was not re-rendered; its figure, sent out of band, is what a fresh page says.
     lunch_after = lunch.locator(".meal-mg").inner_text()
     page.reload()

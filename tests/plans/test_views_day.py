@@ -425,3 +425,27 @@ def test_a_day_has_one_url(client, person, today):
     for other in (today.strftime("%Y%m%d"), today.strftime("%G-W%V-%u")):
         assert client.get(f"/plan/day/{other}/").status_code == 404
     assert client.get(f"/plan/day/{today.isoformat()}/").status_code == 200
+
+
+def test_a_change_is_announced_in_one_sentence_not_the_whole_panel(client, person, today):
+    html = open_day(client, today).content.decode()
+    # The live region stays on the page, empty until something changes; the panel is not one.
+    assert re.search(r'<p id="score-announce"[^>]*aria-live="polite"[^>]*></p>', html)
+    assert not re.search(r'<section id="day-score"[^>]*aria-live', html)
+    meal = first_meal(person, today)
+    food = FoodFactory(magnesium_mg_per_100g=100)
+    response = client.post(
+        reverse("plans:meal_item_add", args=[meal.pk]),
+        {f"add-{meal.pk}-food": food.pk, f"add-{meal.pk}-grams": "100"},
+        **HTMX,
+    )
+    said = re.search(
+        r'<p id="score-announce"[^>]*hx-swap-oob="innerHTML">(.*?)</p>',
+        response.content.decode(),
+        re.S,
+    )
+    assert said is not None
+    assert re.fullmatch(
+        r"Score now [\d,]+ % of your target: [\d,]+ of [\d,]+ mg effective, [a-z ]+\.",
+        said.group(1),
+    )
