@@ -100,8 +100,16 @@ def recipe_update(
         field = "servings" if recipe.servings != yield_before[0] else "cooked_weight_grams"
         changed |= _grams_eaten_follow_the_yield(recipe, field=field)
     _hand_over_uses(recipe, losing)
-    _pages_changed_for(recipe, changed | {person.pk for person in losing})
+    _pages_changed_for(recipe, changed | {person.pk for person in losing} | _eaters(recipe))
     return recipe
+
+
+def _eaters(recipe: Recipe) -> set[int]:
+    """The people whose days eat `recipe`: a shared recipe is live, so its owner's edit
+    changes their scores and their cached pages must go (one query)."""
+    return set(
+        MealRecipe.objects.filter(recipe=recipe).values_list("meal__day__plan__owner_id", flat=True)
+    )
 
 
 def _people_who_lose_it(recipe: Recipe) -> list[User]:
@@ -354,9 +362,11 @@ def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
 
 def _foods_changed(recipe: Recipe) -> None:
     recipe.save(update_fields=["updated_at"])
+    changed = _eaters(recipe)
     # Without a cooked weight, a serving weighs the foods' raw total over the servings.
     if recipe.cooked_weight_grams is None:
-        _pages_changed_for(recipe, _grams_eaten_follow_the_yield(recipe, field="grams"))
+        changed |= _grams_eaten_follow_the_yield(recipe, field="grams")
+    _pages_changed_for(recipe, changed)
 
 
 @transaction.atomic

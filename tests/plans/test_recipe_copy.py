@@ -359,3 +359,28 @@ def test_unsharing_copies_nothing_for_someone_no_longer_linked(person, monday, s
     used.refresh_from_db()
     assert used.recipe_id == shared_dal.pk
     assert not Recipe.objects.filter(owner=person).exists()
+
+
+def test_an_edit_to_a_shared_recipe_refreshes_the_cached_pages_of_those_who_eat_it(
+    person, monday, django_capture_on_commit_callbacks
+):
+    # The person shares a recipe; their dietitian eats it on one of the dietitian's own days.
+    dietitian = DietitianLinkFactory(client=person).dietitian
+    oats = recipe_services.recipe_create(owner=person, name="Oats", servings=2, shared=True)
+    recipe_services.recipe_ingredient_add(recipe=oats, food=FoodFactory(), grams=120)
+    day = services.day_get_or_create(user=dietitian, on=monday, editor=dietitian)
+    meal_recipe_add(
+        meal=day.meals.get(name="Breakfast"), recipe=oats, editor=dietitian, servings=Decimal(1)
+    )
+    for edit in (
+        lambda: recipe_services.recipe_ingredient_add(recipe=oats, food=FoodFactory(), grams=30),
+        lambda: recipe_services.recipe_update(
+            recipe=oats, name="Oats", servings=3, cooked_weight_grams=None, steps="", shared=True
+        ),
+    ):
+        dietitian.refresh_from_db()
+        stamp = dietitian.data_stamp
+        with django_capture_on_commit_callbacks(execute=True):
+            edit()
+        dietitian.refresh_from_db()
+        assert dietitian.data_stamp != stamp  # their day page shows the new score
