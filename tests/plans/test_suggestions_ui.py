@@ -314,6 +314,21 @@ def test_fill_reaches_the_target_and_accept_adds_the_items(client, person, day, 
     assert after["effective_mg"] >= after["target_mg"] - 0.05
 
 
+def test_a_read_only_dietitian_sees_fills_proposal_but_cannot_accept_it(
+    client, person, day, foods
+):
+    from tests.factories import DietitianLinkFactory
+
+    MealItemFactory(meal=meal(day), food=foods["kale"], grams=50)
+    link = DietitianLinkFactory(client=person, can_edit_plans=False)
+    client.force_login(link.dietitian)
+    on = day.date.isoformat()
+    html = client.get(reverse("clients:fill", args=[person.pk, on])).content.decode()
+    assert "Reaches " in html  # the proposal is shown
+    assert "Read-only: you may not edit" in html
+    assert 'id="fill-accept"' not in html
+
+
 def test_fill_reports_the_shortfall_when_out_of_reach(client, person, day, foods):
     profile = person.profile
     profile.kcal_goal = 200

@@ -313,6 +313,17 @@ def test_a_read_only_link_shows_no_edit_controls(dietitian) -> None:
     monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
     week = http.get(reverse("clients:week", args=[person.pk, monday.isoformat()]))
     assert "Read-only: Cleo has not" in week.content.decode()
+    # Pages reached by their address show no forms either, only why.
+    meal = Day.objects.get(plan__owner=person).meals.get()
+    for url, action in (
+        (reverse("clients:day_copy", args=[person.pk, on]), "/copy/"),
+        (reverse("plans:meal_tools", args=[meal.pk]), "/copy/"),
+    ):
+        html = http.get(url).content.decode().replace("&#39;", "'")
+        assert "Read-only: you may not edit Cleo's plan" in html, url
+        assert not re.search(rf'<form method="post" action="[^"]*{action}', html), url
+    fill = http.get(reverse("clients:fill", args=[person.pk, on])).content.decode()
+    assert "/fill/accept/" not in fill
 
 
 def _htmx_from(page_url: str) -> dict[str, str]:
