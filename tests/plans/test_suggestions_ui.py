@@ -314,9 +314,7 @@ def test_fill_reaches_the_target_and_accept_adds_the_items(client, person, day, 
     assert after["effective_mg"] >= after["target_mg"] - 0.05
 
 
-def test_a_read_only_dietitian_sees_fills_proposal_but_cannot_accept_it(
-    client, person, day, foods
-):
+def test_a_read_only_dietitian_sees_fills_proposal_but_cannot_accept_it(client, person, day, foods):
     from tests.factories import DietitianLinkFactory
 
     MealItemFactory(meal=meal(day), food=foods["kale"], grams=50)
