@@ -205,19 +205,29 @@ _QUARTERS = {0: "", 1: "¼", 2: "½", 3: "¾"}
 
 
 def household_measure(grams: float, portions: list[Portion]) -> str:
-    """The food's first USDA measure (its usual one) as a count to the nearest quarter,
-    "≈ 2¼ × 1 cup"; "" when there is none or it would round to nothing.
+    """A count of one of the food's USDA measures to the nearest quarter, "≈ 2¼ × 1 cup":
+    its first (usual) one when that gives a quarter to twenty; else, for an amount far
+    smaller or larger than it (3 g of garlic against "1 cup"), the measure that gives a
+    count of one to twenty closest to whole ("1 clove"); "" when none does.
     """
-    for portion in portions:
-        if portion.grams <= 0:
-            continue
-        quarters = round(grams / portion.grams * 4)
-        if quarters == 0:
-            return ""
-        whole, part = divmod(quarters, 4)
-        count = (str(whole) if whole else "") + _QUARTERS[part]
-        return f"≈ {count} × {portion.label}"
-    return ""
+    usable = [portion for portion in portions if portion.grams > 0]
+    if not usable:
+        return ""
+
+    def text(portion: Portion) -> str:
+        whole, part = divmod(round(grams / portion.grams * 4), 4)
+        return f"≈ {(str(whole) if whole else '') + _QUARTERS[part]} × {portion.label}"
+
+    first = grams / usable[0].grams
+    if 0.25 <= first <= 20:
+        return text(usable[0])
+    fitting = [p for p in usable if 1 <= grams / p.grams <= 20]
+    if not fitting:
+        return ""
+    best = min(
+        fitting, key=lambda p: abs(grams / p.grams - round(grams / p.grams)) / (grams / p.grams)
+    )
+    return text(best)
 
 
 def _add(totals: dict[int, float], foods: dict[int, Food], food: Food, grams: float) -> None:

@@ -180,3 +180,19 @@ def test_grams_to_buy_round_up_to_whole_grams_but_not_float_noise():
     assert recipes.grams_to_buy(220.2) == 221
     assert recipes.grams_to_buy(0.4) == 1
     assert recipes.grams_to_buy(300) == 300
+
+
+def test_the_shopping_measure_is_the_usual_one_unless_it_fits_badly():
+    from types import SimpleNamespace
+
+    from plans.recipe_selectors import household_measure
+
+    def portion(grams, label):
+        return SimpleNamespace(grams=grams, label=label)
+
+    garlic = [portion(136, "1 cup"), portion(2.8, "1 tsp"), portion(3, "1 clove")]
+    assert household_measure(3, garlic) == "≈ 1 × 1 clove"  # not "≈ 0 × 1 cup", not nothing
+    assert household_measure(300, garlic) == "≈ 2¼ × 1 cup"  # the usual one, when it fits
+    milk = [portion(244, "1 cup"), portion(30.5, "1 fl oz")]
+    assert household_measure(220, milk) == "≈ 1 × 1 cup"
+    assert household_measure(0.5, milk) == ""  # too little for any measure: grams say it
