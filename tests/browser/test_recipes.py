@@ -2,6 +2,7 @@
 shopping list name its ingredients."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -159,3 +160,18 @@ def test_the_shopping_lists_print_button_shows_only_where_it_works(
         button = page.get_by_role("button", name="Print")
         expect(button).to_be_visible() if javascript else expect(button).to_be_hidden()
         ctx.close()
+
+
+def test_shopping_dates_that_make_no_list_show_their_error_at_the_form(person_page, person):
+    page = person_page
+    page.goto("/plan/shopping/")
+    start = page.get_by_label("From")
+    end = page.get_by_label("To", exact=True)
+    today = timezone.localdate()
+    start.fill(today.isoformat())
+    end.fill((today - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#shopping-range .error-summary")).to_be_visible()
+    assert page.locator("header.site-header").count() == 1  # no page nested in the page
+    # The list of the last dates that made one stays as it was.
+    expect(page.locator("#shopping-list")).to_contain_text("foods")
