@@ -451,6 +451,33 @@ def _import_foods(
     return foods, errors
 
 
+def _exported_measure(line: RecipeIngredient) -> tuple[str, str, float] | None:
+    """(unit, amount of the measure, how many) of a line entered in a household measure."""
+    if line.portion is None or line.portion_quantity is None:
+        return None
+    return line.portion.unit, _normal(str(line.portion.amount)), float(line.portion_quantity)
+
+
+def _normal(amount: str) -> str:
+    """ "1", "1.0", "1.000" → "1": a measure's amount as the export writes it."""
+    try:
+        return f"{Decimal(amount).normalize():f}"
+    except ArithmeticError:
+        return amount
+
+
+def _imported_portion(food: Food, measure: tuple[str, str, float] | None) -> Portion | None:
+    """The food's household measure the file names ("1 cup"), or None: then the grams alone
+    (another database's measures, or none given)."""
+    if measure is None:
+        return None
+    unit, amount, _ = measure
+    for portion in food.portions.all():
+        if portion.unit == unit and f"{portion.amount.normalize():f}" == _normal(amount):
+            return portion
+    return None
+
+
 @transaction.atomic
 def recipe_import(*, owner: User, data: object) -> Recipe:
     """A recipe from schema.org JSON; RecipeImportError lists every problem by field."""
@@ -466,10 +493,17 @@ def recipe_import(*, owner: User, data: object) -> Recipe:
         steps=imported.steps,
     )
     for position, (line, food) in enumerate(zip(imported.ingredients, foods, strict=True)):
+        portion = _imported_portion(food, line.measure)
         ingredient = RecipeIngredient(
             recipe=recipe,
             food=food,
             grams=line.grams,
+            portion=portion,
+            portion_quantity=(
+                Decimal(str(line.measure[2])).quantize(SERVINGS_STEP)
+                if portion is not None and line.measure is not None
+                else None
+            ),
             preparation=_preparation(food, line.preparation),
             position=position,
         )
@@ -494,6 +528,7 @@ def recipe_export(recipe: Recipe) -> dict[str, Any]:
                 grams=line.grams,
                 preparation=line.preparation,
                 measure=line.amount_label,
+                portion=_exported_measure(line),
             )
             for line in lines
         ],

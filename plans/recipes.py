@@ -252,6 +252,9 @@ class ImportedIngredient:
     grams: float
     preparation: str
     description: str
+    # The household measure it was entered in ("2 × 1 cup"), when the file gives one: unit,
+    # amount of the measure ("1"), how many. Matched to the food's measures on import.
+    measure: tuple[str, str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +284,8 @@ class ExportIngredient:
     grams: float
     preparation: str
     measure: str  # "2 × 1 cup (316 g)" or "150 g": what a person reads
+    # (unit, amount of the measure, how many) when entered in a household measure.
+    portion: tuple[str, str, float] | None = None
 
 
 def recipe_to_json(
@@ -316,6 +321,17 @@ def recipe_to_json(
                     "description": line.description,
                     "grams": round(line.grams, 2),
                     "preparation": line.preparation,
+                    **(
+                        {
+                            "measure": {
+                                "unit": line.portion[0],
+                                "amount": line.portion[1],
+                                "quantity": line.portion[2],
+                            }
+                        }
+                        if line.portion
+                        else {}
+                    ),
                 }
                 for line in ingredients
             ],
@@ -372,6 +388,18 @@ def _steps_of(value: object, errors: dict[str, list[str]]) -> str:
             continue
         steps.append(f"{len(steps) + 1}. {text.strip()}")
     return "\n".join(steps)
+
+
+def _imported_measure(value: object) -> tuple[str, str, float] | None:
+    """{"unit": "cup", "amount": "1", "quantity": 2} → ("cup", "1", 2.0); None if not one."""
+    if not isinstance(value, Mapping):
+        return None
+    unit, amount, quantity = value.get("unit"), value.get("amount"), _number(value.get("quantity"))
+    if not isinstance(unit, str) or not unit.strip() or quantity is None or quantity <= 0:
+        return None
+    if not isinstance(amount, str | int | float) or isinstance(amount, bool):
+        return None
+    return unit.strip(), str(amount), float(quantity)
 
 
 def parse_recipe_json(data: object, *, preparations: tuple[str, ...]) -> ImportedRecipe:
@@ -446,6 +474,11 @@ def parse_recipe_json(data: object, *, preparations: tuple[str, ...]) -> Importe
             errors[f"{where}.preparation"] = [f"One of: {', '.join(preparations)}."]
         source = line.get("source", "usda_sr28")
         description = line.get("description", "")
+        measure = _imported_measure(line.get("measure"))
+        if "measure" in line and measure is None:
+            errors[f"{where}.measure"] = [
+                "A measure is an object with a unit, its amount and how many (above 0)."
+            ]
         if f"{where}.code" in errors or f"{where}.grams" in errors:
             continue
         ingredients.append(
@@ -455,6 +488,7 @@ def parse_recipe_json(data: object, *, preparations: tuple[str, ...]) -> Importe
                 grams=float(grams),  # type: ignore[arg-type]
                 preparation=preparation if preparation in preparations else "none",
                 description=description if isinstance(description, str) else "",
+                measure=measure,
             )
         )
     if errors:

@@ -316,6 +316,35 @@ def test_export_import_round_trip(client, person, curry):
     ]
 
 
+def test_export_import_keeps_the_household_measure_an_ingredient_was_entered_in(
+    client, person, chickpeas
+):
+    cup = PortionFactory(food=chickpeas, seq=7, amount=Decimal(1), unit="cup, whole", grams=164)
+    dish = RecipeFactory(owner=person, name="Chickpea bowl", servings=2)
+    recipe_ingredient_add(recipe=dish, food=chickpeas, portion=cup, portion_quantity=Decimal("1.5"))
+    document = json.loads(client.get(reverse("recipes:export", args=[dish.pk])).content)
+    line = document["mgplanner"]["ingredients"][0]
+    assert line["measure"] == {"unit": "cup, whole", "amount": "1", "quantity": 1.5}
+    assert client.post(reverse("recipes:import"), {"text": json.dumps(document)}).status_code == 302
+    copy = Recipe.objects.exclude(pk=dish.pk).get(owner=person, name="Chickpea bowl")
+    imported = copy.ingredients.get()
+    assert (imported.portion, imported.portion_quantity, imported.grams) == (
+        cup,
+        Decimal("1.5"),
+        246,
+    )
+    # A measure the food does not have (another database's) leaves the grams alone.
+    line["measure"]["unit"] = "bowl"
+    assert client.post(reverse("recipes:import"), {"text": json.dumps(document)}).status_code == 302
+    latest = Recipe.objects.filter(owner=person, name="Chickpea bowl").latest("pk")
+    assert (latest.ingredients.get().portion, latest.ingredients.get().grams) == (None, 246)
+    # A malformed measure is an error at its field.
+    line["measure"] = {"unit": "cup", "amount": "1", "quantity": -2}
+    bad = client.post(reverse("recipes:import"), {"text": json.dumps(document)})
+    assert bad.status_code == 422
+    assert "ingredients[0].measure" in bad.content.decode()
+
+
 def test_invalid_import_is_422_with_a_message_per_field(client, person, curry):
     document = json.loads(client.get(reverse("recipes:export", args=[curry.pk])).content)
     document["mgplanner"]["ingredients"][0]["code"] = "99999"
