@@ -208,7 +208,7 @@ def household_measure(grams: float, portions: list[Portion]) -> str:
     """A count of one of the food's USDA measures to the nearest quarter, "≈ 2¼ × 1 cup":
     its first (usual) one when that gives a quarter to twenty; else, for an amount far
     smaller or larger than it (3 g of garlic against "1 cup"), the measure that gives a
-    count of one to twenty closest to whole ("1 clove"); "" when none does.
+    count of about one to twenty closest to whole ("1 clove"); "" when none does.
     """
     usable = [portion for portion in portions if portion.grams > 0]
     if not usable:
@@ -221,7 +221,7 @@ def household_measure(grams: float, portions: list[Portion]) -> str:
     first = grams / usable[0].grams
     if 0.25 <= first <= 20:
         return text(usable[0])
-    fitting = [p for p in usable if 1 <= grams / p.grams <= 20]
+    fitting = [p for p in usable if 0.75 <= grams / p.grams <= 20]
     if not fitting:
         return ""
     best = min(

@@ -23,7 +23,7 @@ from accounts.selectors import person_on
 from foods.selectors import food_picked_by, food_search
 from mgplanner import csv_safe
 from mgplanner.forms import apply_validation_error, parse_id
-from mgplanner.rendering import render_page
+from mgplanner.rendering import render_blocks_response, render_page
 from plans import recipe_services, recipes, scoring, services
 from plans import views as day_views
 from plans.client_scope import plan_client, plan_owner, plan_reverse, scope_to_plan
@@ -485,12 +485,18 @@ def shopping(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # The errors at the dates, and no list: not this week's under a refusal.
         if request.htmx:  # type: ignore[attr-defined]
-            response = render_page(
-                request, "plans/shopping.html", {"form": form}, block="shopping_form", status=422
+            response = render_blocks_response(
+                request,
+                "plans/shopping.html",
+                ["shopping_form", "shopping_list"],
+                {"form": form, "shopping": None, "oob": True},
+                status=422,
             )
-            # The form sent the request to the list's place; its errors go to the form.
+            # The form sent the request to the list's place; its errors go to the form, the
+            # list empties (out of band), and the address bar keeps the last good dates.
             response["HX-Retarget"] = "#shopping-range"
             response["HX-Reswap"] = "outerHTML"
+            response["HX-Push-Url"] = "false"
             return response
         return render_page(
             request, "plans/shopping.html", {"form": form, "shopping": None}, status=422

@@ -23,7 +23,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class CustomTargetForm(forms.Form):
     target_mg = forms.IntegerField(
-        label="Target (mg of absorbed magnesium a day)",
+        label="Target (mg of magnesium a day, counted as the RDA is)",
         min_value=CUSTOM_TARGET_MIN_MG,
         max_value=CUSTOM_TARGET_MAX_MG,
         help_text=f"From {CUSTOM_TARGET_MIN_MG} to {CUSTOM_TARGET_MAX_MG} mg; replaces the RDA.",

@@ -226,7 +226,10 @@ def test_day_page_fits_a_375_px_screen(browser, live_server, person, browser_foo
         assert wrapped == []
         # A meal named with one long word wraps instead of widening the page.
         day = services.day_get_or_create(user=person, on=today)
-        services.meal_add(day=day, name="Zwischenmahlzeitnachmittags" * 2, editor=person)
+        meal = services.meal_add(
+            day=day, name="Supercalifragilisticexpialidociousmagnesiumbreakfastextra", editor=person
+        )
+        services.meal_item_add(meal=meal, food=browser_foods["12014"], editor=person, grams=30)
         page.goto(f"/plan/day/{today.isoformat()}/")
         expect(page.locator("#day-score")).to_be_visible()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 375

@@ -173,5 +173,7 @@ def test_shopping_dates_that_make_no_list_show_their_error_at_the_form(person_pa
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#shopping-range .error-summary")).to_be_visible()
     assert page.locator("header.site-header").count() == 1  # no page nested in the page
-    # The list of the last dates that made one stays as it was.
-    expect(page.locator("#shopping-list")).to_contain_text("foods")
+    # No list under the error (the old one would read as the bad dates'), and the address
+    # keeps the last good dates.
+    expect(page.locator("#shopping-list")).to_be_empty()
+    assert "start=" not in page.url

@@ -296,7 +296,9 @@ def test_a_backwards_range_is_422(client, person):
     htmx = client.get(reverse("shopping:list"), query, HTTP_HX_REQUEST="true")
     assert htmx.status_code == 422
     assert htmx["HX-Retarget"] == "#shopping-range"
+    assert htmx["HX-Push-Url"] == "false"
     assert htmx.content.decode().lstrip().startswith('<form method="get"')
+    assert '<div id="shopping-list" hx-swap-oob="true"></div>' in htmx.content.decode()
     assert "before the first" in htmx.content.decode()
 
 

@@ -192,6 +192,7 @@ def test_the_shopping_measure_is_the_usual_one_unless_it_fits_badly():
 
     garlic = [portion(136, "1 cup"), portion(2.8, "1 tsp"), portion(3, "1 clove")]
     assert household_measure(3, garlic) == "≈ 1 × 1 clove"  # not "≈ 0 × 1 cup", not nothing
+    assert household_measure(2.9, garlic) == "≈ 1 × 1 clove"  # a little under one still counts
     assert household_measure(300, garlic) == "≈ 2¼ × 1 cup"  # the usual one, when it fits
     milk = [portion(244, "1 cup"), portion(30.5, "1 fl oz")]
     assert household_measure(220, milk) == "≈ 1 × 1 cup"
