@@ -61,7 +61,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         )
         response["HX-Refresh"] = "true"
         return response
-    return render_page(request, "403.html", {"reason": STALE_FORM_MESSAGE}, status=403)
+    return render_page(
+        request,
+        "403.html",
+        {"heading": "Nothing was saved", "reason": STALE_FORM_MESSAGE},
+        status=403,
+    )
 
 
 @require_safe

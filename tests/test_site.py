@@ -98,7 +98,7 @@ def test_a_form_from_an_out_of_date_page_gets_the_apps_403_page():
     plain = client.post(day, {"notes": "x", "csrfmiddlewaretoken": "stale"})
     assert plain.status_code == 403
     assert "This page was out of date" in plain.content.decode()
-    assert "<h1>Not allowed</h1>" in plain.content.decode()
+    assert "<h1>Nothing was saved</h1>" in plain.content.decode()
     htmx = client.post(day, {"notes": "x"}, HTTP_HX_REQUEST="true")
     assert htmx.status_code == 403
     assert htmx["HX-Refresh"] == "true"
