@@ -321,6 +321,7 @@ def test_a_read_only_link_shows_no_edit_controls(dietitian) -> None:
     ):
         html = http.get(url).content.decode().replace("&#39;", "'")
         assert "Read-only: you may not edit Cleo's plan" in html, url
+        assert "You are working on the plan of <strong>Cleo</strong>" in html, url
         assert not re.search(rf'<form method="post" action="[^"]*{action}', html), url
     fill = http.get(reverse("clients:fill", args=[person.pk, on])).content.decode()
     assert "/fill/accept/" not in fill
