@@ -17,6 +17,12 @@ def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None
             form.add_error(field if field in form.fields else None, message)
 
 
+def date_input() -> forms.DateInput:
+    """A date field's widget: the browser's date picker, ISO dates in and out (a text box
+    showed "23/11/2026" and sent it back in the address)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class DecimalField(forms.DecimalField):
     """Django's DecimalField with one message per bad value: a number above `max_value` also
     breaks `max_digits`, and the person would read both ("at most 1000" and "no more than 7

@@ -8,7 +8,7 @@ from django import forms
 from accounts.models import User
 from foods.models import Food, Portion
 from foods.selectors import food_picked_by
-from mgplanner.forms import DecimalField, parse_id
+from mgplanner.forms import DecimalField, date_input, parse_id
 from plans.models import MAX_ITEM_GRAMS, Preparation
 
 
@@ -318,12 +318,12 @@ class DayCopyForm(forms.Form):
     range_from = forms.DateField(
         required=False,
         label="From",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
     )
     range_until = forms.DateField(
         required=False,
         label="Until",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
     )
     mode = forms.ChoiceField(
         choices=[
@@ -363,7 +363,7 @@ class DayCopyForm(forms.Form):
 class MealCopyForm(forms.Form):
     date = forms.DateField(
         label="Day",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
         error_messages={"required": "Pick the day to copy to.", "invalid": "Enter a date."},
     )
     meal_name = forms.CharField(

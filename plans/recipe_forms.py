@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from mgplanner.forms import DecimalField
+from mgplanner.forms import DecimalField, date_input
 from plans.models import (
     DEFAULT_MEAL_NAMES,
     MAX_RECIPE_GRAMS,
@@ -105,7 +105,9 @@ class PlanRecipeForm(ServingsForm):
     field_order = ["date", "meal", "servings", "grams"]
 
     date = forms.DateField(
-        label="Day", error_messages={"invalid": "Enter a date.", "required": "Choose the day."}
+        label="Day",
+        widget=date_input(),
+        error_messages={"invalid": "Enter a date.", "required": "Choose the day."},
     )
     meal = forms.CharField(
         max_length=60,
@@ -144,8 +146,12 @@ class ImportForm(forms.Form):
 
 
 class ShoppingRangeForm(forms.Form):
-    start = forms.DateField(label="From", error_messages={"invalid": "Enter a date."})
-    end = forms.DateField(label="To", error_messages={"invalid": "Enter a date."})
+    start = forms.DateField(
+        label="From", widget=date_input(), error_messages={"invalid": "Enter a date."}
+    )
+    end = forms.DateField(
+        label="To", widget=date_input(), error_messages={"invalid": "Enter a date."}
+    )
 
     def clean(self) -> dict[str, Any]:
         from plans.recipe_services import shopping_range_error

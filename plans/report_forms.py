@@ -14,11 +14,10 @@ from accounts.services import (
     CUSTOM_TARGET_MIN_MG,
     CUSTOM_TARGET_REASON_MAX_CHARS,
 )
+from mgplanner.forms import date_input
 from plans.models import MAX_DAY_NOTE_CHARS, NoteVisibility
 from plans.reports import MAX_REPORT_DAYS
 from plans.services import MAX_TEMPLATE_NAME_CHARS
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CustomTargetForm(forms.Form):
@@ -50,7 +49,7 @@ class DayNoteForm(forms.Form):
 
 class TemplateSaveForm(forms.Form):
     name = forms.CharField(label="Template name", max_length=MAX_TEMPLATE_NAME_CHARS)
-    on = forms.DateField(label="Day (or first day of the week)", widget=DATE_INPUT)
+    on = forms.DateField(label="Day (or first day of the week)", widget=date_input())
     span = forms.ChoiceField(
         label="Save",
         choices=[("day", "This day"), ("week", "Seven days from it")],
@@ -61,7 +60,7 @@ class TemplateSaveForm(forms.Form):
 
 class TemplateAssignForm(forms.Form):
     template = forms.ChoiceField(label="Template")
-    start = forms.DateField(label="From", widget=DATE_INPUT)
+    start = forms.DateField(label="From", widget=date_input())
     mode = forms.ChoiceField(
         label="On days already planned",
         choices=[("append", "Add to their meals"), ("replace", "Replace the day")],
@@ -75,8 +74,8 @@ class TemplateAssignForm(forms.Form):
 
 
 class ReportRangeForm(forms.Form):
-    start = forms.DateField(label="From", widget=DATE_INPUT)
-    end = forms.DateField(label="To", widget=DATE_INPUT)
+    start = forms.DateField(label="From", widget=date_input())
+    end = forms.DateField(label="To", widget=date_input())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -244,6 +244,8 @@ def test_shopping_list_sums_two_days_that_share_an_ingredient(client, person, cu
     query = {"start": today.isoformat(), "end": (today + timedelta(days=1)).isoformat()}
     page = client.get(reverse("shopping:list"), query)
     assert "Chickpeas, cooked" in page.content.decode()
+    # The browser's date picker, with ISO dates (not "23/11/2026" in a text box).
+    assert f'type="date" name="start" value="{today.isoformat()}"' in page.content.decode()
     rows = list(
         csv.reader(io.StringIO(client.get(reverse("shopping:csv"), query).content.decode()))
     )
