@@ -282,9 +282,6 @@ CACHES = {
 # cache when there is one, so the confirm may reach another app server.
 if REDIS_URL:
     IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
-# Admin exports are opened in spreadsheets: the library drops a leading "=" from every cell
-# (foods/resources.py also quotes "+", "-", "@" text; mgplanner/csv_safe.py does the app's CSVs).
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Sessions live in the database (accounts/sessions.py: one query loads the session and its
 # user) unless DJANGO_SESSION_ENGINE names one of Django's engines: "cached_db" (read
 # through the cache, written to both) or "cache" (Redis only).

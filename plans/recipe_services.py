@@ -29,12 +29,21 @@ from plans.models import (
     ShoppingTick,
 )
 from plans.recipe_selectors import MAX_SHOPPING_DAYS, pure_recipe, recipes_usable_in_plan
-from plans.services import _amount, _next_position, _preparation, _recipes_usable_by, _touch
+from plans.services import (
+    FoodSwap,
+    _amount,
+    _next_position,
+    _preparation,
+    _recipes_usable_by,
+    _touch,
+)
 
 # A copy's name says it is one, within the name's length.
 COPY_SUFFIX = " (copy)"
 # The servings column's precision (3 decimal places) and the servings a meal takes.
 SERVINGS_STEP = Decimal("0.001")
+# How many of a household measure, as AmountFields.portion_quantity keeps it.
+QUANTITY_STEP = Decimal("0.001")
 MIN_SERVINGS = Decimal("0.01")
 
 # Every row that plans servings of a recipe, with the path to the person it belongs to and
@@ -279,9 +288,6 @@ def _portions_by_seq(food: Food) -> list[int]:
     return [portion.pk for portion in sorted(food.portions.all(), key=lambda each: each.seq)]
 
 
-FoodSwap = tuple[dict[int, int], dict[int, int]]
-
-
 @transaction.atomic
 def custom_foods_for(*, owner: User, foods: Sequence[Food]) -> FoodSwap:
     """The custom food `owner` uses in place of each of `foods` (someone else's custom foods,
@@ -436,7 +442,7 @@ def _import_foods(
     found = Food.objects.filter(
         Q(source=FoodSource.USDA_SR28, owner__isnull=True, code__in=database_codes)
         | Q(source=FoodSource.CUSTOM, owner=owner, code__in=custom_codes)
-    )
+    ).prefetch_related("portions")  # for the measures the lines name (`_imported_portion`)
     by_key = {(food.source == FoodSource.CUSTOM, food.code): food for food in found}
     foods: list[Food] = []
     errors: dict[str, list[str]] = {}
@@ -473,7 +479,7 @@ def _imported_portion(food: Food, measure: tuple[str, str, float] | None) -> Por
         return None
     unit, amount, _ = measure
     for portion in food.portions.all():
-        if portion.unit == unit and f"{portion.amount.normalize():f}" == _normal(amount):
+        if portion.unit == unit and _normal(str(portion.amount)) == _normal(amount):
             return portion
     return None
 
@@ -500,7 +506,7 @@ def recipe_import(*, owner: User, data: object) -> Recipe:
             grams=line.grams,
             portion=portion,
             portion_quantity=(
-                Decimal(str(line.measure[2])).quantize(SERVINGS_STEP)
+                Decimal(str(line.measure[2])).quantize(QUANTITY_STEP)
                 if portion is not None and line.measure is not None
                 else None
             ),

@@ -53,8 +53,8 @@ PLAN_YEARS_AHEAD = 2
 
 def plan_horizon(today: date) -> date:
     """The last day that can be planned: the same day two years on (28 Feb for 29 Feb)."""
-    year = today.year + PLAN_YEARS_AHEAD
-    return today.replace(year=year, day=min(today.day, 28 if today.month == 2 else today.day))
+    leap_day = (today.month, today.day) == (2, 29)
+    return today.replace(year=today.year + PLAN_YEARS_AHEAD, day=28 if leap_day else today.day)
 
 
 def plan_for(*, user: User) -> Plan | None:

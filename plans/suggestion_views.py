@@ -306,7 +306,8 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
         return _refused(
             request, the_date, panel_meal, f"That suggestion no longer applies: {error}"
         )
-    raised = [w for w in changed.warnings if w.code not in set(base.warning_codes)]
+    before = set(base.warning_codes)
+    raised = [w for w in changed.warnings if w.code not in before]
     if raised:
         return _refused(
             request,
