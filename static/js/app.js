@@ -140,10 +140,14 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // A write replaces the day's meals: put focus where the form asked (data-focus), or
   // on the amount field of a freshly loaded amount form, so keyboard users keep their place.
+  // data-focus-else names where focus goes when that element can take none after the swap
+  // (a meal moved to the top has its "Move up" disabled: its "Move down" instead).
   let focusAfter = null;
+  let focusElse = null;
   document.addEventListener("htmx:beforeRequest", (event) => {
     const form = event.detail.elt.closest && event.detail.elt.closest("[data-focus]");
     focusAfter = form ? form.dataset.focus : null;
+    focusElse = form ? form.dataset.focusElse || null : null;
   });
   document.addEventListener("htmx:afterSettle", (event) => {
     const target = event.detail.target;
@@ -159,16 +163,9 @@ document.addEventListener("DOMContentLoaded", () => {
         '#day-meals [aria-invalid="true"], #recipe-body [aria-invalid="true"]'
       );
       let element = invalid || document.getElementById(focusAfter);
-      focusAfter = null;
-      // A meal moved to the top (or bottom) has its "Move up" ("down") disabled now, and a
-      // disabled button takes no focus: its other move button keeps the keyboard there.
-      if (element && element.disabled && /-(up|down)$/.test(element.id)) {
-        const other = document.getElementById(
-          element.id.replace(/-(up|down)$/, (_, way) => (way === "up" ? "-down" : "-up"))
-        );
-        element = other && !other.disabled ? other : null;
-      }
-      if (element) element.focus();
+      if (element && element.disabled) element = focusElse && document.getElementById(focusElse);
+      focusAfter = focusElse = null;
+      if (element && !element.disabled) element.focus();
     }
   });
 })();

@@ -323,7 +323,7 @@ def test_a_read_only_dietitian_sees_fills_proposal_but_cannot_accept_it(client, 
     on = day.date.isoformat()
     html = client.get(reverse("clients:fill", args=[person.pk, on])).content.decode()
     assert "Reaches " in html  # the proposal is shown
-    assert "Read-only: you may not edit" in html
+    assert f"Read-only: {person.name} has not allowed you to edit their plan." in html
     text = " ".join(html.replace("&#39;", "'").split())
     assert f"Fill {person.name}'s day" in text  # written about the client, not "my day"
     assert f"the foods {person.name} eats most" in text

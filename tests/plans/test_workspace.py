@@ -320,7 +320,7 @@ def test_a_read_only_link_shows_no_edit_controls(dietitian) -> None:
         (reverse("plans:meal_tools", args=[meal.pk]), "/copy/"),
     ):
         html = http.get(url).content.decode().replace("&#39;", "'")
-        assert "Read-only: you may not edit Cleo's plan" in html, url
+        assert "Read-only: Cleo has not allowed you to edit their plan." in html, url
         assert "You are working on the plan of <strong>Cleo</strong>" in html, url
         assert not re.search(rf'<form method="post" action="[^"]*{action}', html), url
     fill = http.get(reverse("clients:fill", args=[person.pk, on])).content.decode()
