@@ -4,6 +4,7 @@ What a user may not see is a 404, never a 403: someone else's private recipe doe
 for them. Shared recipes of linked people are readable; only the owner may change one.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -203,30 +204,52 @@ class ShoppingList:
 
 _QUARTERS = {0: "", 1: "¼", 2: "½", 3: "¾"}
 
+# A measure one buys as it is, whole: "1 medium (7" to 7-7/8" long)", "1 clove", "1 bunch",
+# not a cup, a spoon, a slice or a leaf of it (USDA's units name the piece first).
+_WHOLE_UNIT = re.compile(
+    r"^[\d./]+\s+(?:(?:extra\s+)?(?:small|medium|large)\b|jumbo\b|whole\b|fruit\b|cloves?\b"
+    r"|bunch\b|head\b|package\b|can\b|bottle\b|container\b|loaf\b|stalks?\b|ear\b"
+    r"|breast\b|fillet\b|links?\b|bar\b)",
+    re.IGNORECASE,
+)
+# How many whole pieces a list may ask for; cups and spoons, from a quarter to twenty.
+_WHOLE_COUNTS = (0.5, 24)
+_MEASURE_COUNTS = (0.25, 20)
+
 
 def household_measure(grams: float, portions: list[Portion]) -> str:
-    """A count of one of the food's USDA measures to the nearest quarter, "≈ 2¼ × 1 cup":
-    its first (usual) one when that gives a quarter to twenty; else, for an amount far
-    smaller or larger than it (3 g of garlic against "1 cup"), the measure that gives a
-    count of about one to twenty closest to whole ("1 clove"); "" when none does.
+    """A count of one of the food's USDA measures to the nearest quarter, as a shopper
+    counts: whole pieces when the food has a measure of them that fits ("≈ 2 × 1 medium",
+    not "≈ 1 × 1 cup, mashed" of bananas), USDA's usual one (the first) when it is such a
+    piece, else the medium size, else the first piece listed; otherwise the first measure
+    when it gives a quarter to twenty; else, for an amount far smaller or larger than it
+    (3 g of garlic against "1 cup"), the measure that gives a count of about one to twenty
+    closest to whole; "" when none does.
     """
     usable = [portion for portion in portions if portion.grams > 0]
     if not usable:
         return ""
 
+    def count(portion: Portion) -> float:
+        return grams / portion.grams
+
     def text(portion: Portion) -> str:
-        whole, part = divmod(round(grams / portion.grams * 4), 4)
+        whole, part = divmod(round(count(portion) * 4), 4)
         return f"≈ {(str(whole) if whole else '') + _QUARTERS[part]} × {portion.label}"
 
-    first = grams / usable[0].grams
-    if 0.25 <= first <= 20:
+    low, high = _WHOLE_COUNTS
+    pieces = [p for p in usable if _WHOLE_UNIT.match(p.label) and low <= count(p) <= high]
+    if pieces:
+        usual = pieces[0] if pieces[0] is usable[0] else None
+        medium = next((p for p in pieces if "medium" in p.label.lower()), None)
+        return text(usual or medium or pieces[0])
+    low, high = _MEASURE_COUNTS
+    if low <= count(usable[0]) <= high:
         return text(usable[0])
-    fitting = [p for p in usable if 0.75 <= grams / p.grams <= 20]
+    fitting = [p for p in usable if 0.75 <= count(p) <= high]
     if not fitting:
         return ""
-    best = min(
-        fitting, key=lambda p: abs(grams / p.grams - round(grams / p.grams)) / (grams / p.grams)
-    )
+    best = min(fitting, key=lambda p: abs(count(p) - round(count(p))) / count(p))
     return text(best)
 
 

@@ -197,3 +197,40 @@ def test_the_shopping_measure_is_the_usual_one_unless_it_fits_badly():
     milk = [portion(244, "1 cup"), portion(30.5, "1 fl oz")]
     assert household_measure(220, milk) == "≈ 1 × 1 cup"
     assert household_measure(0.5, milk) == ""  # too little for any measure: grams say it
+
+
+def test_the_shopping_measure_counts_whole_pieces_where_the_food_has_them():
+    from types import SimpleNamespace
+
+    from plans.recipe_selectors import household_measure
+
+    def portion(grams, label):
+        return SimpleNamespace(grams=grams, label=label)
+
+    bananas = [
+        portion(225, "1 cup, mashed"),
+        portion(150, "1 cup, sliced"),
+        portion(81, '1 extra small (less than 6" long)'),
+        portion(118, '1 medium (7" to 7-7/8" long)'),
+        portion(136, '1 large (8" to 8-7/8" long)'),
+        portion(126, "1 NLEA serving"),
+    ]
+    assert household_measure(236, bananas) == '≈ 2 × 1 medium (7" to 7-7/8" long)'
+    eggs = [
+        portion(50, "1 large"),
+        portion(243, "1 cup (4.86 large eggs)"),
+        portion(44, "1 medium"),
+    ]
+    assert household_measure(150, eggs) == "≈ 3 × 1 large"  # USDA's usual one is a piece
+    onions = [
+        portion(160, "1 cup, chopped"),
+        portion(14, '1 slice, medium (1/8" thick)'),
+        portion(150, "1 large"),
+        portion(110, '1 medium (2-1/2" dia)'),
+    ]
+    assert household_measure(220, onions) == '≈ 2 × 1 medium (2-1/2" dia)'  # not slices
+    spinach = [portion(30, "1 cup"), portion(340, "1 bunch"), portion(10, "1 leaf")]
+    assert household_measure(200, spinach) == "≈ ½ × 1 bunch"  # not twenty leaves
+    assert household_measure(60, spinach) == "≈ 2 × 1 cup"  # too little for half a bunch
+    garlic = [portion(136, "1 cup"), portion(3, "1 clove")]
+    assert household_measure(300, garlic) == "≈ 2¼ × 1 cup"  # a hundred cloves is no count
