@@ -78,6 +78,19 @@ def target_on(profile: Profile, day: date) -> "Target | None":
     return target_for(person_on(profile, day))
 
 
+def target_line_of(profile: Profile, target: "Target") -> str:
+    """`plans.targets.target_line` with the profile's dietitian and reason (a query for
+    the dietitian's name, only for a custom target)."""
+    from plans.targets import target_line
+
+    if target.source != "custom":
+        return target_line(target)
+    setter = profile.custom_target_set_by
+    return target_line(
+        target, set_by=setter.name if setter else None, reason=profile.custom_target_reason
+    )
+
+
 def roles_of(user: User) -> list[str]:
     """Everyone is a person; dietitian and admin are added roles."""
     roles = ["person"]

@@ -22,7 +22,7 @@ from accounts.decorators import profile_required, wizard_url
 from accounts.forms import PROFILE_STEPS, EmailAuthenticationForm, SignUpForm
 from accounts.models import Exclusion, Medication
 from accounts.request_user import request_user
-from accounts.selectors import is_onboarded, profile_for, roles_of, target_on
+from accounts.selectors import is_onboarded, profile_for, roles_of, target_line_of, target_on
 from accounts.services import profile_update, user_sign_up
 from mgplanner.rendering import render_page
 
@@ -138,10 +138,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     person_profile = profile_for(user=user)
     today = timezone.localdate()
+    target = target_on(person_profile, today)
     context: dict[str, Any] = {
         "profile": person_profile,
         "roles": roles_of(user),
-        "target": target_on(person_profile, today),
+        "target": target,
+        "target_line": target_line_of(person_profile, target) if target else None,
         "today": today,
         # .get: a value retired from the choices still shows, by its stored name.
         "medication_labels": [

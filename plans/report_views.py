@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import services as account_services
 from accounts.access_log import access_view_record
 from accounts.decorators import profile_required
-from accounts.models import AccessAction, Profile, User
+from accounts.models import AccessAction, User
 from accounts.request_user import request_user
-from accounts.selectors import client_get_for, link_get_for, profile_for, target_on
+from accounts.selectors import client_get_for, link_get_for, profile_for, target_line_of, target_on
 from mgplanner import csv_safe
 from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
@@ -37,7 +37,6 @@ from plans.report_forms import (
 )
 from plans.scoring import STATUS_LABELS
 from plans.selectors import day_get_for, plan_for
-from plans.targets import Target, custom_target_label
 
 CLIENT_TEMPLATE = "plans/client_tools.html"
 REPORT_TEMPLATE = "plans/report.html"
@@ -69,25 +68,6 @@ def _template_choices(user: User) -> list[tuple[str, str]]:
     return days + weeks
 
 
-def target_label(target: Target, profile: Profile, viewer: User) -> str:
-    """The target as `viewer` reads it: a custom target's label says "your dietitian" to
-    the person, and names the dietitian who set it to anyone else (who may be another of
-    the person's dietitians, or hand the PDF on)."""
-    if target.source != "custom" or viewer.pk == profile.user_id:
-        return target.label
-    setter = profile.custom_target_set_by
-    return custom_target_label(target.target_mg, set_by=setter.name if setter else "a dietitian")
-
-
-def _target_line(target: Target, profile: Profile, viewer: User) -> str:
-    """The tools page's sentence: the target, the reason for a custom one, one full stop
-    (a reason may end with its own)."""
-    line = target_label(target, profile, viewer)
-    if target.source == "custom" and profile.custom_target_reason:
-        line = f"{line} — {profile.custom_target_reason}"
-    return line if line.endswith((".", "!", "?", "…")) else f"{line}."
-
-
 def _client_context(
     request: HttpRequest, client: User, forms: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -101,7 +81,7 @@ def _client_context(
         "client": client,
         "profile": profile,
         "target": target,
-        "target_line": _target_line(target, profile, user) if target else None,
+        "target_line": target_line_of(profile, target) if target else None,
         "link": link_get_for(dietitian=user, client=client),
         "target_form": forms.get("target")
         or CustomTargetForm(
@@ -198,16 +178,8 @@ def notes_context(
 
 
 def dietitian_day_context(request: HttpRequest, day: Any, profile: Any) -> dict[str, Any]:
-    """The day page's dietitian parts: notes, and who set a custom target and why."""
-    return {
-        **notes_context(request, day),
-        "custom_target_by": (
-            profile.custom_target_set_by.name
-            if profile.custom_target_mg and profile.custom_target_set_by
-            else None
-        ),
-        "custom_target_reason": profile.custom_target_reason if profile.custom_target_mg else "",
-    }
+    """The day page's dietitian parts: notes."""
+    return notes_context(request, day)
 
 
 def _parse_date(value: str) -> date:
@@ -401,7 +373,7 @@ def _range_or_none(
     return form, start, end
 
 
-def _report_context(owner: User, start: date, end: date, viewer: User) -> dict[str, Any]:
+def _report_context(owner: User, start: date, end: date) -> dict[str, Any]:
     data = report_selectors.report_data(owner=owner, start=start, end=end)
     target = target_on(data.profile, end)
     return {
@@ -409,7 +381,7 @@ def _report_context(owner: User, start: date, end: date, viewer: User) -> dict[s
         "data": data,
         "report": data.report,
         "target": target,
-        "target_label": target_label(target, data.profile, viewer) if target else None,
+        "target_line": target_line_of(data.profile, target) if target else None,
         "status_labels": STATUS_LABELS,
         "generated_at": timezone.localtime(),
     }
@@ -421,7 +393,7 @@ def _pdf_response(request: HttpRequest, owner: User, start: date, end: date) -> 
     html = (
         engines["jinja2"]
         .get_template(REPORT_TEMPLATE)
-        .render(_report_context(owner, start, end, request_user(request)), request)
+        .render(_report_context(owner, start, end), request)
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")

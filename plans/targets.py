@@ -151,9 +151,23 @@ def _fmt_mg(value: float) -> str:
 
 
 def custom_target_label(target_mg: float, *, set_by: str = "your dietitian") -> str:
-    """The custom target's label; the person reads "your dietitian", anyone else (another
-    dietitian, a report) is told who set it."""
+    """The custom target's label: `Target.label` (and `score_day`) say "your dietitian", as
+    the engine knows no names; `target_line` names them."""
     return f"Custom target set by {set_by}: {_fmt_mg(target_mg)}"
+
+
+def target_line(target: Target, *, set_by: str | None = None, reason: str = "") -> str:
+    """The target in one sentence, as every page and report shows it: its label ("RDA,
+    women 31–50: 320 mg."), for a custom target who set it and why ("Custom target set by
+    Dr Ada Vale: 380 mg — Migraine trial."). The name tells a person with two dietitians,
+    or whoever reads a handed-on PDF, which one; `set_by` is None once that account is gone.
+    One full stop (a reason may end with its own)."""
+    line = target.label
+    if target.source == "custom":
+        line = custom_target_label(target.target_mg, set_by=set_by or "a dietitian")
+        if reason:
+            line = f"{line} — {reason}"
+    return line if line.endswith((".", "!", "?", "…")) else f"{line}."
 
 
 def first_target_day(date_of_birth: date) -> date:

@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.decorators import profile_required
 from accounts.models import Profile
 from accounts.request_user import request_user
-from accounts.selectors import person_on, profile_for
+from accounts.selectors import person_on, profile_for, target_line_of
 from foods.selectors import food_picked_by
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.page_cache import cached_page, day_scoped_write
@@ -203,6 +203,7 @@ def _score_context(day: Day, profile: Profile) -> dict[str, Any]:
     return {
         "score": score,
         "score_problem": None,
+        "target_line": target_line_of(profile, score.target),
         "meal_scores": meal_scores,
         "occasions": occasions,
         "status_label": scoring.STATUS_LABELS[score.status],

@@ -56,16 +56,19 @@ def test_the_client_sees_the_target_its_author_and_reason(client, link):
     day = plan_services.day_get_or_create(user=link.client, on=today, editor=link.client)
     MealItemFactory(meal=day.meals.first(), food=FoodFactory(), grams=30)
     client.force_login(link.client)
+    line = "Custom target set by Dr Ada Vale: 380 mg — Migraine trial."
     page = client.get(reverse("plans:day", args=[today.isoformat()])).content.decode()
-    assert "Custom target 380 mg, set by Dr Ada Vale: “Migraine trial”." in page
-    assert "Set by" not in page  # once, not "…by your dietitian: 380 mg. Set by Dr Ada Vale"
+    assert line in page
+    assert "your dietitian" not in page  # once, and named
     profile_page = client.get(reverse("accounts:profile")).content.decode()
-    assert "380 mg" in profile_page
-    assert "Migraine trial" in profile_page
-    # The dietitian reads the same line on the client's day.
+    assert line in profile_page
+    assert "your dietitian" not in profile_page
+    # The dietitian reads the same line on the client's day and tools page.
     client.force_login(link.dietitian)
     theirs = client.get(reverse("clients:day", args=[link.client.pk, today.isoformat()]))
-    assert "Custom target 380 mg, set by Dr Ada Vale: “Migraine trial”." in theirs.content.decode()
+    assert line in theirs.content.decode()
+    tools = client.get(reverse("reports:client_tools", args=[link.client.pk])).content.decode()
+    assert f"Now: {line}" in tools
 
 
 @pytest.mark.parametrize(
