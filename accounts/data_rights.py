@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from accounts.access_pages import page_of
 from accounts.models import AccessLog, DietitianLink, Profile, User
 from mgplanner import csv_safe
 
@@ -179,8 +180,13 @@ def account_data(*, user: User) -> dict[str, Any]:
                 models.Q(client=user) | models.Q(dietitian=user)
             ).select_related("dietitian", "client")
         ],
+        # The raw path, and the page as "Your dietitian" names it (accounts/access_pages.py).
         "access_log": [
-            _row(entry, dietitian_name=entry.dietitian.name if entry.dietitian else "")
+            _row(
+                entry,
+                dietitian_name=entry.dietitian.name if entry.dietitian else "",
+                page=page_of(entry.path).label,
+            )
             for entry in AccessLog.objects.filter(client=user).select_related("dietitian")
         ],
     }

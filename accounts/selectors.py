@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.access_pages import Page, page_of
 from accounts.models import AccessLog, DietitianLink, DietitianRequest, Invitation, Profile, User
 from mgplanner.prepared import PreparedQuery
 
@@ -161,9 +162,11 @@ def dietitian_links_of(*, client: User) -> QuerySet[DietitianLink]:
     return DietitianLink.objects.active().filter(client=client).select_related("dietitian")
 
 
-def access_log_of(*, client: User, limit: int = 100) -> list[AccessLog]:
-    """Who looked at or changed the person's data, newest first."""
-    return list(AccessLog.objects.filter(client=client).select_related("dietitian")[:limit])
+def access_log_of(*, client: User, limit: int = 100) -> list[tuple[AccessLog, Page]]:
+    """Who looked at or changed the person's data, newest first, each with the page it was
+    on named for the person (`page_of`: from the path alone, no query per row)."""
+    entries = AccessLog.objects.filter(client=client).select_related("dietitian")[:limit]
+    return [(entry, page_of(entry.path)) for entry in entries]
 
 
 def invitation_by_token(token: str) -> "Invitation | None":
