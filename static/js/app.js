@@ -181,11 +181,14 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
   const target = event.detail && event.detail.target;
   if (target && target.id === "day-score") document.body.dispatchEvent(new CustomEvent("mg:score-swapped"));
 });
-// A plain form whose effect cannot be undone asks first (data-confirm holds the question);
-// without JavaScript it posts at once, as every form does.
+// A form whose effect cannot be undone asks first (data-confirm holds the question), htmx's
+// or not: one mechanism, so not htmx's hx-confirm. It listens in the capture phase, before
+// htmx's own submit listener on the form, and a "Cancel" stops the event there. Without
+// JavaScript the form posts at once, as every form does.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
     event.preventDefault();
+    event.stopImmediatePropagation();
   }
-});
+}, true);

@@ -322,3 +322,32 @@ def test_planning_and_food_pages_have_no_serious_axe_violations(person_page, per
     problems["profile"] = blocking_violations(page)
 
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_deleting_a_meal_template_asks_first(person_page, person, browser_foods):
+    """htmx forms ask through the same data-confirm as plain ones (static/js/app.js): a
+    "Cancel" sends nothing, an "OK" deletes in place."""
+    from plans.models import MealTemplate
+    from tests.factories import MealTemplateFactory
+
+    template = MealTemplateFactory(owner=person, name="Seed breakfast")
+    page = person_page
+    page.goto("/plan/templates/")
+    questions: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    delete = page.get_by_role("button", name="Delete Seed breakfast")
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    delete.click()
+    assert questions == ["Delete the template Seed breakfast?"]
+    page.wait_for_timeout(300)  # a request, had one been sent, would have answered by now
+    assert MealTemplate.objects.filter(pk=template.pk).exists()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    delete.click()
+    expect(page.get_by_text("No templates yet.")).to_be_visible()
+    assert len(questions) == 2  # asked once per click, not by htmx as well
+    assert not MealTemplate.objects.filter(pk=template.pk).exists()
