@@ -143,6 +143,20 @@ def recipe_get_for(*, user: User, pk: int, editable: bool = False) -> Recipe:
     return recipe
 
 
+def recipes_openable_by(*, user: User, recipes_used: list[Recipe]) -> set[int]:
+    """Which of `recipes_used` (eaten on a day `user` sees) `user` may open: a day can name
+    a recipe its viewer gets a 404 for (a client's private recipe on their dietitian's
+    screen; a recipe whose sharer's link has ended), and such a name is not a link. One
+    query, and none when every recipe is the user's own."""
+    own = {recipe.pk for recipe in recipes_used if recipe.owner_id == user.pk}
+    others = {recipe.pk for recipe in recipes_used} - own
+    if not others:
+        return own
+    return own | set(
+        Recipe.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+    )
+
+
 def recipe_ingredient_get_for(*, user: User, pk: int) -> RecipeIngredient:
     """An ingredient of one of the user's own recipes (only owners change recipes)."""
     line = (

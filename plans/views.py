@@ -66,6 +66,7 @@ from plans.models import (
     SupplementKind,
     SupplementProduct,
 )
+from plans.recipe_selectors import recipes_openable_by
 from plans.report_views import dietitian_day_context
 from plans.selectors import (
     day_date_error,
@@ -278,6 +279,10 @@ def _day_context(
         ),
         "undo_item": undo_item,
         "undo_recipe": undo_recipe,
+        "openable_recipes": recipes_openable_by(
+            user=request_user(request),
+            recipes_used=[used.recipe for meal in meals for used in meal.live_recipes],  # type: ignore[attr-defined]
+        ),
         # After "Fill my day" was accepted: its Undo bar (plans/fill_undo.py).
         "undo_fill": fill_undo_bar(request.GET.get(FILL_UNDO_PARAM, ""), day),
         # The one item whose edit form is open without JavaScript (the "Edit" link).

@@ -26,6 +26,7 @@ from tests.factories import (
     DietitianLinkFactory,
     FoodFactory,
     MealItemFactory,
+    MealRecipeFactory,
     PortionFactory,
     RecipeFactory,
     RecipeIngredientFactory,
@@ -503,6 +504,48 @@ def test_a_dietitian_adds_the_clients_recipe_and_their_own_shared_one(client, pe
     for recipe in (practice.theirs, practice.mine):
         assert recipe.name.replace("'", "&#39;") in day
         assert client.get(reverse("recipes:detail", args=[recipe.pk])).status_code == 200
+
+
+def test_a_day_links_only_the_recipes_its_viewer_can_open(client, person, practice):
+    """The client's private stew is on her day: she opens it, her dietitian reads its name
+    (no link to a 404); both open her shared dal."""
+    meal = practice.meal
+    on = meal.day.date.isoformat()
+    private = MealRecipeFactory(meal=meal, recipe=practice.their_private)
+    shared = MealRecipeFactory(meal=meal, recipe=practice.theirs)
+
+    def name_of(html: str, used) -> str:
+        found = re.search(rf'<(a|span) class="item-name" id="meal-recipe-{used.pk}-name"', html)
+        assert found, used
+        return found.group(1)
+
+    theirs = practice.http.get(reverse("clients:day", args=[person.pk, on])).content.decode()
+    assert name_of(theirs, private) == "span"
+    assert "Ana&#39;s private stew" in theirs
+    assert name_of(theirs, shared) == "a"
+    assert reverse("recipes:detail", args=[practice.their_private.pk]) not in theirs
+    client.force_login(person)
+    own = client.get(reverse("plans:day", args=[on])).content.decode()
+    assert name_of(own, private) == name_of(own, shared) == "a"
+
+
+def test_which_recipes_a_viewer_can_open_costs_one_query_and_none_for_their_own(
+    person, practice, django_assert_num_queries
+):
+    from plans.recipe_selectors import recipes_openable_by
+
+    p = practice
+    with django_assert_num_queries(0):
+        assert recipes_openable_by(user=person, recipes_used=[p.their_private]) == {
+            p.their_private.pk
+        }
+    used = [p.their_private, p.theirs, p.mine, p.other_clients]
+    with django_assert_num_queries(1):
+        assert recipes_openable_by(user=p.dietitian, recipes_used=used) == {
+            p.theirs.pk,
+            p.mine.pk,
+            p.other_clients.pk,  # shared by another of her clients
+        }
 
 
 def test_a_read_only_link_cannot_add_remove_or_restore_a_recipe(person, practice):
