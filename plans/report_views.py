@@ -484,7 +484,7 @@ def _report(request: HttpRequest, owner: User, kind: str, *, client: bool) -> Ht
             request,
             client=owner,
             action=AccessAction.REPORT,
-            detail=f"{kind} {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+            detail=f"{start:%-d %b %Y} to {end:%-d %b %Y}",  # the page names the kind
         )
     if kind == "pdf":
         return _pdf_response(request, owner, start, end)

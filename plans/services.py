@@ -953,9 +953,12 @@ def day_note_add(*, day: Day, author: User, visibility: str, text: str) -> DayNo
     note = DayNote(day=day, author=author, visibility=visibility, text=text)
     note.full_clean()
     note.save()
-    access_change_record(
-        editor=author, client_id=day.plan.owner_id, detail=f"note on {day.date:%Y-%m-%d}"
-    )
+    if visibility == NoteVisibility.SHARED:
+        # A private note is the dietitian's working note: not the client's to read, so
+        # not in their access log either (it changes nothing of their plan).
+        access_change_record(
+            editor=author, client_id=day.plan.owner_id, detail=f"a note on {day.date:%a %-d %b %Y}"
+        )
     return note
 
 
@@ -975,10 +978,14 @@ def day_note_delete(*, note: DayNote, author: User) -> None:
     if note.author_id != author.pk:
         raise ValidationError("Only the note's author deletes it.")
     day = note.day
+    shared = note.visibility == NoteVisibility.SHARED
     note.delete()
-    access_change_record(
-        editor=author, client_id=day.plan.owner_id, detail=f"deleted a note on {day.date:%Y-%m-%d}"
-    )
+    if shared:  # as `day_note_add`: a private note never shows in the client's log
+        access_change_record(
+            editor=author,
+            client_id=day.plan.owner_id,
+            detail=f"deleted a note on {day.date:%a %-d %b %Y}",
+        )
 
 
 # ---------------------------------------------------------------- day and week templates
@@ -1306,7 +1313,11 @@ def template_assign(
     access_change_record(
         editor=editor,
         client_id=client.pk,
-        detail=f"template “{template.name}” from {start:%Y-%m-%d} ({len(laid)} days)",
+        # Not the template's name: the dietitian named it, perhaps after another client.
+        detail=(
+            f"a template copied into your plan from {start:%a %-d %b %Y}"
+            f" ({len(laid)} day{'' if len(laid) == 1 else 's'})"
+        ),
     )
     return laid
 

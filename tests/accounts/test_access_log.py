@@ -149,3 +149,33 @@ def test_each_page_load_and_history_restore_is_a_view_row(link, as_dietitian, da
     rows = _rows(link, "view")
     assert len(rows) == 2
     assert {row.path for row in rows} == {url}
+
+
+def test_a_shared_note_is_logged_with_its_day_and_a_private_one_not_at_all(link, day) -> None:
+    for visibility in ("private", "shared"):
+        note = services.day_note_add(
+            day=day, author=link.dietitian, visibility=visibility, text="Soak the lentils."
+        )
+        services.day_note_delete(note=note, author=link.dietitian)
+    on = f"{day.date:%a %-d %b %Y}"
+    assert [row.detail for row in _rows(link, "edit")] == [
+        f"deleted a note on {on}",
+        f"a note on {on}",
+    ]
+
+
+def test_a_template_copied_in_is_logged_without_its_name(link) -> None:
+    """The dietitian named the template (after another client, perhaps): the client's log
+    says what happened to their plan, in days, not what she called it."""
+    other = DietitianLinkFactory(dietitian=link.dietitian).client
+    source = services.day_get_or_create(user=other, on=timezone.localdate(), editor=other)
+    MealItemFactory(meal=source.meals.first(), food=FoodFactory())
+    template = services.day_template_save(
+        source=source, name="Bob's Thursday", owner=link.dietitian
+    )
+    start = timezone.localdate() + timedelta(days=1)
+    services.template_assign(
+        template=template, client=link.client, start=start, mode="append", editor=link.dietitian
+    )
+    (row,) = _rows(link, "edit")
+    assert row.detail == f"a template copied into your plan from {start:%a %-d %b %Y} (1 day)"
