@@ -71,8 +71,8 @@ def plan_whose(context: Any, capital: bool = False) -> str:
     return f"{client.name}'s"
 
 
-def _enter(request: HttpRequest, client: User) -> None:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+def _enter(request: HttpRequest, client: User, *, planning: bool = False) -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS") and not planning:
         request.plan_client = client  # type: ignore[attr-defined]
         access_view_record(request, client=client)
         return
@@ -91,12 +91,14 @@ def scope_to_client(request: HttpRequest, client_id: int | None) -> User:
     return client
 
 
-def scope_to_plan(request: HttpRequest, plan: Any) -> User:
-    """The plan owner for an object fetched through `Plan.objects.visible_to`."""
+def scope_to_plan(request: HttpRequest, plan: Any, *, planning: bool = False) -> User:
+    """The plan owner for an object fetched through `Plan.objects.visible_to`. `planning`:
+    a read that only serves a write (a food picker's results, an edit form), which a
+    read-only link gets as a 404, as it would the write."""
     if plan.owner_id == request.user.pk:
         return request_user(request)
     client = User.objects.get(pk=plan.owner_id)
-    _enter(request, client)
+    _enter(request, client, planning=planning)
     return client
 
 

@@ -209,6 +209,18 @@ def own_days(*, user: User, start: date, end: date) -> list[Day]:
     return days
 
 
+def unplanned_day(*, user: User, on: date) -> Day:
+    """`user`'s day `on` as someone who may not plan it sees it before anyone has: unsaved,
+    no meals, doses or notes. A read-only dietitian's look writes nothing to the client's
+    plan (the day and its default meals are created by the first who may plan it)."""
+    plan = Plan.objects.filter(owner=user).first() or Plan(owner=user)
+    day = Day(plan=plan, date=on)
+    day.ordered_meals = []  # type: ignore[attr-defined]
+    day.live_doses = []  # type: ignore[attr-defined]
+    day.has_dietitian_notes = False  # type: ignore[attr-defined]
+    return day
+
+
 def day_get_for(*, user: User, on: date) -> Day | None:
     """The user's day on `on`, fully loaded (`own_days`), or None when not planned yet."""
     days = own_days(user=user, start=on, end=on)

@@ -33,6 +33,7 @@ from plans import charts_panel, recipes, scoring, services
 from plans.client_scope import (
     plan_client,
     plan_owner,
+    plan_read_only,
     plan_reverse,
     scope_to_client,
     scope_to_plan,
@@ -82,6 +83,7 @@ from plans.selectors import (
     supplement_dose_get_for,
     supplement_product_get_for,
     supplement_products_for,
+    unplanned_day,
     week_dates_in_plan,
     week_summary,
 )
@@ -313,10 +315,13 @@ def _day_context(
 
 
 def _load_day(request: HttpRequest, on: date) -> Day:
-    """The day with everything prefetched, created on first visit (with the default meals)."""
+    """The day with everything prefetched, created on first visit (with the default meals)
+    by someone who may plan it; a read-only dietitian sees it unplanned and unsaved."""
     user = plan_owner(request)
     day = day_get_for(user=user, on=on)
     if day is None:
+        if plan_read_only(request):
+            return unplanned_day(user=user, on=on)
         services.day_get_or_create(user=user, on=on, editor=request_user(request))
         day = day_get_for(user=user, on=on)
     assert day is not None  # noqa: S101 - created just above
@@ -580,7 +585,7 @@ def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     JavaScript the "Edit" link opens the form on the day page instead."""
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
-    scope_to_plan(request, item.meal.day.plan)
+    scope_to_plan(request, item.meal.day.plan, planning=True)
     day_date = item.meal.day.date
     editing = request.GET.get("cancel") != "1"
     if not request.htmx:  # type: ignore[attr-defined]
@@ -677,7 +682,7 @@ def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The as-you-type results for one meal's add-food box (a listbox fragment)."""
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_plan(request, meal.day.plan, planning=True)
     query = request.GET.get("q", "").strip()[:100]
     if not request.htmx:  # type: ignore[attr-defined]
         # A fragment endpoint: without htmx, the day page shows the same results.
@@ -704,7 +709,7 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The amount form for the food just picked: grams or one of its household measures."""
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_plan(request, meal.day.plan, planning=True)
     owner = plan_owner(request)
     food = food_picked_by(user=owner, pk=parse_id(request.GET.get("food")))
     if food is None:
@@ -973,7 +978,7 @@ def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The supplement panel with one dose's edit form open (`?cancel=1`: closed), for htmx;
     without JavaScript the "Edit" link opens the form on the day page instead."""
     dose = supplement_dose_get_for(user=request_user(request), pk=pk)
-    scope_to_plan(request, dose.day.plan)
+    scope_to_plan(request, dose.day.plan, planning=True)
     day_date = dose.day.date
     editing = request.GET.get("cancel") != "1"
     if not request.htmx:  # type: ignore[attr-defined]

@@ -394,3 +394,47 @@ def test_an_htmx_write_after_edits_were_withdrawn_reloads_the_page_read_only(die
     page = http.get(day_url).content.decode()
     assert "Cleo has not allowed you to edit their plan." in page
     assert "Read-only: Cleo" in page
+
+
+def test_a_read_only_look_at_an_unplanned_day_writes_nothing(dietitian) -> None:
+    """Opening a day creates it with its default meals, but only for someone who may plan
+    it: a read-only dietitian sees it unplanned, and the client's plan stays as it was."""
+    person = _client_of(dietitian, [30], display_name="Cleo")
+    DietitianLink.objects.filter(client=person).update(can_edit_plans=False)
+    on = (timezone.localdate() + timedelta(days=3)).isoformat()
+    http = _as(dietitian)
+    days_before = Day.objects.filter(plan__owner=person).count()
+    page = http.get(reverse("clients:day", args=[person.pk, on]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "No meals planned for this day." in html
+    assert reverse("reports:note_add", args=[person.pk, on]) in html  # notes still allowed
+    for name in ("clients:day_suggestions", "clients:fill", "clients:day_copy"):
+        response = http.get(reverse(name, args=[person.pk, on]), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, name
+    assert Day.objects.filter(plan__owner=person).count() == days_before
+    # With the right to edit, the first look plans it as before.
+    DietitianLink.objects.filter(client=person).update(can_edit_plans=True)
+    assert http.get(reverse("clients:day", args=[person.pk, on])).status_code == 200
+    assert Day.objects.filter(plan__owner=person).count() == days_before + 1
+
+
+def test_the_reads_that_only_serve_a_write_are_404_on_a_read_only_link(dietitian) -> None:
+    """The food picker's results, a picked food's amount form and the edit forms exist to
+    write: a read-only link gets them as it gets the write, a 404, not a form to fill in."""
+    person = _client_of(dietitian, [30], display_name="Cleo")
+    item = MealItem.objects.get(meal__day__plan__owner=person)
+    dose = SupplementDoseFactory(day=item.meal.day)
+    meal = item.meal
+    urls = [
+        reverse("plans:food_picker", args=[meal.pk]) + "?q=spin",
+        reverse("plans:food_amount_form", args=[meal.pk]) + f"?food={item.food_id}",
+        reverse("plans:meal_item_edit", args=[item.pk]),
+        reverse("plans:supplement_dose_edit", args=[dose.pk]),
+    ]
+    http = _as(dietitian)
+    for url in urls:
+        assert http.get(url, HTTP_HX_REQUEST="true").status_code == 200, url
+    DietitianLink.objects.filter(client=person).update(can_edit_plans=False)
+    for url in urls:
+        assert http.get(url, HTTP_HX_REQUEST="true").status_code == 404, url
