@@ -229,7 +229,12 @@ def deleted_user_ref(user_pk: int) -> str:
 
 
 def _hand_over_shared_uses(user: User) -> None:
-    """Give everyone whose data uses `user`'s recipes or custom foods their own copies."""
+    """Give everyone whose data uses `user`'s recipes or custom foods their own copies.
+
+    Their cached pages go once this commits: they link the recipes and foods by id, and the
+    request's middleware refreshes only the pages of the deleted person's clients.
+    """
+    from mgplanner.page_cache import user_stamps_bump
     from plans.models import (
         DayTemplateItem,
         DayTemplateRecipe,
@@ -241,6 +246,7 @@ def _hand_over_shared_uses(user: User) -> None:
     )
     from plans.recipe_services import _custom_food_copy, recipe_duplicate
 
+    others: set[int] = set()
     recipe_copy: dict[tuple[int, int], int] = {}
     for model, owner_path in (
         (MealRecipe, "meal__day__plan__owner"),
@@ -263,6 +269,7 @@ def _hand_over_shared_uses(user: User) -> None:
                 )
                 recipe_copy[key] = copy.pk
             model.objects.filter(pk=pk).update(recipe_id=recipe_copy[key])
+            others.add(other_pk)
 
     food_copy: dict[tuple[int, int], tuple[int, dict[int, int]]] = {}
     for model, owner_path in (
@@ -289,6 +296,9 @@ def _hand_over_shared_uses(user: User) -> None:
             model.objects.filter(pk=pk).update(
                 food_id=new_food, portion_id=portions.get(portion_id) if portion_id else None
             )
+            others.add(other_pk)
+    if others:
+        transaction.on_commit(lambda: user_stamps_bump(others))
 
 
 CLIENT_PATH = re.compile(r"^/clients/\d+/")

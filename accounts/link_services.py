@@ -281,13 +281,19 @@ def invitation_decline(*, invitation: Invitation, user: User) -> Invitation:
 
 @transaction.atomic
 def link_revoke(*, link: DietitianLink, by: User) -> DietitianLink:
-    """End the link now; either party may. The dietitian's next request is a 404."""
+    """End the link now; either party may. The dietitian's next request is a 404, and each
+    one's plan uses their own copies of the other's recipes it named (same transaction)."""
     link = DietitianLink.objects.select_for_update().get(pk=link.pk)
     if by.pk not in (link.client_id, link.dietitian_id):
         raise ValidationError("Only the client or the dietitian can end this link.")
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        # Inside the function, as accounts/data_rights.py: `accounts` imports no `plans`.
+        from plans.recipe_services import recipes_handed_over_at_link_end
+
+        # Neither may open the other's shared recipes now: their plans get their own copies.
+        recipes_handed_over_at_link_end(dietitian=link.dietitian, client=link.client)
     return link
 
 

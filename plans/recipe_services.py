@@ -148,9 +148,46 @@ def _hand_over_uses(recipe: Recipe, people: Sequence[User]) -> None:
     (`_recipes_usable_by`). Removed uses too, so an Undo brings back what was eaten.
     """
     for person in people:
-        copy_pk = _recipes_usable_by(person, {recipe.pk}, editor=recipe.owner)[recipe.pk]
+        _uses_moved(person, _recipes_usable_by(person, {recipe.pk}, editor=recipe.owner))
+
+
+def _uses_moved(person: User, usable: dict[int, int]) -> bool:
+    """Point `person`'s meals and templates (removed uses too) from each recipe to the one
+    `usable` gives them (`_recipes_usable_by`); whether any use moved."""
+    moved = {old: new for old, new in usable.items() if old != new}
+    for model, owner_path, _ in RECIPE_USES:
+        for old, new in moved.items():
+            model.objects.filter(recipe_id=old, **{owner_path: person.pk}).update(recipe_id=new)
+    return bool(moved)
+
+
+@transaction.atomic
+def recipes_handed_over_at_link_end(*, dietitian: User, client: User) -> set[int]:
+    """Called as their link ends: each of the two gets their own copy of every recipe of
+    the other's that their meals (removed ones too, for Undo) and templates use and that
+    they may no longer open, as un-sharing gives it (`_hand_over_uses`). Returns the ids
+    of the people whose uses moved.
+
+    Otherwise their days would stay scored by a recipe they get a 404 for, and its owner's
+    later edits would still change them. Only shared recipes: the others were never theirs
+    to open, so no private recipe reaches them. A recipe they may still open (through
+    another link with its owner) stays itself, and the recipes of people on their other
+    links are not touched.
+    """
+    changed: set[int] = set()
+    for owner, person in ((dietitian, client), (client, dietitian)):
+        used: set[int] = set()
         for model, owner_path, _ in RECIPE_USES:
-            model.objects.filter(recipe=recipe, **{owner_path: person.pk}).update(recipe_id=copy_pk)
+            used.update(
+                model.objects.filter(
+                    recipe__owner=owner, recipe__shared=True, **{owner_path: person.pk}
+                ).values_list("recipe_id", flat=True)
+            )
+        if used and _uses_moved(person, _recipes_usable_by(person, used, editor=owner)):
+            changed.add(person.pk)
+    # The request's middleware refreshes the writer's pages only (and a dietitian's clients').
+    _pages_changed(changed)
+    return changed
 
 
 def _servings_in(pure: recipes.Recipe, grams: float) -> Decimal:
@@ -210,12 +247,17 @@ def _grams_eaten_follow_the_yield(recipe: Recipe, *, field: str) -> set[int]:
 
 
 def _pages_changed_for(recipe: Recipe, people: set[int]) -> None:
+    """`_pages_changed` for the people other than the recipe's owner (the writer)."""
+    _pages_changed(people - {recipe.owner_id})
+
+
+def _pages_changed(people: set[int]) -> None:
     """Once the write commits, replace the page-cache stamps (mgplanner/page_cache.py) of
-    the other people whose rows it changed: the middleware replaces only the writer's (and,
-    for a dietitian, their clients')."""
-    others = sorted(people - {recipe.owner_id})
-    if others:
-        transaction.on_commit(lambda: user_stamps_bump(others))
+    the people whose rows it changed: the middleware replaces only the writer's (and, for a
+    dietitian, their clients')."""
+    ids = sorted(people)
+    if ids:
+        transaction.on_commit(lambda: user_stamps_bump(ids))
 
 
 @transaction.atomic
