@@ -162,6 +162,10 @@ class Supplement:
     calcium_mg: float = 0.0
     bioavailability: float | None = None  # None = the form's value
     key: str | None = None
+    # Taken on its own at this time ("08:00"): what is swallowed together is one occasion,
+    # whatever the product, and the same product at two times is two. None: the occasion
+    # is the product's (`score_day` input names no time).
+    at: str | None = None
 
     @property
     def occasion_name(self) -> str:
@@ -169,7 +173,9 @@ class Supplement:
 
 
 def standalone_name(supplement: Supplement) -> str:
-    return f"supplement:{supplement.name or supplement.form}"
+    """The occasion of a supplement taken on its own: "supplement:08:00" when it has a time
+    (warnings then read "The 08:00 dose carries…"), else "supplement:<name or form>"."""
+    return f"supplement:{supplement.at or supplement.name or supplement.form}"
 
 
 @dataclass(frozen=True, slots=True)

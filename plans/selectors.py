@@ -386,6 +386,7 @@ def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
                 calcium_mg=(product.calcium_mg or 0.0) * quantity,
                 bioavailability=product.bioavailability if magnesium else None,
                 key=f"dose-{dose.pk}",
+                at=f"{dose.taken_at:%H:%M}" if dose.taken_at and not dose.meal_id else None,
             )
         )
     return scoring.Day(person=person, meals=tuple(engine_meals), supplements=tuple(supplements))

@@ -137,8 +137,8 @@ def _panel_context(
 
 def _by_hand(suggestion: swaps.Suggestion) -> str:
     """Why a suggestion cannot be applied in one click ("" when it can)."""
-    # A standalone dose cannot be told from its second half once both are logged without a
-    # meal (the planner joins them into one occasion).
+    # Which time of day the second half of a dose taken on its own goes to is the person's
+    # to choose: they log it at that time (its own occasion).
     if suggestion.kind == "split" and suggestion.meal.startswith("supplement:"):
         return "Take half of it at another time of day, when you log it."
     # An ingredient of a recipe eaten in the meal is changed in the recipe, for every meal.

@@ -551,6 +551,7 @@ def _split(day: Day, occasion: str) -> Day:
                 name=_second_half_name(day, supplement),
                 with_meal=None,
                 key=None,
+                at=None,
             )
         )
     if len(moved) > 1:

@@ -191,6 +191,42 @@ class TestDays:
         score = scoring.score_day(engine_day)
         assert score.calcium_mg == pytest.approx(500 + 0.28 * 46)
 
+    def test_doses_on_their_own_are_one_occasion_per_time(self, person, day):
+        """What is swallowed together is one occasion: two tablets of oxide at 08:00 and
+        20:00 are two (each absorbed as a smaller dose), a citrate at 08:00 joins the oxide
+        of 08:00, and a dose without a time is its product's own occasion."""
+        from datetime import time
+
+        oxide = SupplementProductFactory(owner=person, form="oxide", amount_mg=200, name="Oxide")
+        citrate = SupplementProductFactory(owner=person, amount_mg=100, name="Citrate")
+
+        def occasions(doses):
+            for dose in doses:
+                SupplementDoseFactory(day=day, **dose)
+            engine_day = selectors.day_to_engine(
+                selectors.day_get_for(user=person, on=day.date), WOMAN_34
+            )
+            return scoring.score_day(engine_day)
+
+        once = occasions([{"product": oxide, "quantity": Decimal(2), "taken_at": time(8)}])
+        assert [o.name for o in once.occasions if not o.is_meal] == ["supplement:08:00"]
+        day.supplement_doses.all().delete()
+        split = occasions(
+            [
+                {"product": oxide, "taken_at": time(8)},
+                {"product": oxide, "taken_at": time(20)},
+                {"product": citrate, "taken_at": time(8)},
+                {"product": citrate},
+            ]
+        )
+        by_name = {o.name: o for o in split.occasions if not o.is_meal}
+        assert sorted(by_name) == ["supplement:08:00", "supplement:20:00", "supplement:Citrate"]
+        assert by_name["supplement:08:00"].supplement_elemental_mg == 300
+        assert by_name["supplement:20:00"].supplement_elemental_mg == 200
+        # 400 mg of oxide split in two is absorbed better than at once (the dose factor).
+        oxide_split = by_name["supplement:20:00"].effective_mg * 2
+        assert oxide_split > once.effective_mg
+
     def test_week_summary_scores_planned_days_only(self, person):
         monday = selectors.monday_of(timezone.localdate())
         day = day_get_or_create(user=person, on=monday + timedelta(days=1))
