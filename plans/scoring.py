@@ -542,6 +542,15 @@ def split_gain_mg(occasion: OccasionScore, target_mg: float) -> float:
     return (kept + moved - before) * calcium
 
 
+def _percent(value: float) -> str:
+    """A small share as the waterfall would show it: "0.3 %" (not "0 %" beside a loss of
+    3 mg), "less than 0.1 %", "12 %"."""
+    tenths = round(value, 1)
+    if tenths < 0.1:
+        return "less than 0.1 %"
+    return f"{tenths:.1f} %" if tenths < 10 else f"{value:.0f} %"
+
+
 def _fmt(value: float) -> str:
     return f"{value:,.0f}"
 
@@ -634,7 +643,8 @@ def _warnings(
                 "calcium_high",
                 f"This day carries {_fmt(calcium_mg)} mg of calcium, above "
                 f"{_fmt(CALCIUM_FREE_MG)} mg: very high calcium competes with magnesium for "
-                f"absorption (here it costs {100 * (1 - calcium):.0f} % of each meal's magnesium).",
+                f"absorption (here it costs {_percent(100 * (1 - calcium))} of each meal's "
+                "magnesium).",
             )
         )
     return tuple(warnings)

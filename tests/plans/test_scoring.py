@@ -274,6 +274,20 @@ def test_calcium_high_warning_above_2500mg():
     assert codes(Day(WOMAN, (meal,))) == ["calcium_high"]
 
 
+@pytest.mark.parametrize(
+    ("calcium_mg", "share"),
+    [(2530, "0.3 %"), (2500.4, "less than 0.1 %"), (3500, "10 %"), (4000, "15 %")],
+)
+def test_the_calcium_warning_states_its_cost_as_the_waterfall_does(calcium_mg, share):
+    """At 2,530 mg the calcium step takes 0.3 % of each meal: "0.3 %", not "0 %" beside a
+    waterfall loss of a few mg."""
+    meal = Meal("B", (Item("pumpkin seeds", 100, 592, calcium_mg_per_100g=calcium_mg),))
+    score = score_day(Day(WOMAN, (meal,)))
+    warning = next(w for w in score.warnings if w.code == "calcium_high")
+    assert f"here it costs {share} of each meal's magnesium" in warning.message
+    assert score.losses_mg.calcium > 0
+
+
 def test_no_target_under_one_year():
     with pytest.raises(TargetError):
         score_day(Day(Person("female", 0)))
