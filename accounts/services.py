@@ -12,7 +12,8 @@ from accounts.access_log import access_change_record
 from accounts.models import Exclusion, Medication, Profile, Sex, User
 
 # The fields a person sets about themselves. The custom target is not here on purpose:
-# only a linked dietitian sets it, through its own service.
+# only a linked dietitian sets it, through its own service; the person may only drop it
+# (`custom_target_drop`).
 PROFILE_FIELDS = frozenset(
     {
         "date_of_birth",
@@ -220,6 +221,7 @@ def profile_update(
 CUSTOM_TARGET_MIN_MG = 50
 CUSTOM_TARGET_MAX_MG = 1000
 CUSTOM_TARGET_REASON_MAX_CHARS = 255
+CUSTOM_TARGET_FIELDS = ["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
 
 
 def _target_link_problem(dietitian: User, client: User) -> str | None:
@@ -263,13 +265,20 @@ def custom_target_set(*, dietitian: User, client: User, target_mg: Any, reason: 
         profile.custom_target_reason = reason
         profile.custom_target_set_by = dietitian
         profile.full_clean()
-        profile.save(
-            update_fields=["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
-        )
+        profile.save(update_fields=CUSTOM_TARGET_FIELDS)
         access_change_record(
             editor=dietitian, client_id=client.pk, detail=f"set the target to {target} mg"
         )
     return profile
+
+
+def _custom_target_reset(profile: Profile) -> None:
+    """Back to the RDA for the profile's age, sex, pregnancy and lactation: the one write
+    that removes a custom target, whoever removes it. Runs in the caller's transaction."""
+    profile.custom_target_mg = None
+    profile.custom_target_reason = ""
+    profile.custom_target_set_by = None
+    profile.save(update_fields=CUSTOM_TARGET_FIELDS)
 
 
 def custom_target_clear(*, dietitian: User, client: User) -> Profile:
@@ -279,13 +288,24 @@ def custom_target_clear(*, dietitian: User, client: User) -> Profile:
         raise ValidationError(link_problem)
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=client)
-        profile.custom_target_mg = None
-        profile.custom_target_reason = ""
-        profile.custom_target_set_by = None
-        profile.save(
-            update_fields=["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
-        )
+        _custom_target_reset(profile)
         access_change_record(
             editor=dietitian, client_id=client.pk, detail="cleared the custom target"
         )
     return profile
+
+
+def custom_target_drop(*, person: User) -> bool:
+    """The person goes back to the RDA themself; True if a custom target was removed.
+
+    A custom target outlives the link that set it (ending a link or withdrawing the target
+    right leaves it, as it may still be right for them), so the person, not only a linked
+    dietitian, must be able to end it. No access-log row: the log records what dietitians
+    did, and this is the person's own change. A second submit finds nothing to remove.
+    """
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().filter(user=person).first()
+        if profile is None or profile.custom_target_mg is None:
+            return False
+        _custom_target_reset(profile)
+    return True

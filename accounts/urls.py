@@ -30,6 +30,8 @@ urlpatterns = [
     path("data/export.zip", data_views.data_export_csv, name="data_csv"),
     path("data/delete/", data_views.account_delete_view, name="delete"),
     path("profile/", views.profile, name="profile"),
+    # Two segments, so the wizard's one-segment steps below never shadow it.
+    path("profile/target/drop/", views.profile_target_drop, name="profile_target_drop"),
     path("profile/<slug:step>/", views.profile_step, name="profile_step"),
     # Dietitian links: the person's settings, invitations by link or code, revoking.
     path("dietitians/", link_views.dietitians, name="dietitians"),

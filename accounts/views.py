@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.backends import USER_BACKEND
 from accounts.decorators import profile_required, wizard_url
@@ -23,7 +23,7 @@ from accounts.forms import PROFILE_STEPS, EmailAuthenticationForm, SignUpForm
 from accounts.models import Exclusion, Medication
 from accounts.request_user import request_user
 from accounts.selectors import is_onboarded, profile_for, roles_of, target_line_of, target_on
-from accounts.services import profile_update, user_sign_up
+from accounts.services import custom_target_drop, profile_update, user_sign_up
 from mgplanner.rendering import render_page
 
 STEP_NAMES = list(PROFILE_STEPS)
@@ -154,6 +154,20 @@ def profile(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render_page(request, "accounts/profile.html", context)
+
+
+@require_POST
+@login_required
+def profile_target_drop(request: HttpRequest) -> HttpResponse:
+    """The profile's "Back to the RDA": the person ends a custom target themself,
+    whether or not the dietitian who set it still has access. The page uses no htmx: a
+    plain post, then the profile with a message. Its cached day and week pages follow at
+    once: the POST replaces the person's data stamp (mgplanner/page_cache.py)."""
+    if custom_target_drop(person=request_user(request)):
+        messages.success(request, "Your target is the RDA for your age and sex again.")
+    else:
+        messages.info(request, "Your target was already the RDA: there was no custom target.")
+    return redirect("accounts:profile")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -208,6 +208,7 @@ ARGS: dict[str, Callable[[World], list[Any]]] = {
     "accounts:password_reset_done": lambda w: [],
     "accounts:profile": lambda w: [],
     "accounts:profile_step": lambda w: ["about"],
+    "accounts:profile_target_drop": lambda w: [],
     "accounts:sign_up": lambda w: [],
     "clients:day": lambda w: [w.a.pk, w.on],
     "clients:day_copy": lambda w: [w.a.pk, w.on],
@@ -337,6 +338,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "accounts:password_reset_done": ("get", "200 200 200 200 200 200 200"),
     "accounts:profile": ("get", "302 200 200 200 200 200 200"),
     "accounts:profile_step": ("get", "302 200 200 200 200 200 200"),
+    # Only ever the requester's own custom target: back to their profile.
+    "accounts:profile_target_drop": ("post", "302 302 302 302 302 302 302"),
     "accounts:sign_up": ("get", "200 302 302 302 302 302 302"),
     "clients:day": ("get", "302 404 404 200 404 404 404"),
     "clients:day_copy": ("get", "302 404 404 200 404 404 404"),
