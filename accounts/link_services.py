@@ -66,6 +66,23 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _already_linked_problem(*, sender: User, email: str, direction: str) -> str | None:
+    """Why inviting `email` is pointless: they are already linked with the sender, and
+    accepting would only replace the rights the client chose. Rights are the client's to
+    change, under Your dietitian (`link_rights_set`), not by a new invitation."""
+    addressee = User.objects.filter(email__iexact=email).first()
+    if addressee is None:
+        return None
+    to_client = direction == InvitationDirection.DIETITIAN_INVITES_CLIENT
+    dietitian, client = (sender, addressee) if to_client else (addressee, sender)
+    if not DietitianLink.objects.active().filter(dietitian=dietitian, client=client).exists():
+        return None
+    name = addressee.name
+    if to_client:
+        return f"{name} is already your client; they change what you may do under Your dietitian."
+    return f"{name} is already your dietitian; change what they may do under Your dietitian."
+
+
 @transaction.atomic
 def invitation_create(
     *,
@@ -88,6 +105,9 @@ def invitation_create(
         raise ValidationError("Unknown kind of invitation.")
     if email == sender.email.lower():
         raise ValidationError({"addressee_email": "That is your own email address."})
+    already = _already_linked_problem(sender=sender, email=email, direction=direction)
+    if already:
+        raise ValidationError({"addressee_email": already})
     # The sender's row lock queues two quick submits of the same form, so the second sees
     # the first's invitation below instead of making a duplicate.
     list(User.objects.select_for_update().filter(pk=sender.pk).values_list("pk", flat=True))
@@ -232,7 +252,9 @@ def invitation_accept(
     """Link the two. A person accepting a dietitian's invitation grants `can_edit_plans` and
     `can_set_target` as they chose; a dietitian accepting a person's invitation gets the
     rights the person chose when inviting (the keywords are not theirs to give then).
-    An existing live link between them takes the rights of this, the latest, consent.
+    If the two are already linked, it is refused (code "linked") and the link keeps its
+    rights: an invitation sent or answered before the client changed them under Your
+    dietitian would otherwise undo that change, or widen the dietitian's access.
     """
     invitation = (
         Invitation.objects.select_for_update().select_related("sender").get(pk=invitation.pk)
@@ -249,6 +271,18 @@ def invitation_accept(
         .filter(dietitian=dietitian, client=client, revoked_at__isnull=True)
         .first()
     )
+    if link is not None and link.accepted_at is not None:
+        if user.pk == client.pk:
+            message = (
+                f"{dietitian.name} is already your dietitian, so this invitation changes "
+                f"nothing. Change what they may do under Your dietitian."
+            )
+        else:
+            message = (
+                f"{client.name} is already your client, so this invitation changes nothing; "
+                f"they change what you may do under Your dietitian."
+            )
+        raise ValidationError(message, code="linked")
     if link is None:
         link = DietitianLink(
             dietitian=dietitian,
@@ -260,7 +294,8 @@ def invitation_accept(
         link.full_clean()
         link.save()
     else:
-        link.accepted_at = link.accepted_at or now
+        # Live but never accepted: this is its first consent.
+        link.accepted_at = now
         link.can_edit_plans, link.can_set_target = can_edit_plans, can_set_target
         link.save(update_fields=["accepted_at", "can_edit_plans", "can_set_target"])
     invitation.used_at = now

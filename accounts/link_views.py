@@ -247,8 +247,11 @@ def _invitation_page(request: HttpRequest, invitation: Invitation | None) -> Htt
         except ValidationError as error:
             # Answered or expired since the page loaded: the service's re-check says which.
             problem = link_services.InvitationProblem.refused(error)
-    # Gone for a used or expired invitation; forbidden for the wrong person.
-    status = 200 if problem is None else 410 if problem.gone else 403
+    # Gone for a used or expired invitation; forbidden for the wrong person; unprocessable
+    # when the two are already linked (accepting would change nothing: rights stay the client's).
+    status = 200
+    if problem is not None:
+        status = 410 if problem.gone else 422 if problem.code == "linked" else 403
     return render_page(
         request,
         "accounts/invitation.html",
