@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.messages.storage.base import Message
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse
 from jinja2 import pass_context
@@ -141,6 +142,22 @@ def _client_id_of_page(request: HttpRequest) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _warn_once(request: HttpRequest, message: str) -> None:
+    """Queue `message` for the next page unless it is already waiting there.
+
+    A page fires several htmx requests (the score, a burst of clicks) before the first
+    HX-Redirect lands, and each one hits the ended link: adding the message every time
+    left one copy per request on the client list (QA counted 14). The 404 page this answer
+    replaces may have listed the waiting messages, which marks them shown and would drop
+    them; that page is never shown, so they are kept (Django's documented `used = False`).
+    """
+    storage = messages.get_messages(request)
+    storage.used = False
+    # `in` looks at the earlier requests' messages and this one's, without marking them used.
+    if Message(messages.WARNING, message) not in storage:
+        messages.warning(request, message)
+
+
 class ClientAccessMiddleware:
     """An htmx request from an open page of a client's plan that the dietitian may no longer
     use answers a 404 the page acts on: htmx swaps no 4xx (base.html's responseHandling), so
@@ -180,7 +197,7 @@ class ClientAccessMiddleware:
         else:
             # Linked and allowed: a genuine 404 (say, an item deleted in another tab).
             return response
-        messages.warning(request, message)
+        _warn_once(request, message)
         answer = HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
         answer["HX-Redirect"] = url
         return answer
