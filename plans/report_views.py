@@ -102,9 +102,17 @@ def client_tools(request: HttpRequest, client_id: int) -> HttpResponse:
     return render_page(request, CLIENT_TEMPLATE, _client_context(request, client))
 
 
-def _tools_done(request: HttpRequest, client: User, anchor: str) -> HttpResponse:
+def _tools_done(
+    request: HttpRequest, client: User, anchor: str, *, done: str | None = None
+) -> HttpResponse:
+    """The panel again after a write. `done` says what the write did: in the panel for
+    htmx (a flash message would wait for the next page load), as a flash message on the
+    page the plain POST is redirected to."""
     if request.htmx:  # type: ignore[attr-defined]
-        return render_page(request, CLIENT_TEMPLATE, _client_context(request, client), block=anchor)
+        context = {**_client_context(request, client), "done": done}
+        return render_page(request, CLIENT_TEMPLATE, context, block=anchor)
+    if done:
+        flash.success(request, done)
     url = reverse("reports:client_tools", args=[client.pk])
     return HttpResponseRedirect(f"{url}#{anchor.replace('_', '-')}")
 
@@ -327,19 +335,30 @@ def template_assign(request: HttpRequest, client_id: int) -> HttpResponse:
     if form.is_valid():
         kind, _, pk = form.cleaned_data["template"].partition("-")
         template = report_selectors.template_get_for(user=user, kind=kind, pk=int(pk))
+        start = form.cleaned_data["start"]
         try:
-            services.template_assign(
+            days = services.template_assign(
                 template=template,
                 client=client,
-                start=form.cleaned_data["start"],
+                start=start,
                 mode=form.cleaned_data["mode"],
                 editor=user,
             )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            return _tools_done(request, client, "templates_panel")
+            done = _assigned_message(template.name, client, start, len(days))
+            return _tools_done(request, client, "templates_panel", done=done)
     return _tools_invalid(request, client, {"assign": form}, "templates_panel")
+
+
+def _assigned_message(name: str, client: User, start: date, day_count: int) -> str:
+    """What an assignment copied, counted in the days it wrote (a week template's empty
+    days leave the client's days alone, so a week may write fewer than seven)."""
+    if day_count == 0:
+        return f"“{name}” has no planned days: nothing was copied into {client.name}'s plan."
+    days = "1 day" if day_count == 1 else f"{day_count} days"
+    return f"Copied “{name}” into {client.name}'s plan from {start:%a %-d %b %Y} ({days})."
 
 
 @profile_required
