@@ -148,6 +148,30 @@ def score_chart(days: Sequence[ReportDay]) -> ScoreChart:
     )
 
 
+def source_lines(scored: Sequence[tuple[date, DayScore]]) -> list[SourceLine]:
+    """Every food and supplement of the scored days by effective mg, biggest first: one
+    line per food or product however many items, doses or recipe ingredients it is (oats at
+    breakfast and in a recipe at dinner are one line). The report's top sources, and the
+    day page's (one day)."""
+    mg_of: dict[tuple[str, str | None, bool], float] = defaultdict(float)
+    days_of: dict[tuple[str, str | None, bool], set[date]] = defaultdict(set)
+    for on, score in scored:
+        for occasion in score.occasions:
+            for item in occasion.items:
+                key = (item.name, item.code, item.is_supplement)
+                mg_of[key] += item.effective_mg
+                days_of[key].add(on)
+    count = len(scored)
+    return sorted(
+        (
+            SourceLine(name, code, supplement, mg, mg / count, len(days_of[name, code, supplement]))
+            for (name, code, supplement), mg in mg_of.items()
+            if mg > 0
+        ),
+        key=lambda line: (-line.effective_mg, line.name),
+    )
+
+
 def build_report(start: date, end: date, inputs: Sequence[ReportDayInput]) -> Report:
     """Aggregate scored days (one per date from `start` to `end`, in order) into a report."""
     days: list[ReportDay] = []
@@ -180,29 +204,13 @@ def build_report(start: date, end: date, inputs: Sequence[ReportDayInput]) -> Re
             LossLine(kind, FACTOR_LABELS[kind], average, average / plate if plate else 0.0)
         )
 
-    source_mg: dict[tuple[str, str | None, bool], float] = defaultdict(float)
-    source_days: dict[tuple[str, str | None, bool], set[date]] = defaultdict(set)
     warning_days: dict[str, list[date]] = defaultdict(list)
     warning_message: dict[str, str] = {}
     for on, score in scored:
-        for occasion in score.occasions:
-            for item in occasion.items:
-                key = (item.name, item.code, item.is_supplement)
-                source_mg[key] += item.effective_mg
-                source_days[key].add(on)
         for warning in score.warnings:
             warning_days[warning.code].append(on)
             warning_message[warning.code] = warning.message
-    sources = sorted(
-        (
-            SourceLine(
-                name, code, supplement, mg, mg / count, len(source_days[(name, code, supplement)])
-            )
-            for (name, code, supplement), mg in source_mg.items()
-            if mg > 0
-        ),
-        key=lambda line: (-line.effective_mg, line.name),
-    )[:TOP_SOURCES]
+    sources = source_lines(scored)[:TOP_SOURCES]
     warnings = sorted(
         (
             WarningLine(code, warning_message[code], len(set(on_days)), min(on_days), max(on_days))

@@ -29,7 +29,7 @@ from foods.selectors import food_picked_by
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.page_cache import cached_page, day_scoped_write
 from mgplanner.rendering import render_blocks_response, render_page
-from plans import charts_panel, recipes, scoring, services
+from plans import charts_panel, recipes, reports, scoring, services
 from plans.client_scope import (
     plan_client,
     plan_owner,
@@ -92,6 +92,8 @@ from plans.supplements import compound_unknown, describe_amount
 from plans.targets import TargetError
 
 DAY_TEMPLATE = "plans/day.html"
+# The score panel's "Top sources": foods and products, each once (`reports.source_lines`).
+TOP_SOURCES = 5
 # What the amount fields need in every fragment that renders them.
 FORM_CONSTANTS = {"preparations": Preparation.choices, "max_grams": MAX_ITEM_GRAMS}
 
@@ -180,11 +182,7 @@ def _score_context(day: Day, profile: Profile) -> dict[str, Any]:
     except (TargetError, ValueError) as error:
         return {"score": None, "score_problem": str(error)}
     steps = scoring.waterfall(score)
-    sources = sorted(
-        (item for occasion in score.occasions for item in occasion.items),
-        key=lambda item: item.effective_mg,
-        reverse=True,
-    )
+    sources = [item for occasion in score.occasions for item in occasion.items]
     names = engine_meal_names([meal.name for meal in day.ordered_meals])  # type: ignore[attr-defined]
     by_name = {occasion.name: occasion for occasion in score.occasions}
     meal_scores = {
@@ -212,7 +210,7 @@ def _score_context(day: Day, profile: Profile) -> dict[str, Any]:
         "status_label": scoring.STATUS_LABELS[score.status],
         "gauge": charts_panel.gauge(score.percent_of_target),
         "waterfall": charts_panel.waterfall_bars([tuple(step) for step in steps]),
-        "top_sources": [item for item in sources if item.effective_mg > 0][:5],
+        "top_sources": reports.source_lines([(day.date, score)])[:TOP_SOURCES],
         "item_scores": {item.key: item for item in sources if item.key},
         "recipe_scores": recipes.meal_recipe_scores(sources),
     }

@@ -449,3 +449,25 @@ def test_a_change_is_announced_in_one_sentence_not_the_whole_panel(client, perso
         r"Score now [\d,]+ % of your target: [\d,]+ of [\d,]+ mg effective, [a-z ]+\.",
         said.group(1),
     )
+
+
+def test_top_sources_name_each_food_once(client, person, today):
+    """Oats at breakfast and at lunch are one source with both meals' effective mg, as in
+    the report (`plans.reports.source_lines`), not "Oats, Oats"."""
+    day = services.day_get_or_create(user=person, on=today, editor=person)
+    oats = FoodFactory(description="Oats", magnesium_mg_per_100g=138, phytate_mg_per_100g=0)
+    seeds = FoodFactory(description="Pumpkin seeds", magnesium_mg_per_100g=592)
+    for meal, grams in (("Breakfast", 40), ("Lunch", 60)):
+        MealItemFactory(meal=day.meals.get(name=meal), food=oats, grams=grams)
+    MealItemFactory(meal=day.meals.get(name="Snacks"), food=seeds, grams=10)
+    html = client.get(reverse("plans:day", args=[today.isoformat()])).content.decode()
+    listed = re.search(r'<ol class="top-sources small">(.*?)</ol>', html, re.S).group(1)
+    names = re.findall(r"<li>([^:<]+):", listed)
+    assert names == ["Oats", "Pumpkin seeds"]
+    score = score_day(
+        day_to_engine(day_get_for(user=person, on=today), person_on(person.profile, today))
+    )
+    oats_mg = sum(
+        item.effective_mg for o in score.occasions for item in o.items if item.name == "Oats"
+    )
+    assert f"Oats: {oats_mg:.1f} mg effective" in listed
