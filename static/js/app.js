@@ -6,7 +6,8 @@ document.addEventListener("DOMContentLoaded", () => {
 // ---- plans: add-food combobox and focus after a day-page swap ----
 (() => {
   // Arrow keys move through the listbox the input controls (aria-activedescendant);
-  // Enter picks the active option by following its link (htmx loads the amount form).
+  // Enter picks the active option by following its link (htmx loads the amount form), and
+  // with none active highlights the first (no page reload).
   // The WAI-ARIA combobox pattern: Escape, or a pick, closes the list; ArrowDown opens it.
   const listOf = (input) => document.getElementById(input.getAttribute("aria-controls"));
   const options = (input) => {
@@ -49,6 +50,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const results = resultsOf(input);
     return !results || (results.dataset.query || "") === input.value.trim().slice(0, 100);
   };
+  const hasResults = (input) => Boolean(resultsOf(input) && resultsOf(input).firstElementChild);
   const navigationKeys = ["ArrowDown", "ArrowUp", "Enter"];
   document.addEventListener("keydown", (event) => {
     const input = event.target;
@@ -78,7 +80,17 @@ document.addEventListener("DOMContentLoaded", () => {
       // Each option is the food's link (htmx loads the amount form; without JS, a page);
       // the click listener below closes the list.
       all[current].click();
-    } else if (key === "Enter" && event && pending.has(input.id)) {
+    } else if (key === "Enter" && all.length) {
+      // Nothing highlighted: show the results (a list closed by Escape too) and highlight the
+      // first, focus staying in the box; the next Enter accepts it. Enter accepts only an
+      // option the person has seen or heard. Without JavaScript it submits the search form.
+      if (event) event.preventDefault();
+      dismissed.delete(input);
+      setOpen(input, true);
+      activate(input, all[0]);
+    } else if (key === "Enter" && event && (pending.has(input.id) || hasResults(input))) {
+      // Waiting results, or "No food matches" already said: no page reload. Only a box
+      // whose results never came (a failed request) falls back to submitting the form.
       event.preventDefault();
     } else if (key === "Escape" && event) {
       // Keys waiting for fresh results were meant for the list being dismissed.
