@@ -22,7 +22,7 @@ ANTINUTRIENT_MG_FIELDS = ("phytate_mg_per_100g", "oxalate_mg_per_100g")
 def over_food_weight_message(mg_per_100g: float) -> str:
     """The one wording of the ceiling, for the model, the custom food form and CSV imports."""
     return (
-        f"{mg_per_100g:g} mg/100 g is impossible: 100 g of food weighs "
+        f"{mg_per_100g:,.10g} mg/100 g is impossible: 100 g of food weighs "
         f"{MAX_MG_PER_100G:,} mg. Check the unit (mg, not µg)."
     )
 

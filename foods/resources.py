@@ -41,8 +41,11 @@ class FoodResource(resources.ModelResource):
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         for key, value in row.items():
             row[key] = spreadsheet_cell_restore(value)
-        if row.get("source") != FoodSource.USDA_SR28:
+        source = row.get("source")
+        if source == FoodSource.CUSTOM:
+            raise ValueError("custom foods belong to the people who made them and are not imported")
+        if source != FoodSource.USDA_SR28:
             raise ValueError(
-                f"source must be {FoodSource.USDA_SR28!s}: custom foods belong to the people "
-                "who made them and are not imported"
+                f"source {source!r} is not a source of the food database: use "
+                f"{FoodSource.USDA_SR28!s}"
             )

@@ -273,6 +273,20 @@ def test_csv_import_refuses_more_antinutrient_than_the_food_weighs(
     assert header.split(",")[-1] == field
     bad = f"{header}\n{row.rsplit(',', 1)[0]},200000.0\n"
     html = _import(client, bad).content.decode()
-    assert "200000 mg/100 g is impossible" in html
+    assert "200,000 mg/100 g is impossible" in html
     seeds.refresh_from_db()
     assert (seeds.phytate_mg_per_100g, seeds.oxalate_mg_per_100g) == (1900, 0)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("custom", "custom foods belong to the people who made them and are not imported"),
+        ("usda_sr29", "source &#x27;usda_sr29&#x27; is not a source of the food database"),
+    ],
+)
+def test_csv_import_says_why_a_source_is_refused(client, editor, seeds, source, message) -> None:
+    exported = _export_csv(client)
+    html = _import(client, exported.replace("usda_sr28,", f"{source},", 1)).content.decode()
+    assert message in html
+    assert "custom foods" not in html or source == "custom"

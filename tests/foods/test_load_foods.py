@@ -121,7 +121,7 @@ def test_custom_foods_are_never_touched(small_file: Path) -> None:
         (
             12,
             lambda obj: obj.update(oxalate_mg_per_100g=150000.0),
-            "line 12: oxalate_mg_per_100g: 150000 mg/100 g is impossible",
+            "line 12: oxalate_mg_per_100g: 150,000 mg/100 g is impossible",
         ),
     ],
 )
