@@ -69,6 +69,8 @@ class TemplateAssignForm(forms.Form):
     )
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        # Its own ids: the tools page also has the report form, whose "From" is id_start.
+        kwargs.setdefault("auto_id", "assign_%s")
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = choices
 

@@ -1,6 +1,7 @@
 import csv
 import html
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -338,6 +339,20 @@ def test_the_report_pages_render_and_the_tools_view_is_logged(client, link):
     assert page.status_code == 200
     assert reverse("reports:client_report", args=[link.client.pk, "items"]).encode() in page.content
     assert AccessLog.objects.filter(client=link.client, action="view").count() == 1
+
+
+def test_the_tools_page_has_no_id_twice(client, link):
+    """Its report and template forms both have a "From": each label points at its own."""
+    from plans.services import day_get_or_create, day_template_save
+
+    day = day_get_or_create(user=link.dietitian, on=timezone.localdate(), editor=link.dietitian)
+    MealItemFactory(meal=day.meals.first(), food=FoodFactory())
+    day_template_save(source=day, name="Green day", owner=link.dietitian)
+    client.force_login(link.dietitian)
+    html = client.get(reverse("reports:client_tools", args=[link.client.pk])).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert 'for="assign_start"' in html
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
 
 
 def test_an_unknown_report_kind_is_404(client, link):
