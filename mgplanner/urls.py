@@ -8,6 +8,7 @@ handler500 = "mgplanner.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("health/", views.health, name="health"),
     path("health/ready/", views.health_ready, name="health_ready"),
     path("model/", views.model, name="model"),

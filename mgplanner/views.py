@@ -2,7 +2,8 @@ import sys
 
 from django.contrib import messages as flash
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
@@ -14,6 +15,13 @@ from plans.charts import model_page_data
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render_page(request, "home.html")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's, which
+    keep Django's templates): the app's icon, not a 404 in the console."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @require_safe

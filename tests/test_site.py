@@ -134,3 +134,10 @@ def test_pages_with_a_form_answer_head_too(client):
     client.force_login(ProfileFactory().user)
     for url in ("/accounts/profile/", "/accounts/profile/about/", "/accounts/dietitians/"):
         assert client.head(url).status_code == 200, url
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    """The admin's pages (Django's templates) name no icon, so browsers ask for /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
