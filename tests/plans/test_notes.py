@@ -70,7 +70,8 @@ def test_the_dietitian_adds_a_note_and_gets_the_notes_fragment(client, link, day
     assert "Private: only you" in body
     note = DayNote.objects.get()
     assert (note.author, note.visibility, note.day) == (link.dietitian, "private", day)
-    assert AccessLog.objects.filter(client=link.client, action="edit").count() == 1
+    # A private note is the dietitian's working note: not in the client's access log.
+    assert AccessLog.objects.filter(client=link.client, action="edit").count() == 0
 
 
 def test_a_blank_note_is_422_with_the_field_error(client, link, day):
