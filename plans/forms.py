@@ -1,6 +1,6 @@
 """Forms for the day page: parse and check input; the services own the writes."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -11,9 +11,33 @@ from foods.selectors import food_picked_by
 from mgplanner.forms import DecimalField, date_input, parse_id
 from plans.models import MAX_ITEM_GRAMS, Preparation
 
+GRAMS_OR_MEASURE = (
+    "Give the grams or a measure, not both: clear the grams, or set the measure to "
+    "“grams (as entered)”."
+)
+
+# The fields of an amount that `amount_fields` (plans/templates/plans/_day.html) also sends
+# back as shown, in hidden `<name>_shown` inputs.
+AMOUNT_SHOWN = ("grams", "portion", "portion_quantity")
+
+
+def _number(text: str) -> Decimal | None:
+    """A number as typed, or None when blank or not a number: so "10" and "10.0" are equal."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
 
 class AmountForm(forms.Form):
-    """An amount as grams, or as a number of one of the food's household measures."""
+    """An amount as grams, or as a number of one of the food's household measures.
+
+    Grams and a measure both sent are told apart by what the form showed: the edit form of
+    an item in "2 × 1 oz" opens with the measure chosen and the grams blank, and grams typed
+    there are what the person wants now. The one of the two the person changed wins; both
+    changed, or a post that does not say what was shown, is refused (which did they mean?).
+    """
 
     grams = forms.FloatField(
         required=False,
@@ -40,7 +64,12 @@ class AmountForm(forms.Form):
         max_digits=7,
         decimal_places=3,
         label="How many",
-        error_messages={"min_value": "Enter how many, above 0."},
+        error_messages={
+            "min_value": "Enter how many, above 0.",
+            "max_value": "At most 1,000 of a measure; check the number.",
+            "invalid": "Enter how many, such as 1 or 0.5.",
+            "max_decimal_places": "Give how many to at most 3 decimal places.",
+        },
     )
     preparation = forms.ChoiceField(
         choices=Preparation.choices, required=False, label="Preparation"
@@ -56,6 +85,15 @@ class AmountForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        if data.get("grams") is not None and data.get("portion") is not None:
+            meant = self._meant(data)
+            if meant == "grams":
+                data["portion"] = data["portion_quantity"] = None
+            elif meant == "measure":
+                data["grams"] = None
+            else:
+                self.add_error("grams", GRAMS_OR_MEASURE)
+                return data
         if data.get("portion") is not None:
             quantity = data.get("portion_quantity")
             if quantity is None:
@@ -69,6 +107,22 @@ class AmountForm(forms.Form):
             self.add_error("grams", "Enter the grams, or pick a household measure.")
         data["preparation"] = data.get("preparation") or Preparation.NONE
         return data
+
+    def _meant(self, data: dict[str, Any]) -> str | None:
+        """Which of the two the person changed from what the form showed, "grams" or
+        "measure"; None when both changed, neither did, or the post does not say."""
+        shown: dict[str, str] = {}
+        for name in AMOUNT_SHOWN:
+            key = self.add_prefix(f"{name}_shown")
+            if key not in self.data:
+                return None
+            shown[name] = str(self.data.get(key) or "")
+        grams_changed = _number(shown["grams"]) != Decimal(str(data["grams"]))
+        count_changed = _number(shown["portion_quantity"]) != data.get("portion_quantity")
+        measure_changed = count_changed or shown["portion"].strip() != str(data["portion"].pk)
+        if grams_changed != measure_changed:
+            return "grams" if grams_changed else "measure"
+        return None
 
 
 def amount_kwargs(cleaned_data: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +181,15 @@ class DayNotesForm(forms.Form):
         label="Notes for this day",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The notes as the page showed them: the save checks these against the stored notes
+    # instead of the day's version (plans.services.day_notes_update). Compared, never saved.
+    notes_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_notes_seen(self) -> str | None:
+        # Not sent (a page rendered before the field, an API-like post): None, and the
+        # day's version decides, as for every other write.
+        seen: str = self.cleaned_data["notes_seen"]
+        return seen if "notes_seen" in self.data else None
 
 
 # ---------------------------------------------------------------- supplements, copies, templates
@@ -150,6 +213,7 @@ class SupplementDoseFields(forms.Form):
             "min_value": "Enter at least a quarter of a tablet.",
             "max_value": "At most 20 at a time; check the number.",
             "invalid": "Enter a number, such as 1 or 0.5.",
+            "max_decimal_places": "Give it to at most 2 decimal places, such as 0.25.",
         },
     )
     meal = forms.ChoiceField(required=False, label="Taken", choices=[("", "On its own")])
@@ -199,14 +263,22 @@ class SupplementAmountFields(forms.Form):
         min_value=0.1,
         max_value=5000,
         label="Calcium per tablet (mg)",
-        error_messages={"min_value": "Enter an amount above 0 mg."},
+        error_messages={
+            "min_value": "Enter an amount above 0 mg.",
+            "max_value": "At most 5,000 mg per tablet; check the label.",
+            "invalid": "Enter the number printed on the label, such as 500.",
+        },
     )
     vitamin_d_iu = forms.FloatField(
         required=False,
         min_value=1,
         max_value=100000,
         label="Vitamin D per tablet (IU)",
-        error_messages={"min_value": "Enter at least 1 IU."},
+        error_messages={
+            "min_value": "Enter at least 1 IU.",
+            "max_value": "At most 100,000 IU per tablet; check the label.",
+            "invalid": "Enter the number printed on the label, such as 1000.",
+        },
     )
 
 
@@ -226,6 +298,15 @@ def supplement_amount_kwargs(cleaned_data: dict[str, Any]) -> dict[str, Any]:
         for name in SUPPLEMENT_AMOUNT_NAMES
         if cleaned_data.get(name) is not None
     }
+
+
+# What the log form's label fields say instead of "(optional)": the kind that needs them.
+LOG_FIELD_NEEDED_FOR = {
+    "form": "needed for magnesium",
+    "amount_mg": "needed for magnesium",
+    "calcium_mg": "needed for a calcium tablet",
+    "vitamin_d_iu": "needed for vitamin D",
+}
 
 
 class SupplementLogForm(SupplementDoseFields, SupplementAmountFields):
@@ -270,6 +351,19 @@ class SupplementLogForm(SupplementDoseFields, SupplementAmountFields):
         self.fields["form"].choices = [("", "Pick the form on the label")] + [
             (key, spec.label) for key, spec in FORMS.items()
         ]
+        # Whether a label field is needed depends on the kind picked, so the label says when
+        # rather than "(optional)" (templates/macros/forms.html); a value given for a kind
+        # that does not carry it is refused (plans.services.supplement_product_create).
+        for name, when in LOG_FIELD_NEEDED_FOR.items():
+            self.fields[name].optional_note = when
+        calcium = self.fields["calcium_mg"]
+        calcium.help_text = (
+            "Also for a magnesium tablet with calcium: it counts in the day's calcium."
+        )
+        self.fields["vitamin_d_iu"].help_text = (
+            "For a vitamin D product. A tablet with magnesium or calcium too: log its vitamin D "
+            "as a second product."
+        )
 
 
 # The amount fields each kind of product is entered with (the log form shows them all).

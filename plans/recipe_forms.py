@@ -28,14 +28,25 @@ class RecipeForm(forms.Form):
         min_value=1,
         max_value=MAX_RECIPE_SERVINGS,
         label="Servings it makes",
-        error_messages={"required": "Enter how many servings it makes."},
+        error_messages={
+            "required": "Enter how many servings it makes.",
+            "min_value": "A recipe makes at least 1 serving.",
+            "max_value": f"A recipe makes at most {MAX_RECIPE_SERVINGS:,} servings.",
+            "invalid": "Enter a whole number of servings, such as 4.",
+        },
     )
+    # "(optional)" is the form macro's (templates/macros/forms.html), not the label's.
     cooked_weight_grams = forms.FloatField(
         required=False,
         min_value=1,
         max_value=MAX_RECIPE_GRAMS,
-        label="Cooked weight (g, optional)",
+        label="Cooked weight (g)",
         help_text="Weigh the finished dish to enter portions in grams of it.",
+        error_messages={
+            "min_value": "Enter at least 1 g.",
+            "max_value": f"At most {MAX_RECIPE_GRAMS:,} g; check the weight.",
+            "invalid": "Enter the weight in grams, such as 850.",
+        },
     )
     steps = forms.CharField(
         required=False,
@@ -69,7 +80,7 @@ class ServingsForm(forms.Form):
         widget=forms.NumberInput(attrs={"placeholder": "1"}),
         error_messages={
             "min_value": "Enter servings above 0.",
-            "max_value": f"Enter at most {MAX_RECIPE_SERVINGS} servings.",
+            "max_value": f"Enter at most {MAX_RECIPE_SERVINGS:,} servings.",
             "invalid": "Enter a number of servings, such as 1.5.",
             "max_decimal_places": "Give servings to at most 3 decimal places.",
         },
@@ -82,7 +93,7 @@ class ServingsForm(forms.Form):
         help_text="Instead of servings: what you eat of the finished dish.",
         error_messages={
             "min_value": "Enter at least 1 g of the dish.",
-            "max_value": f"Enter at most {MAX_RECIPE_GRAMS} g of the dish.",
+            "max_value": f"Enter at most {MAX_RECIPE_GRAMS:,} g of the dish.",
             "invalid": "Enter a number of grams, such as 150.",
         },
     )

@@ -5,6 +5,7 @@ dietitian and their client editing the same day can tell what changed.
 """
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -19,7 +20,13 @@ from accounts.models import AccessAction, User
 from accounts.selectors import profile_for
 from foods.models import Food, Portion
 from foods.selectors import portion_for
-from plans.concurrency import day_version_check, record_written
+from plans.concurrency import (
+    NotesChangedError,
+    day_version_check,
+    day_version_waived,
+    record_written,
+    same_text,
+)
 from plans.models import (
     DEFAULT_MEAL_NAMES,
     MAX_DAY_NOTE_CHARS,
@@ -333,15 +340,30 @@ def meal_item_restore(*, item: MealItem, editor: User) -> MealItem:
 
 
 @transaction.atomic
-def day_notes_update(*, day: Day, notes: str, editor: User) -> Day:
+def day_notes_update(*, day: Day, notes: str, editor: User, notes_seen: str | None = None) -> Day:
+    """Save the day's notes.
+
+    `notes_seen`, the notes as the person's page showed them, replaces the check of the
+    day's version: the notes are one text, whose only conflict is another edit of them, so
+    a meal added in another tab must not cost what was typed. Stored notes that differ from
+    both what was seen and what is sent raise NotesChangedError with the stored text, for
+    the person to merge. The version still moves, so other tabs see their own staleness.
+    """
     notes = notes.strip()
     # TextField's max_length is only a form hint; the model does not check it.
     if len(notes) > MAX_NOTES_CHARS:
         raise ValidationError({"notes": f"Notes hold at most {MAX_NOTES_CHARS:,} characters."})
-    day.notes = notes
-    day.full_clean(exclude=["plan", "last_edited_by"])
-    day.save(update_fields=["notes"])
-    _touch(day, editor=editor)
+    with nullcontext() if notes_seen is None else day_version_waived():
+        if notes_seen is not None:
+            # Under the row lock, as _touch takes it: two saves of the same notes queue up,
+            # and the second compares with what the first stored.
+            stored = Day.objects.select_for_update().values_list("notes", flat=True).get(pk=day.pk)
+            if not (same_text(stored, notes_seen) or same_text(stored, notes)):
+                raise NotesChangedError(stored=stored)
+        day.notes = notes
+        day.full_clean(exclude=["plan", "last_edited_by"])
+        day.save(update_fields=["notes"])
+        _touch(day, editor=editor)
     return day
 
 
@@ -374,6 +396,40 @@ def _supplement_problems(
         problems["calcium_mg"] = ["Enter the calcium per tablet in mg."]
     elif kind == SupplementKind.VITAMIN_D and not vitamin_d_iu:
         problems["vitamin_d_iu"] = ["Enter the vitamin D per tablet in IU."]
+    return problems
+
+
+def _not_on_this_kind(
+    *, kind: str, form: str, amount_mg: float | None, calcium_mg: float, vitamin_d_iu: float
+) -> dict[str, list[str]]:
+    """Amounts given that a product of `kind` does not carry: refused rather than dropped.
+
+    A magnesium tablet may carry calcium (a combined tablet: plans.selectors.day_to_engine
+    counts it in the day's calcium); vitamin D is only a vitamin D product's (the day's
+    vitamin D note looks at that kind alone); magnesium only a magnesium product's.
+    """
+    problems: dict[str, list[str]] = {}
+    if kind in (SupplementKind.CALCIUM, SupplementKind.VITAMIN_D):
+        if form:
+            problems["form"] = [
+                "Only magnesium has a form here: pick “Magnesium”, or set this back to "
+                "“Pick the form on the label”."
+            ]
+        if amount_mg:
+            problems["amount_mg"] = [
+                "Magnesium is entered for a magnesium product (a tablet with calcium too is "
+                "one): pick “Magnesium”, or clear this."
+            ]
+    if kind == SupplementKind.VITAMIN_D and calcium_mg:
+        problems["calcium_mg"] = [
+            "Calcium is counted for a calcium or magnesium tablet: log it as its own "
+            "“Calcium tablet”, or clear this."
+        ]
+    if kind in (SupplementKind.MAGNESIUM, SupplementKind.CALCIUM) and vitamin_d_iu:
+        problems["vitamin_d_iu"] = [
+            "Vitamin D is logged as a product of its own: log it again as “Vitamin D”, or "
+            "clear this."
+        ]
     return problems
 
 
@@ -410,13 +466,6 @@ def supplement_product_create(
     """
     calcium_mg = calcium_mg or 0.0
     vitamin_d_iu = vitamin_d_iu or 0.0
-    if kind != SupplementKind.MAGNESIUM:
-        # Only magnesium has a form and a label amount; a calcium tablet scores as "other".
-        form, amount_mg, amount_basis = "", None, AmountBasis.ELEMENTAL
-    if kind != SupplementKind.CALCIUM and kind != SupplementKind.MAGNESIUM:
-        calcium_mg = 0.0
-    if kind != SupplementKind.VITAMIN_D:
-        vitamin_d_iu = 0.0
     problems = _supplement_problems(
         kind=kind,
         form=form,
@@ -424,7 +473,12 @@ def supplement_product_create(
         amount_basis=amount_basis,
         calcium_mg=calcium_mg,
         vitamin_d_iu=vitamin_d_iu,
+    ) | _not_on_this_kind(
+        kind=kind, form=form, amount_mg=amount_mg, calcium_mg=calcium_mg, vitamin_d_iu=vitamin_d_iu
     )
+    if kind != SupplementKind.MAGNESIUM:
+        # The basis is a choice with a default, not a typed amount: nothing is lost here.
+        amount_mg, amount_basis = None, AmountBasis.ELEMENTAL
     if amount_basis not in AmountBasis.values:
         problems["amount_basis"] = ["Say whether the label gives the compound or the magnesium."]
     if problems:

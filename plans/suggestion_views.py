@@ -340,7 +340,6 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
         keys = {s.key for s in engine_day.supplements if s.occasion_name == meal_name and s.key}
         pks = [_item_pk(key, "dose-") for key in keys]
         doses = suggestion_selectors.day_doses_for(day=day, pks=[pk for pk in pks if pk])
-    text = _applied_text(kind, food, grams, item, meal_name, data.get("preparation", ""))
     try:
         steps = services.suggestion_apply(
             day=day,
@@ -355,6 +354,8 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
         )
     except ValidationError as error:
         return _refused(request, the_date, panel_meal, " ".join(error.messages))
+    added = _added_by(day, kind, steps)
+    text = _applied_text(kind, food, added, item, meal_name, data.get("preparation", ""))
     version = suggestion_selectors.day_version_of(day=day)
     token = signing.dumps(
         {"day": day.pk, "version": version, "steps": steps, "text": text}, salt=UNDO_SALT
@@ -371,16 +372,25 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
     return HttpResponseRedirect(f"{url}#day-suggestions")
 
 
+def _added_by(day: Day, kind: str, steps: list[Any]) -> MealItem | None:
+    """The item an "add" suggestion put on the day: its undo step names it."""
+    if kind != "add" or not steps or steps[0][0] != "remove_item":
+        return None
+    return suggestion_selectors.day_item_for(day=day, pk=steps[0][1])
+
+
 def _applied_text(
     kind: str,
     food: Food | None,
-    grams: float | None,
+    added: MealItem | None,
     item: MealItem | None,
     meal: str,
     preparation: str,
 ) -> str:
-    if kind == "add" and food is not None:
-        return f"Added {grams:g} g {food.description} to {meal}."
+    if kind == "add" and food is not None and added is not None:
+        # The amount as the item shows it ("1 × 1 oz (28 g)"), as a recipe's "Added" does:
+        # the service may have matched the grams to a measure (plans.services._added_item).
+        return f"Added {added.amount_label} {food.description} to {meal}."
     if kind == "replace" and food is not None and item is not None:
         return f"Swapped {item.food.description} for {food.description} in {meal}."
     if kind == "prepare" and item is not None:

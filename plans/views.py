@@ -38,6 +38,7 @@ from plans.client_scope import (
     scope_to_client,
     scope_to_plan,
 )
+from plans.concurrency import NotesChangedError
 from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_bar
 from plans.forms import (
     AmountForm,
@@ -642,12 +643,23 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     problem = day_date_error(profile=profile_for(user=owner), on=the_date, viewer=user)
     if problem:
         return _date_problem(request, problem)
+    status, stored = 422, None
     if form.is_valid():
         day = _load_day(request, the_date)
         try:
-            day = services.day_notes_update(day=day, notes=form.cleaned_data["notes"], editor=user)
+            day = services.day_notes_update(
+                day=day,
+                notes=form.cleaned_data["notes"],
+                notes_seen=form.cleaned_data["notes_seen"],
+                editor=user,
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
+        except NotesChangedError as changed:
+            # Saved elsewhere meanwhile: both texts are shown, the typed one still in the
+            # box, and the stored one is what the next save is checked against.
+            status, stored = 409, changed.stored
+            form = DayNotesForm({"notes": form.data.get("notes", ""), "notes_seen": stored})
         else:
             if request.htmx:  # type: ignore[attr-defined]
                 return render_page(
@@ -663,12 +675,11 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
             return HttpResponseRedirect(_day_url(request, the_date) + "#day-notes")
     day = _load_day(request, the_date)
     if request.htmx:  # type: ignore[attr-defined]
-        return render_page(
-            request, DAY_TEMPLATE, {"day": day, "notes_form": form}, block="day_notes", status=422
-        )
-    return render_page(
-        request, DAY_TEMPLATE, _day_context(request, day, forms={"notes": form}), status=422
-    )
+        context = {"day": day, "notes_form": form, "notes_stored": stored}
+        return render_page(request, DAY_TEMPLATE, context, block="day_notes", status=status)
+    context = _day_context(request, day, forms={"notes": form})
+    context["notes_stored"] = stored
+    return render_page(request, DAY_TEMPLATE, context, status=status)
 
 
 # ---------------------------------------------------------------- add-food picker
