@@ -747,13 +747,18 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _dose_text(product: SupplementProduct, quantity: Decimal | float = 1) -> str:
-    """What a dose holds, both ways for magnesium: "500 mg magnesium citrate = 81 mg elemental"."""
+    """What a dose holds, both ways for magnesium: "500 mg magnesium citrate = 81 mg elemental",
+    and a combined tablet's calcium, which counts in the day's calcium as a calcium tablet's."""
     count = float(quantity)
     if product.kind == SupplementKind.MAGNESIUM and product.amount_mg:
         amount = float(product.amount_mg) * count
         if product.amount_basis == AmountBasis.COMPOUND:
-            return describe_amount(product.form, compound_mg=amount)
-        return describe_amount(product.form, elemental_mg=amount)
+            text = describe_amount(product.form, compound_mg=amount)
+        else:
+            text = describe_amount(product.form, elemental_mg=amount)
+        if product.calcium_mg:
+            text += f"; {product.calcium_mg * count:,.0f} mg calcium, counted in the day's calcium"
+        return text
     if product.kind == SupplementKind.CALCIUM:
         return f"{product.calcium_mg * count:,.0f} mg calcium, counted in the day's calcium"
     return f"{product.vitamin_d_iu * count:,.0f} IU vitamin D"

@@ -3,6 +3,7 @@ supplement label fields a kind does not carry, Django's default messages, and am
 the item says them."""
 
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -241,7 +242,7 @@ def test_the_calcium_of_a_magnesium_tablet_is_saved_and_shown(client, person, da
     dose = SupplementDose.objects.get()
     assert dose.product.calcium_mg == 500
     html = client.get(day_url(day)).content.decode()
-    panel = html.split('id="day-supplements"')[1].split("</section>")[0]
+    panel = unescape(html.split('id="day-supplements"')[1].split("</section>")[0])
     # Two tablets on the day; one tablet under "My supplements".
     assert "= 141 mg elemental; 1,000 mg calcium, counted in the day's calcium" in panel
     assert "= 70 mg elemental; 500 mg calcium, counted in the day's calcium" in panel
