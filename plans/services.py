@@ -221,7 +221,9 @@ def _amount(
     if grams is None:
         raise ValidationError({"grams": "Enter the grams, or pick a household measure."})
     if not 0 < grams <= MAX_ITEM_GRAMS:
-        raise ValidationError({"grams": f"Enter an amount above 0 and at most {MAX_ITEM_GRAMS} g."})
+        raise ValidationError(
+            {"grams": f"Enter an amount above 0 and at most {MAX_ITEM_GRAMS:,} g."}
+        )
     return float(grams), None, None
 
 

@@ -76,6 +76,7 @@ from plans.selectors import (
     day_to_engine,
     engine_meal_names,
     foods_for_picker,
+    live_meal_recipes,
     meal_get_for,
     meal_item_get_for,
     meal_template_get_for,
@@ -1149,6 +1150,8 @@ def _meal_tools_page(
         .select_related("food", "portion")
         .order_by("position", "id")
     )
+    # Copies and templates carry the meal's recipes too, so the page lists them.
+    recipes_used = list(live_meal_recipes().filter(meal=meal))
     return render_page(
         request,
         "plans/templates.html",
@@ -1156,6 +1159,7 @@ def _meal_tools_page(
             "meal": meal,
             "day": meal.day,
             "items": items,
+            "recipes_used": recipes_used,
             "copy_form": forms.get("copy")
             or MealCopyForm(
                 initial={"date": meal.day.date + timedelta(days=1), "meal_name": meal.name}

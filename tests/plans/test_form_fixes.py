@@ -14,6 +14,7 @@ from plans.models import MealItem, Recipe, SupplementDose, SupplementProduct
 from tests.factories import (
     FoodFactory,
     MealItemFactory,
+    MealRecipeFactory,
     PortionFactory,
     RecipeFactory,
     RecipeIngredientFactory,
@@ -377,3 +378,17 @@ def test_the_meal_tools_page_shows_each_items_preparation(client, person, day):
 
     assert "<li>Oats, 1.5 × 1 cup (234 g), soaked</li>" in html
     assert "<li>Milk, 200 g</li>" in html
+
+
+def test_the_meal_tools_page_lists_the_meals_recipes(client, person, day):
+    """A meal holding only a recipe is copied and saved as a template with it: its tools page
+    says so, not "Nothing in Lunch yet"."""
+    meal = day.meals.get(name="Lunch")
+    MealRecipeFactory(
+        meal=meal, recipe=RecipeFactory(owner=person, name="Red lentil curry"), servings=1.5
+    )
+
+    html = client.get(reverse("plans:meal_tools", args=[meal.pk])).content.decode()
+
+    assert "<li>Red lentil curry (recipe), 1.5 servings</li>" in html
+    assert "Nothing in Lunch yet" not in html
