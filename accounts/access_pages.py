@@ -15,11 +15,8 @@ dietitian's visit is logged on, is "Another page".
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from django.urls import Resolver404, resolve
-
-from mgplanner.reverse import cached_reverse, script_prefix
+from mgplanner.reverse import cached_reverse, resolve_path
 
 
 @dataclass(frozen=True)
@@ -131,15 +128,8 @@ def _resolved(path: str) -> tuple[str, dict[str, Any]] | None:
     The log holds `request.get_full_path()`: with the script prefix when the app is
     mounted below the site's root, and percent-encoded.
     """
-    route = unquote(urlsplit(path).path)
-    prefix = script_prefix()
-    if not route.startswith(prefix):
-        return None
-    try:
-        match = resolve("/" + route[len(prefix) :])
-    except Resolver404:
-        return None
-    return match.view_name, match.kwargs
+    match = resolve_path(path)
+    return (match.view_name, match.kwargs) if match is not None else None
 
 
 def _words(kwargs: dict[str, Any]) -> dict[str, str] | None:

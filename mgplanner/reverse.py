@@ -14,10 +14,11 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
-from django.urls import get_script_prefix, reverse
+from django.urls import Resolver404, ResolverMatch, get_script_prefix, resolve, reverse
 
 _request_prefix: ContextVar[str | None] = ContextVar("script_prefix", default=None)
 
@@ -25,6 +26,19 @@ _request_prefix: ContextVar[str | None] = ContextVar("script_prefix", default=No
 def script_prefix() -> str:
     """Django's script prefix ("/" unless the app is mounted below the site's root)."""
     return _request_prefix.get() or get_script_prefix()
+
+
+def resolve_path(path: str) -> ResolverMatch | None:
+    """A path as a browser sends it (the script prefix included, a query string perhaps,
+    percent-encoded) resolved against the URL configuration; None when it is not the app's."""
+    route = unquote(urlsplit(path).path)
+    prefix = script_prefix()
+    if not route.startswith(prefix):
+        return None
+    try:
+        return resolve("/" + route[len(prefix) :])
+    except Resolver404:
+        return None
 
 
 class ScriptPrefixMiddleware:

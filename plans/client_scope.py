@@ -15,14 +15,14 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.messages.storage.base import Message
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from jinja2 import pass_context
 
 from accounts.access_log import access_view_record
 from accounts.models import DietitianLink, User
 from accounts.request_user import request_user
 from accounts.selectors import client_get_for, clients_of, link_get_for
-from mgplanner.reverse import cached_reverse, script_prefix
+from mgplanner.reverse import cached_reverse, resolve_path
 
 
 def plan_client(request: HttpRequest) -> User | None:
@@ -130,15 +130,8 @@ def _client_id_of_page(request: HttpRequest) -> int | None:
     if match is not None and isinstance(match.kwargs.get("client_id"), int):
         return int(match.kwargs["client_id"])
     current = request.htmx.current_url_abs_path  # type: ignore[attr-defined]
-    path = urlsplit(current).path if current else ""
-    prefix = script_prefix()
-    if not path.startswith(prefix):
-        return None
-    try:
-        found = resolve("/" + path[len(prefix) :])
-    except Resolver404:
-        return None
-    value = found.kwargs.get("client_id")
+    found = resolve_path(current) if current else None
+    value = found.kwargs.get("client_id") if found is not None else None
     return value if isinstance(value, int) else None
 
 
