@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.link_services import dietitian_request_decide
+from accounts.link_services import dietitian_request_decide, link_end
 from accounts.models import AccessLog, DietitianLink, DietitianRequest, User
 
 
@@ -68,12 +68,13 @@ class DietitianRequestAdmin(admin.ModelAdmin):
 
 @admin.register(DietitianLink)
 class DietitianLinkAdmin(admin.ModelAdmin):
-    """Links are made by consent only, so the admin may look and revoke but not create."""
+    """Links are made by consent only, so the admin may look and end them (the action, which
+    runs `link_end`: recipes handed over, open invitations closed) but not create one, give
+    an ended one back, or change its rights (the client's to choose)."""
 
     list_display = ("dietitian", "client", "accepted_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("dietitian__email", "client__email")
-    readonly_fields = ("dietitian", "client", "created_at", "accepted_at")
     fields = (
         "dietitian",
         "client",
@@ -83,9 +84,22 @@ class DietitianLinkAdmin(admin.ModelAdmin):
         "can_edit_plans",
         "can_set_target",
     )
+    readonly_fields = fields
+    actions = ("end_links",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.action(description="End the selected links")
+    def end_links(self, request: HttpRequest, queryset: QuerySet[DietitianLink]) -> None:
+        live = list(queryset.filter(revoked_at__isnull=True))
+        for link in live:
+            link_end(link=link)
+        ended = queryset.count() - len(live)
+        message = f"Ended {len(live)} link{'s' if len(live) != 1 else ''}."
+        if ended:
+            message += f" {ended} had already ended."
+        self.message_user(request, message)
 
 
 @admin.register(AccessLog)

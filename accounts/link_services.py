@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import (
@@ -316,14 +317,35 @@ def invitation_decline(*, invitation: Invitation, user: User) -> Invitation:
 
 @transaction.atomic
 def link_revoke(*, link: DietitianLink, by: User) -> DietitianLink:
-    """End the link now; either party may. The dietitian's next request is a 404, and each
-    one's plan uses their own copies of the other's recipes it named (same transaction)."""
-    link = DietitianLink.objects.select_for_update().get(pk=link.pk)
+    """End the link now; either party may (`link_end`)."""
     if by.pk not in (link.client_id, link.dietitian_id):
         raise ValidationError("Only the client or the dietitian can end this link.")
+    return link_end(link=link)
+
+
+@transaction.atomic
+def link_end(*, link: DietitianLink) -> DietitianLink:
+    """End the link now, whoever asks (one of the two, or an admin). The dietitian's next
+    request is a 404; each one's plan uses their own copies of the other's recipes it named;
+    every unanswered invitation between the two is closed, as accepting one would link them
+    again with rights the client may have taken back since (a new invitation is new consent).
+    One transaction; ending an ended link changes nothing."""
+    link = DietitianLink.objects.select_for_update().get(pk=link.pk)
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        Invitation.objects.filter(used_at__isnull=True).filter(
+            Q(
+                sender_id=link.dietitian_id,
+                addressee_email__iexact=link.client.email,
+                direction=InvitationDirection.DIETITIAN_INVITES_CLIENT,
+            )
+            | Q(
+                sender_id=link.client_id,
+                addressee_email__iexact=link.dietitian.email,
+                direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
+            )
+        ).update(used_at=link.revoked_at)
         # Inside the function, as accounts/data_rights.py: `accounts` imports no `plans`.
         from plans.recipe_services import recipes_handed_over_at_link_end
 

@@ -143,3 +143,59 @@ def test_a_first_invitation_still_links_with_the_rights_chosen(dietitian, ana) -
         invitation=invitation, user=ana, can_edit_plans=False, can_set_target=True
     )
     assert (link.can_edit_plans, link.can_set_target) == (False, True)
+
+
+def test_ending_a_link_closes_the_invitations_between_the_two(dietitian, ana) -> None:
+    """Ana invited Dr Dee with both rights, then linked another way with neither, then ended
+    the link: her old invitation must not link them again with the rights she took back."""
+    from accounts.link_services import link_revoke
+
+    old, token = invitation_create(
+        sender=ana,
+        addressee_email=dietitian.email,
+        direction=InvitationDirection.CLIENT_INVITES_DIETITIAN,
+    )
+    link = DietitianLinkFactory(
+        dietitian=dietitian, client=ana, can_edit_plans=False, can_set_target=False
+    )
+    other = DietitianFactory()
+    unrelated, _ = invitation_create(
+        sender=ana, addressee_email=other.email, direction=old.direction
+    )
+    link_revoke(link=link, by=ana)
+
+    old.refresh_from_db()
+    assert old.used_at is not None
+    response = _as(dietitian).post(
+        reverse("accounts:invitation", args=[token]), {"answer": "accept"}
+    )
+    assert response.status_code == 410
+    assert not DietitianLink.objects.active().filter(dietitian=dietitian, client=ana).exists()
+    unrelated.refresh_from_db()
+    assert unrelated.used_at is None  # another dietitian's invitation is not theirs to close
+
+
+def test_the_admin_ends_a_link_through_the_service_and_cannot_edit_it(
+    dietitian, ana, admin_client
+) -> None:
+    from plans.models import MealRecipe
+    from tests.factories import MealFactory, MealRecipeFactory, RecipeFactory
+
+    link = DietitianLinkFactory(dietitian=dietitian, client=ana)
+    shared = RecipeFactory(owner=dietitian, shared=True, name="Dal")
+    used = MealRecipeFactory(meal=MealFactory(day__plan__owner=ana), recipe=shared)
+    change = reverse("admin:accounts_dietitianlink_change", args=[link.pk])
+    page = admin_client.get(change).content.decode()
+    assert 'name="revoked_at' not in page  # read-only: no giving access back by hand
+    assert 'name="can_edit_plans"' not in page  # the rights are the client's
+
+    response = admin_client.post(
+        reverse("admin:accounts_dietitianlink_changelist"),
+        {"action": "end_links", "_selected_action": [link.pk]},
+    )
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+    used = MealRecipe.objects.get(pk=used.pk)
+    assert used.recipe_id != shared.pk  # her own copy, as when she ends it herself
+    assert used.recipe.owner_id == ana.pk
