@@ -73,6 +73,7 @@ def plan_whose(context: Any, capital: bool = False) -> str:
 
 
 def _enter(request: HttpRequest, client: User, *, planning: bool = False) -> None:
+    request.planning = planning  # type: ignore[attr-defined]
     if request.method in ("GET", "HEAD", "OPTIONS") and not planning:
         request.plan_client = client  # type: ignore[attr-defined]
         access_view_record(request, client=client)
@@ -151,6 +152,12 @@ def _warn_once(request: HttpRequest, message: str) -> None:
         messages.warning(request, message)
 
 
+def _plans(request: HttpRequest) -> bool:
+    """A write, or a read that only serves one (`scope_to_plan(planning=True)`: an edit
+    form, the food picker), which a read-only link is refused alike."""
+    return request.method not in ("GET", "HEAD", "OPTIONS") or getattr(request, "planning", False)
+
+
 class ClientAccessMiddleware:
     """An htmx request from an open page of a client's plan that the dietitian may no longer
     use answers a 404 the page acts on: htmx swaps no 4xx (base.html's responseHandling), so
@@ -183,7 +190,7 @@ class ClientAccessMiddleware:
         if client is None or link is None:
             message = ACCESS_ENDED_MESSAGE
             url = reverse("clients:list" if user.is_dietitian else "plans:home")
-        elif request.method not in ("GET", "HEAD", "OPTIONS") and not link.can_edit_plans:
+        elif _plans(request) and not link.can_edit_plans:
             message = f"{client.name} has not allowed you to edit their plan."
             current = request.htmx.current_url_abs_path  # type: ignore[attr-defined]
             url = urlsplit(current).path if current else reverse("clients:home", args=[client.pk])

@@ -394,6 +394,11 @@ def test_an_htmx_write_after_edits_were_withdrawn_reloads_the_page_read_only(die
     page = http.get(day_url).content.decode()
     assert "Cleo has not allowed you to edit their plan." in page
     assert "Read-only: Cleo" in page
+    # So does an "Edit" clicked on the page still open from before: its form is refused too.
+    item = MealItem.objects.get(meal=meal)
+    edit = http.get(reverse("plans:meal_item_edit", args=[item.pk]), **_htmx_from(day_url))
+    assert edit.status_code == 404
+    assert edit["HX-Redirect"] == day_url
 
 
 def test_a_read_only_look_at_an_unplanned_day_writes_nothing(dietitian) -> None:
