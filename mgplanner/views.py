@@ -2,7 +2,7 @@ import sys
 
 from django.contrib import messages as flash
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.http import require_safe
@@ -21,7 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers ask for on pages that name no icon (the admin's, which
     keep Django's templates): the app's icon, not a 404 in the console."""
-    return HttpResponsePermanentRedirect(static("favicon.svg"))
+    # Not permanent: the icon's hashed name changes with a deploy.
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 @require_safe

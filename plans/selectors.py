@@ -377,16 +377,18 @@ def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
             continue
         quantity = float(dose.quantity)
         magnesium = product.kind == SupplementKind.MAGNESIUM
+        # A dose whose meal was deleted is taken on its own (at its time, if it has one).
+        with_meal = name_of.get(dose.meal_id) if dose.meal_id else None
         supplements.append(
             scoring.Supplement(
                 form=product.form if magnesium else "other",
                 elemental_mg=product.elemental_mg * quantity,
                 name=product.name,
-                with_meal=name_of.get(dose.meal_id) if dose.meal_id else None,
+                with_meal=with_meal,
                 calcium_mg=(product.calcium_mg or 0.0) * quantity,
                 bioavailability=product.bioavailability if magnesium else None,
                 key=f"dose-{dose.pk}",
-                at=f"{dose.taken_at:%H:%M}" if dose.taken_at and not dose.meal_id else None,
+                at=f"{dose.taken_at:%H:%M}" if dose.taken_at and with_meal is None else None,
             )
         )
     return scoring.Day(person=person, meals=tuple(engine_meals), supplements=tuple(supplements))

@@ -1112,13 +1112,14 @@ def _save_day_items(source: Day, template: DayTemplate) -> int:
     return len(rows) + len(uses)
 
 
-def _template_saved_record(*, owner: User, client_id: int, name: str) -> None:
+def _template_saved_record(*, owner: User, client_id: int, what: str) -> None:
     # Saving a client's day as the dietitian's template reads the client's plan: a "view".
+    # Said by the days, not by the name the dietitian gave it (as `template_assign`).
     access_change_record(
         editor=owner,
         client_id=client_id,
         action=AccessAction.VIEW,
-        detail=f"saved “{name}” as a template",
+        detail=f"saved {what} as a template",
     )
 
 
@@ -1133,7 +1134,9 @@ def day_template_save(*, source: Day, name: str, owner: User) -> DayTemplate:
     template.save()
     if not _save_day_items(source, template):
         raise ValidationError({"name": f"{source.date:%a %-d %b} has no food to save."})
-    _template_saved_record(owner=owner, client_id=source.plan.owner_id, name=name)
+    _template_saved_record(
+        owner=owner, client_id=source.plan.owner_id, what=f"your day of {source.date:%a %-d %b %Y}"
+    )
     return template
 
 
@@ -1160,7 +1163,9 @@ def week_template_save(*, plan: Plan, week_start: date, name: str, owner: User) 
             saved += _save_day_items(by_date[on], day_template)
     if not saved:
         raise ValidationError({"name": f"The week of {week_start:%-d %b} has no food to save."})
-    _template_saved_record(owner=owner, client_id=plan.owner_id, name=name)
+    _template_saved_record(
+        owner=owner, client_id=plan.owner_id, what=f"your week of {week_start:%a %-d %b %Y}"
+    )
     return week
 
 

@@ -139,5 +139,5 @@ def test_pages_with_a_form_answer_head_too(client):
 def test_favicon_ico_leads_to_the_icon(client):
     """The admin's pages (Django's templates) name no icon, so browsers ask for /favicon.ico."""
     response = client.get("/favicon.ico")
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response["Location"].endswith("favicon.svg")

@@ -179,3 +179,17 @@ def test_a_template_copied_in_is_logged_without_its_name(link) -> None:
     )
     (row,) = _rows(link, "edit")
     assert row.detail == f"a template copied into your plan from {start:%a %-d %b %Y} (1 day)"
+    # Saving her day as a template is told by its day too, not by the name given to it.
+    MealItemFactory(
+        meal=services.day_get_or_create(
+            user=link.client, on=start, editor=link.client
+        ).meals.first(),
+        food=FoodFactory(),
+    )
+    services.day_template_save(
+        source=services.day_get_or_create(user=link.client, on=start, editor=link.client),
+        name="Like Bob's",
+        owner=link.dietitian,
+    )
+    (saved,) = _rows(link, "view")
+    assert saved.detail == f"saved your day of {start:%a %-d %b %Y} as a template"

@@ -226,6 +226,13 @@ class TestDays:
         # 400 mg of oxide split in two is absorbed better than at once (the dose factor).
         oxide_split = by_name["supplement:20:00"].effective_mg * 2
         assert oxide_split > once.effective_mg
+        # A dose whose meal was deleted is on its own, at its time.
+        day.supplement_doses.all().delete()
+        lunch = day.meals.get(name="Lunch")
+        SupplementDoseFactory(day=day, product=oxide, meal=lunch, taken_at=time(13))
+        meal_delete(meal=lunch, editor=person)
+        orphan = occasions([])
+        assert [o.name for o in orphan.occasions if not o.is_meal] == ["supplement:13:00"]
 
     def test_week_summary_scores_planned_days_only(self, person):
         monday = selectors.monday_of(timezone.localdate())
