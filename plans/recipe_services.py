@@ -190,6 +190,29 @@ def recipes_handed_over_at_link_end(*, dietitian: User, client: User) -> set[int
     return changed
 
 
+@transaction.atomic
+def recipes_handed_over_for_ended_links() -> set[int]:
+    """`recipes_handed_over_at_link_end` for every pair whose link ended before ending a
+    link did it (26 Nov 2026), and who have no live link now: the repair behind
+    `manage.py repair_link_recipe_uses`. Returns the ids of the people whose uses moved;
+    a second run moves nothing."""
+    from accounts.models import DietitianLink
+
+    ended = set(
+        DietitianLink.objects.filter(revoked_at__isnull=False).values_list(
+            "dietitian_id", "client_id"
+        )
+    )
+    live = set(DietitianLink.objects.active().values_list("dietitian_id", "client_id"))
+    people = User.objects.in_bulk({pk for pair in ended - live for pk in pair})
+    changed: set[int] = set()
+    for dietitian_id, client_id in sorted(ended - live):
+        changed |= recipes_handed_over_at_link_end(
+            dietitian=people[dietitian_id], client=people[client_id]
+        )
+    return changed
+
+
 def _servings_in(pure: recipes.Recipe, grams: float) -> Decimal:
     """Servings in `grams` of the finished dish, as the column keeps them; ValueError when
     the dish weighs nothing (no foods, no cooked weight)."""

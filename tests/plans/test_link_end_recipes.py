@@ -374,3 +374,42 @@ def test_a_client_deleting_her_account_refreshes_the_dietitians_cached_day(
     page = his_http.get(url).content.decode()
     assert reverse("recipes:detail", args=[copy.pk]) in page
     assert reverse("recipes:detail", args=[oats.pk]) not in page
+
+
+def test_the_repair_command_hands_over_the_recipes_of_links_ended_before(
+    person: User, link: DietitianLink, smoothie: Recipe, monday
+) -> None:
+    """A link ended before ending one handed recipes over (its revoked_at set directly, as
+    then): `manage.py repair_link_recipe_uses` does it; a second run changes nothing, and a
+    pair linked again is left alone."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    used = meal_recipe_add(
+        meal=_day(person, monday).meals.get(name="Breakfast"),
+        recipe=smoothie,
+        editor=person,
+        servings=Decimal(1),
+    )
+    DietitianLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+    again = DietitianLinkFactory(client=person)  # another dietitian, still linked
+    theirs = _shared_recipe(again.dietitian, "Lentil soup", "Dr Two's spice")
+    kept = meal_recipe_add(
+        meal=_day(person, monday).meals.get(name="Lunch"),
+        recipe=theirs,
+        editor=person,
+        servings=Decimal(1),
+    )
+
+    out = io.StringIO()
+    call_command("repair_link_recipe_uses", stdout=out)
+    assert "Handed recipes over to 1 person." in out.getvalue()
+    used.refresh_from_db()
+    assert used.recipe.owner_id == person.pk
+    assert _lines(used.recipe) == _lines(smoothie)
+    kept.refresh_from_db()
+    assert kept.recipe_id == theirs.pk  # a live link's recipe stays live
+    call_command("repair_link_recipe_uses", stdout=out)
+    assert "Handed recipes over to 0 people." in out.getvalue()
