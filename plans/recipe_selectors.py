@@ -248,8 +248,13 @@ def household_measure(grams: float, portions: list[Portion]) -> str:
         return grams / portion.grams
 
     def text(portion: Portion) -> str:
-        whole, part = divmod(round(count(portion) * 4), 4)
-        return f"≈ {(str(whole) if whole else '') + _QUARTERS[part]} × {portion.label}"
+        # A measure of part of a piece ("0.5 fillet") is counted in whole ones: "≈ ¾ × 1
+        # fillet", not "≈ 1½ × 0.5 fillet".
+        amount = float(getattr(portion, "amount", 1) or 1)
+        label = f"1 {portion.unit}" if amount < 1 else portion.label
+        times = count(portion) * (amount if amount < 1 else 1)
+        whole, part = divmod(round(times * 4), 4)
+        return f"≈ {(str(whole) if whole else '') + _QUARTERS[part]} × {label}"
 
     low, high = _WHOLE_COUNTS
     pieces = [p for p in usable if _WHOLE_UNIT.match(p.label) and low <= count(p) <= high]

@@ -234,3 +234,15 @@ def test_the_shopping_measure_counts_whole_pieces_where_the_food_has_them():
     assert household_measure(60, spinach) == "≈ 2 × 1 cup"  # too little for half a bunch
     garlic = [portion(136, "1 cup"), portion(3, "1 clove")]
     assert household_measure(300, garlic) == "≈ 2¼ × 1 cup"  # a hundred cloves is no count
+
+
+def test_the_shopping_measure_counts_part_pieces_in_whole_ones():
+    """USDA lists some pieces by the half ("0.5 fillet"): a list says "≈ ¾ × 1 fillet"."""
+    from types import SimpleNamespace
+
+    from plans.recipe_selectors import household_measure
+
+    fillet = SimpleNamespace(grams=198, amount=0.5, unit="fillet", label="0.5 fillet")
+    assert household_measure(300, [fillet]) == "≈ ¾ × 1 fillet"  # not "≈ 1½ × 0.5 fillet"
+    cloves = SimpleNamespace(grams=9, amount=3, unit="cloves", label="3 cloves")
+    assert household_measure(18, [cloves]) == "≈ 2 × 3 cloves"  # whole amounts stay as listed
