@@ -9,7 +9,7 @@ from accounts.models import User
 from foods.models import Food, Portion
 from foods.selectors import food_picked_by
 from mgplanner.forms import DecimalField, date_input, parse_id
-from plans.models import MAX_ITEM_GRAMS, Preparation
+from plans.models import MAX_COPY_TARGETS, MAX_ITEM_GRAMS, Preparation
 
 GRAMS_OR_MEASURE = (
     "Give the grams or a measure, not both: clear the grams, or set the measure to "
@@ -446,8 +446,10 @@ class DayCopyForm(forms.Form):
         elif start is not None and end is not None:
             if end < start:
                 self.add_error("range_until", "The range must end on or after its start.")
-            elif (end - start).days > 366:
-                self.add_error("range_until", "A range covers at most a year.")
+            elif (end - start).days + 1 > MAX_COPY_TARGETS:
+                self.add_error(
+                    "range_until", f"A range covers at most {MAX_COPY_TARGETS} days at a time."
+                )
             else:
                 chosen |= {start + timedelta(days=n) for n in range((end - start).days + 1)}
         data["targets"] = sorted(chosen)

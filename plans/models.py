@@ -14,6 +14,9 @@ from foods.models import Food, Portion
 
 # Above this an amount is a typo, not a meal: 5 kg of one food in one sitting.
 MAX_ITEM_GRAMS = 5000
+# A month of days at most in one copy: enough for "the rest of the month", small enough
+# that a slip of the range cannot fill a year.
+MAX_COPY_TARGETS = 31
 
 
 class Preparation(models.TextChoices):

@@ -65,16 +65,28 @@ def plan_for(*, user: User) -> Plan | None:
 def day_date_error(
     *, profile: Profile, on: date, today: date | None = None, viewer: User | None = None
 ) -> str | None:
-    """Why `on` cannot be planned, or None: before the person was born, or over two years ahead.
+    """Why `on` cannot be planned, or None: before the person's first birthday (the model
+    has no target under 1 year, so such a day could never be scored, and reports start
+    there too), or over two years ahead.
 
     The person (or no `viewer`) reads "your date of birth"; anyone else, their dietitian,
     is told whose (the profile's user is fetched only then, on the error path).
     """
+    from plans.targets import first_target_day
+
     today = today or timezone.localdate()
-    if profile.date_of_birth is not None and on < profile.date_of_birth:
-        if viewer is not None and viewer.pk != profile.user_id:
-            return f"That day is before {profile.user.name}'s date of birth."
-        return "That day is before your date of birth."
+    born = profile.date_of_birth
+    if born is not None and on < born + timedelta(days=366):  # the cheap test first
+        first = first_target_day(born)
+        if on < first:
+            theirs = viewer is not None and viewer.pk != profile.user_id
+            whose = f"{profile.user.name}'s" if theirs else "your"
+            if on < born:
+                return f"That day is before {whose} date of birth."
+            return (
+                f"Plans start on {whose} first birthday, {first:%-d %b %Y}: the model has "
+                "no magnesium target under 1 year."
+            )
     if on > plan_horizon(today):
         return f"Plans reach two years ahead, to {plan_horizon(today):%-d %b %Y}."
     return None

@@ -29,6 +29,7 @@ from plans.concurrency import (
 )
 from plans.models import (
     DEFAULT_MEAL_NAMES,
+    MAX_COPY_TARGETS,
     MAX_DAY_NOTE_CHARS,
     MAX_ITEM_GRAMS,
     AmountBasis,
@@ -679,9 +680,6 @@ def supplement_dose_restore(*, dose: SupplementDose, editor: User) -> Supplement
 
 CopyMode = Literal["append", "replace"]
 COPY_MODES: tuple[str, ...] = ("append", "replace")
-# A month of days at most in one copy: enough for "the rest of the month", small enough
-# that a slip of the range cannot fill a year.
-MAX_COPY_TARGETS = 31
 
 
 # Food and portion ids a copy uses in place of the source's (`_foods_usable_by`).
@@ -808,6 +806,23 @@ def _target_meal(day: Day, name: str, existing: dict[str, Meal]) -> Meal:
     return meal
 
 
+def _runs(days: list[date]) -> list[list[date]]:
+    """Sorted days split where a day is missing: [1, 2, 3, 5] → [[1, 2, 3], [5]]."""
+    runs: list[list[date]] = []
+    for on in days:
+        if runs and on - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(on)
+        else:
+            runs.append([on])
+    return runs
+
+
+def _days_said(run: list[date]) -> str:
+    if len(run) == 1:
+        return f"{run[0]:%a %-d %b %Y}"
+    return f"{run[0]:%a %-d %b %Y} to {run[-1]:%a %-d %b %Y}"
+
+
 @transaction.atomic
 def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list[Day]:
     """Copy a day's meals, items, recipes and supplements onto other days of the same plan.
@@ -831,10 +846,16 @@ def day_copy(*, source: Day, dates: list[date], mode: str, editor: User) -> list
         problems["dates"] = [f"Copy to at most {MAX_COPY_TARGETS} days at a time."]
     owner = source.plan.owner
     profile = profile_for(user=owner)
+    refused: dict[str, list[date]] = {}
     for on in targets:
         problem = day_date_error(profile=profile, on=on, viewer=editor)
         if problem:
-            problems.setdefault("dates", []).append(f"{on:%a %-d %b %Y}: {problem}")
+            refused.setdefault(problem, []).append(on)
+    for problem, days in refused.items():
+        # A range past the plan's end is one message, not one per day.
+        problems.setdefault("dates", []).extend(
+            f"{_days_said(run)}: {problem}" for run in _runs(days)
+        )
     if problems:
         raise ValidationError(problems)
     # The copy page showed the source as it was: copying a source changed since is refused.

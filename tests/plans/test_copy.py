@@ -1,3 +1,4 @@
+import html
 from datetime import timedelta
 from decimal import Decimal
 
@@ -313,3 +314,40 @@ def test_copies_never_carry_someone_elses_custom_food(person, monday):
         foods = MealItem.objects.filter(meal__day__date=on).order_by("position")
         assert list(foods.values_list("food", flat=True)) == [mine.pk, copy.pk]
     assert copy.magnesium_mg_per_100g == 200
+
+
+def test_a_long_range_is_refused_at_its_end_and_days_past_the_plan_in_one_line(
+    client, person, source, monday
+):
+    """Over 31 days: said at Until, where it was typed. A range crossing the plan's end:
+    one line for the days past it, not one per day."""
+    url = reverse("plans:day_copy", args=[monday.isoformat()])
+    start = monday + timedelta(days=1)
+    response = client.post(
+        url,
+        {
+            "range_from": start.isoformat(),
+            "range_until": (start + timedelta(days=31)).isoformat(),
+            "mode": "append",
+        },
+    )
+    assert response.status_code == 422
+    text = html.unescape(response.content.decode())
+    assert "A range covers at most 31 days at a time." in text.split('id="id_range_until_error"')[1]
+
+    from plans.selectors import plan_horizon
+
+    last = plan_horizon(timezone.localdate())
+    response = client.post(
+        url,
+        {
+            "range_from": (last - timedelta(days=2)).isoformat(),
+            "range_until": (last + timedelta(days=5)).isoformat(),
+            "mode": "append",
+        },
+    )
+    assert response.status_code == 422
+    text = html.unescape(response.content.decode())
+    past = f"{last + timedelta(days=1):%a %-d %b %Y} to {last + timedelta(days=5):%a %-d %b %Y}:"
+    assert text.count(past) in (1, 2)  # at the field, and in the error summary
+    assert f"{last + timedelta(days=2):%a %-d %b %Y}: Plans reach" not in text

@@ -297,3 +297,24 @@ class TestDays:
             again = selectors.foods_for_picker(user=person)
         assert [entry["food"] for entry in again] == [entry["food"] for entry in entries]
         assert len(queries.captured_queries) == 3  # the foods were kept (foods.selectors)
+
+
+def test_the_first_year_of_life_cannot_be_planned():
+    """No target under 1 year: a day before the first birthday could never be scored (and
+    reports start there), so it is refused, with why, as a day before birth is."""
+    from types import SimpleNamespace
+
+    born = date(2025, 2, 28)
+    profile = SimpleNamespace(date_of_birth=born, user_id=1, user=SimpleNamespace(name="Ana"))
+    today = date(2026, 11, 26)
+    first = "Plans start on your first birthday, 28 Feb 2026: the model has no magnesium target"
+    assert selectors.day_date_error(profile=profile, on=date(2025, 3, 1), today=today).startswith(
+        first
+    )
+    assert selectors.day_date_error(profile=profile, on=date(2026, 2, 28), today=today) is None
+    assert selectors.day_date_error(profile=profile, on=born, today=today).startswith(first)
+    dietitian = SimpleNamespace(pk=2)
+    theirs = selectors.day_date_error(
+        profile=profile, on=date(2025, 6, 1), today=today, viewer=dietitian
+    )
+    assert theirs.startswith("Plans start on Ana's first birthday, 28 Feb 2026")

@@ -78,18 +78,19 @@ def test_a_week_off_the_calendar_or_the_plan_is_404(client, person, on):
     assert client.get(f"/plan/week/{on}/").status_code == 404
 
 
-def test_the_week_of_birth_links_no_earlier_week_and_no_day_before_it(client, person):
+def test_the_week_of_the_first_birthday_links_no_earlier_week_and_no_day_before_it(client, person):
+    """Plans start on the first birthday (no target under 1 year)."""
     profile = person.profile
-    born = date(1990, 5, 9)  # a Wednesday
-    profile.date_of_birth = born
+    profile.date_of_birth = date(1989, 5, 9)
     profile.save()
-    monday = monday_of(born)
+    first = date(1990, 5, 9)  # a Wednesday
+    monday = monday_of(first)
     html = client.get(week_url(monday)).content.decode()
     assert 'rel="prev"' not in html
     assert week_url(monday + timedelta(days=7)) in html
     assert html.count("Outside the plan") == 2  # Monday and Tuesday
-    assert reverse("plans:day", args=[(born - timedelta(days=1)).isoformat()]) not in html
-    assert reverse("plans:day", args=[born.isoformat()]) in html
+    assert reverse("plans:day", args=[(first - timedelta(days=1)).isoformat()]) not in html
+    assert reverse("plans:day", args=[first.isoformat()]) in html
     assert client.get(week_url(monday - timedelta(days=7))).status_code == 404
 
 
