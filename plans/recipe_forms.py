@@ -134,10 +134,14 @@ class ImportForm(forms.Form):
         required=False, label="or paste the JSON", widget=forms.Textarea(attrs={"rows": 4})
     )
 
+    # The field the document came from: errors about the document as a whole go there.
+    source_field = "file"
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         upload = data.get("file")
         raw: bytes | str | None = None
+        self.source_field = "file" if upload is not None or not data.get("text") else "text"
         if upload is not None:
             if upload.size > MAX_IMPORT_BYTES:
                 self.add_error("file", "That file is over 1 MB: it is not a recipe.")
@@ -151,9 +155,14 @@ class ImportForm(forms.Form):
         try:
             data["document"] = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
-            field = "file" if upload is not None else "text"
-            self.add_error(field, f"Not valid JSON: {error}.")
+            self.add_error(self.source_field, f"Not valid JSON: {error}.")
         return data
+
+    def add_document_errors(self, messages: list[str]) -> None:
+        """Problems with the document as a whole (not a recipe object), on the field it came
+        from: the pasted text's when pasted, the file's when uploaded."""
+        for message in messages:
+            self.add_error(self.source_field, message)
 
 
 class ShoppingRangeForm(forms.Form):

@@ -498,9 +498,10 @@ def recipe_ingredient_delete(*, line: RecipeIngredient) -> None:
 
 def _import_foods(
     imported: recipes.ImportedRecipe, owner: User
-) -> tuple[list[Food], dict[str, list[str]]]:
-    """The foods of the imported lines: database foods by NDB number, the owner's own custom
-    foods by their code; every unknown code is an error on its line.
+) -> tuple[list[tuple[Food, Portion | None]], dict[str, list[str]]]:
+    """The food and household measure of each imported line: database foods by NDB number,
+    the owner's own custom foods by their code; every unknown code is an error on its line,
+    and so are grams that disagree with the food's measure the line names.
     """
     database_codes = {line.code for line in imported.ingredients if line.source != "custom"}
     custom_codes = {line.code for line in imported.ingredients if line.source == "custom"}
@@ -509,7 +510,7 @@ def _import_foods(
         | Q(source=FoodSource.CUSTOM, owner=owner, code__in=custom_codes)
     ).prefetch_related("portions")  # for the measures the lines name (`_imported_portion`)
     by_key = {(food.source == FoodSource.CUSTOM, food.code): food for food in found}
-    foods: list[Food] = []
+    foods: list[tuple[Food, Portion | None]] = []
     errors: dict[str, list[str]] = {}
     for n, line in enumerate(imported.ingredients):
         food = by_key.get((line.source == "custom", line.code))
@@ -518,8 +519,23 @@ def _import_foods(
             named = f" ({line.description})" if line.description else ""
             errors[f"ingredients[{n}].code"] = [f"No food {line.code}{named} in {what}."]
             continue
-        foods.append(food)
+        portion = _imported_portion(food, line.measure)
+        if portion is not None and line.measure is not None:
+            problem = recipes.measure_grams_error(
+                label=portion.label,
+                quantity=float(_quantity(line.measure)),
+                measure_grams=portion.grams,
+                grams=line.grams,
+            )
+            if problem:
+                errors[f"ingredients[{n}].measure"] = [problem]
+        foods.append((food, portion))
     return foods, errors
+
+
+def _quantity(measure: tuple[str, str, float]) -> Decimal:
+    """How many of the measure, as the line keeps it (to 0.001)."""
+    return Decimal(str(measure[2])).quantize(QUANTITY_STEP)
 
 
 def _exported_measure(line: RecipeIngredient) -> tuple[str, str, float] | None:
@@ -563,15 +579,16 @@ def recipe_import(*, owner: User, data: object) -> Recipe:
         cooked_weight_grams=imported.cooked_weight_grams,
         steps=imported.steps,
     )
-    for position, (line, food) in enumerate(zip(imported.ingredients, foods, strict=True)):
-        portion = _imported_portion(food, line.measure)
+    for position, (line, (food, portion)) in enumerate(
+        zip(imported.ingredients, foods, strict=True)
+    ):
         ingredient = RecipeIngredient(
             recipe=recipe,
             food=food,
             grams=line.grams,
             portion=portion,
             portion_quantity=(
-                Decimal(str(line.measure[2])).quantize(QUANTITY_STEP)
+                _quantity(line.measure)
                 if portion is not None and line.measure is not None
                 else None
             ),

@@ -110,7 +110,9 @@ def recipe_import(request: HttpRequest) -> HttpResponse:
                 owner=request_user(request), data=form.cleaned_data["document"]
             )
         except recipes.RecipeImportError as error:
-            return _list_page(request, status=422, import_form=form, import_errors=error.errors)
+            errors = dict(error.errors)
+            form.add_document_errors(errors.pop(recipes.DOCUMENT_KEY, []))
+            return _list_page(request, status=422, import_form=form, import_errors=errors)
         except ValidationError as error:
             return _list_page(
                 request, status=422, import_form=form, import_errors=error.message_dict

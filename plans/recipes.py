@@ -27,9 +27,23 @@ MAX_STEPS_CHARS = 10000
 PREPARATION_VERBS = {"soaked": "Soak", "sprouted": "Sprout", "fermented": "Ferment"}
 # A suggestion worth showing gains at least this much effective magnesium per serving.
 MIN_SUGGESTION_GAIN_MG = 0.5
+# How a line's preparation reads where a food is named twice ("200 g, soaked").
+PREPARATION_STATES = {
+    "none": "as is",
+    "soaked": "soaked",
+    "sprouted": "sprouted",
+    "fermented": "fermented",
+}
 # Marks the extension inside a schema.org Recipe: what a generic reader ignores.
 EXTENSION_KEY = "mgplanner"
 EXTENSION_VERSION = 1
+# The key of a problem with the document as a whole (not a recipe object): the import shows
+# it on the field the document came from, the file or the pasted text.
+DOCUMENT_KEY = "document"
+# An imported line's grams agree with its household measure when within 1 % or 0.5 g of
+# quantity × the measure's grams: the export rounds grams to 0.01 g and quantities to 0.001.
+MEASURE_GRAMS_TOLERANCE = 0.01
+MEASURE_GRAMS_TOLERANCE_G = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +135,11 @@ class Recipe:
     def per_serving(self) -> Nutrients:
         return self.total().scaled(1.0 / self.servings)
 
+    def line(self, key: str) -> Ingredient | None:
+        """The ingredient of that key (its row's id): for a table of the rows, each with the
+        figures the score uses (phytate after its preparation)."""
+        return next((line for line in self.ingredients if line.key == key), None)
+
 
 # Servings and grams of the dish both given: which did the person mean?
 SERVINGS_OR_GRAMS = "Give the servings or the grams of the dish, not both."
@@ -196,17 +215,45 @@ def score_as_meal(recipe: Recipe, person: Person, *, servings: float = 1.0) -> s
     return scoring.score_day(scoring.Day(person=person, meals=(meal,) if meal.items else ()))
 
 
+def grams_text(grams: float) -> str:
+    """ "1,020", "14.2": grams as a sentence gives them (to 0.1 g, thousands separated)."""
+    return f"{round(grams, 1):,g}"
+
+
 @dataclass(frozen=True, slots=True)
 class PreparationGain:
     ingredient: str
     index: int
     preparation: str
     gain_mg: float  # effective magnesium per serving, eaten as a meal
+    # Which line, when the recipe names the food more than once ("200 g, soaked"); else "".
+    line: str = ""
 
     @property
     def text(self) -> str:
         verb = PREPARATION_VERBS[self.preparation]
-        return f"{verb} the {self.ingredient}: +{self.gain_mg:.1f} mg per serving"
+        which = f" ({self.line})" if self.line else ""
+        return f"{verb} the {self.ingredient}{which}: +{self.gain_mg:.1f} mg per serving"
+
+
+def _line_names(ingredients: tuple[Ingredient, ...]) -> list[str]:
+    """Each line's amount and preparation ("200 g, soaked") where its food's name appears
+    more than once, else "": two hints for "the Lentils, raw" must say which lines they mean.
+    Lines alike in both also get their place ("200 g, soaked, line 3").
+    """
+    names = [ingredient.name for ingredient in ingredients]
+    details = [
+        f"{grams_text(ingredient.grams)} g, "
+        f"{PREPARATION_STATES.get(ingredient.preparation, ingredient.preparation)}"
+        if names.count(ingredient.name) > 1
+        else ""
+        for ingredient in ingredients
+    ]
+    pairs = list(zip(names, details, strict=True))
+    return [
+        f"{detail}, line {index + 1}" if detail and pairs.count(pair) > 1 else detail
+        for index, (pair, detail) in enumerate(zip(pairs, details, strict=True))
+    ]
 
 
 def preparation_gains(recipe: Recipe, person: Person) -> list[PreparationGain]:
@@ -215,6 +262,7 @@ def preparation_gains(recipe: Recipe, person: Person) -> list[PreparationGain]:
     """
     base = score_as_meal(recipe, person).effective_mg
     order = scoring.PREPARATIONS
+    lines = _line_names(recipe.ingredients)
     gains = []
     for index, ingredient in enumerate(recipe.ingredients):
         if ingredient.phytate_mg_per_100g <= 0:
@@ -236,7 +284,7 @@ def preparation_gains(recipe: Recipe, person: Person) -> list[PreparationGain]:
             gain = effective.effective_mg - base
             # Soaking is the least effort: prefer it unless a stronger step gains clearly more.
             if best is None or gain > best.gain_mg + MIN_SUGGESTION_GAIN_MG:
-                best = PreparationGain(ingredient.name, index, preparation, gain)
+                best = PreparationGain(ingredient.name, index, preparation, gain, lines[index])
         if best is not None and best.gain_mg >= MIN_SUGGESTION_GAIN_MG:
             gains.append(best)
     return sorted(gains, key=lambda gain: gain.gain_mg, reverse=True)
@@ -340,6 +388,22 @@ def recipe_to_json(
     return document
 
 
+def measure_grams_error(
+    *, label: str, quantity: float, measure_grams: float, grams: float
+) -> str | None:
+    """Why an imported line's `grams` are not `quantity` × its measure (`label`, "1 bunch",
+    weighing `measure_grams`), or None when they agree within rounding. A file saying
+    "3 × 1 bunch" and 340 g would show one amount and score another.
+    """
+    expected = quantity * measure_grams
+    if abs(grams - expected) <= max(MEASURE_GRAMS_TOLERANCE_G, expected * MEASURE_GRAMS_TOLERANCE):
+        return None
+    return (
+        f"{quantity:g} × {label} is {grams_text(expected)} g, not {grams_text(grams)} g: "
+        "give one or the other."
+    )
+
+
 def split_steps(steps: str) -> list[str]:
     """One step per non-empty line, without any numbering the person typed."""
     lines = (re.sub(r"^\s*\d+[.)]\s*", "", line).strip() for line in steps.splitlines())
@@ -408,7 +472,7 @@ def parse_recipe_json(data: object, *, preparations: tuple[str, ...]) -> Importe
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(data, Mapping):
-        raise RecipeImportError({"file": ["Expected a JSON object (a schema.org Recipe)."]})
+        raise RecipeImportError({DOCUMENT_KEY: ["Expected a JSON object (a schema.org Recipe)."]})
     if data.get("@type") not in (None, "Recipe") and "Recipe" not in (data.get("@type") or []):
         errors["@type"] = ["This is not a schema.org Recipe."]
     extension = data.get(EXTENSION_KEY)
