@@ -413,3 +413,20 @@ def test_the_repair_command_hands_over_the_recipes_of_links_ended_before(
     assert kept.recipe_id == theirs.pk  # a live link's recipe stays live
     call_command("repair_link_recipe_uses", stdout=out)
     assert "Handed recipes over to 0 people." in out.getvalue()
+
+
+def test_a_hand_over_refused_by_validation_does_not_keep_the_link_alive(
+    person: User, link: DietitianLink, smoothie: Recipe, monday, monkeypatch, caplog
+) -> None:
+    """Ending access comes first: a copy today's validation refuses (an old recipe) rolls
+    back alone and is logged; the link ends all the same."""
+    from django.core.exceptions import ValidationError
+
+    def refuse(**kwargs) -> set[int]:
+        raise ValidationError("servings: too many")
+
+    monkeypatch.setattr(recipe_services, "recipes_handed_over_at_link_end", refuse)
+    link_revoke(link=link, by=person)
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+    assert "recipes not handed over" in caplog.text
