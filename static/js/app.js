@@ -204,3 +204,35 @@ document.addEventListener("submit", (event) => {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// A plain form posts once: a second click or Enter while the first post is on its way would
+// send it again, and a write the server cannot tell from the first (copying a day adds its
+// foods again) would be made twice. The second `submit` is blocked rather than the button
+// disabled, so the first submitter's name and value still go with the post. This listens in
+// the bubble phase, after data-confirm's capture listener: a cancelled confirm stops the
+// event there and locks nothing. htmx's forms (hx-post and its kin, or a boosted ancestor)
+// are left to htmx, which queues or drops a repeat itself. The lock lasts until the page is
+// left; a page the back/forward cache brings back takes posts again.
+(() => {
+  let sent = new WeakSet();
+  const htmxForm = ["get", "post", "put", "patch", "delete"]
+    .map((verb) => `[hx-${verb}], [data-hx-${verb}]`)
+    .join(", ");
+  const htmxSends = (form) => {
+    if (form.matches(htmxForm)) return true;
+    // The nearest hx-boost decides: an hx-boost="false" inside a boosted region opts out.
+    const boost = form.closest("[hx-boost], [data-hx-boost]");
+    if (!boost) return false;
+    return (boost.getAttribute("hx-boost") ?? boost.getAttribute("data-hx-boost")) === "true";
+  };
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+    if (form.method !== "post" || htmxSends(form)) return;
+    if (sent.has(form)) event.preventDefault();
+    else sent.add(form);
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) sent = new WeakSet();
+  });
+})();
