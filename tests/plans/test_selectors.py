@@ -28,7 +28,8 @@ def test_day_date_error_limits():
     profile = ProfileFactory.build(date_of_birth=date(1990, 5, 1))
     today = date(2026, 1, 1)
     assert selectors.day_date_error(profile=profile, on=date(1990, 4, 30), today=today)
-    assert selectors.day_date_error(profile=profile, on=date(1990, 5, 1), today=today) is None
+    assert selectors.day_date_error(profile=profile, on=date(1991, 4, 30), today=today)
+    assert selectors.day_date_error(profile=profile, on=date(1991, 5, 1), today=today) is None
     assert (
         selectors.day_date_error(profile=profile, on=today + timedelta(days=730), today=today)
         is None
