@@ -234,7 +234,7 @@ def _hand_over_shared_uses(user: User) -> None:
     Their cached pages go once this commits: they link the recipes and foods by id, and the
     request's middleware refreshes only the pages of the deleted person's clients.
     """
-    from mgplanner.page_cache import user_stamps_bump
+    from mgplanner.page_cache import user_stamps_bump_on_commit
     from plans.models import (
         DayTemplateItem,
         DayTemplateRecipe,
@@ -297,8 +297,7 @@ def _hand_over_shared_uses(user: User) -> None:
                 food_id=new_food, portion_id=portions.get(portion_id) if portion_id else None
             )
             others.add(other_pk)
-    if others:
-        transaction.on_commit(lambda: user_stamps_bump(others))
+    user_stamps_bump_on_commit(others)
 
 
 CLIENT_PATH = re.compile(r"^/clients/\d+/")

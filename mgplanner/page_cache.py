@@ -99,6 +99,15 @@ def user_stamps_bump(user_ids: Iterable[int]) -> None:
         User.objects.filter(pk__in=ids).update(data_stamp=new_stamp())
 
 
+def user_stamps_bump_on_commit(user_ids: Iterable[int]) -> None:
+    """`user_stamps_bump` once the current write commits (at once outside a transaction),
+    for a service that changes other people's rows than the writer's: the middleware
+    replaces only the writer's stamps (and, for a dietitian, their clients')."""
+    ids = sorted(set(user_ids))
+    if ids:
+        transaction.on_commit(lambda: user_stamps_bump(ids))
+
+
 def _stamped_user_ids(user: object) -> set[int]:
     """Whose pages a write by `user` may change: their own and, for a dietitian, every
     client they were ever linked with (revoked links included: the revocation itself

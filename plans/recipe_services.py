@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from foods.models import Food, FoodSource, Portion
-from mgplanner.page_cache import user_stamps_bump
+from mgplanner.page_cache import user_stamps_bump_on_commit
 from plans import recipes
 from plans.models import (
     MAX_RECIPE_INGREDIENTS,
@@ -186,7 +186,7 @@ def recipes_handed_over_at_link_end(*, dietitian: User, client: User) -> set[int
         if used and _uses_moved(person, _recipes_usable_by(person, used, editor=owner)):
             changed.add(person.pk)
     # The request's middleware refreshes the writer's pages only (and a dietitian's clients').
-    _pages_changed(changed)
+    user_stamps_bump_on_commit(changed)
     return changed
 
 
@@ -270,17 +270,8 @@ def _grams_eaten_follow_the_yield(recipe: Recipe, *, field: str) -> set[int]:
 
 
 def _pages_changed_for(recipe: Recipe, people: set[int]) -> None:
-    """`_pages_changed` for the people other than the recipe's owner (the writer)."""
-    _pages_changed(people - {recipe.owner_id})
-
-
-def _pages_changed(people: set[int]) -> None:
-    """Once the write commits, replace the page-cache stamps (mgplanner/page_cache.py) of
-    the people whose rows it changed: the middleware replaces only the writer's (and, for a
-    dietitian, their clients')."""
-    ids = sorted(people)
-    if ids:
-        transaction.on_commit(lambda: user_stamps_bump(ids))
+    """`user_stamps_bump_on_commit` for the people other than the recipe's owner (the writer)."""
+    user_stamps_bump_on_commit(people - {recipe.owner_id})
 
 
 @transaction.atomic

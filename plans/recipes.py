@@ -27,13 +27,6 @@ MAX_STEPS_CHARS = 10000
 PREPARATION_VERBS = {"soaked": "Soak", "sprouted": "Sprout", "fermented": "Ferment"}
 # A suggestion worth showing gains at least this much effective magnesium per serving.
 MIN_SUGGESTION_GAIN_MG = 0.5
-# How a line's preparation reads where a food is named twice ("200 g, soaked").
-PREPARATION_STATES = {
-    "none": "as is",
-    "soaked": "soaked",
-    "sprouted": "sprouted",
-    "fermented": "fermented",
-}
 # Marks the extension inside a schema.org Recipe: what a generic reader ignores.
 EXTENSION_KEY = "mgplanner"
 EXTENSION_VERSION = 1
@@ -244,7 +237,7 @@ def _line_names(ingredients: tuple[Ingredient, ...]) -> list[str]:
     names = [ingredient.name for ingredient in ingredients]
     details = [
         f"{grams_text(ingredient.grams)} g, "
-        f"{PREPARATION_STATES.get(ingredient.preparation, ingredient.preparation)}"
+        f"{'as is' if ingredient.preparation == 'none' else ingredient.preparation}"
         if names.count(ingredient.name) > 1
         else ""
         for ingredient in ingredients

@@ -185,11 +185,6 @@ def notes_context(
     }
 
 
-def dietitian_day_context(request: HttpRequest, day: Any, profile: Any) -> dict[str, Any]:
-    """The day page's dietitian parts: notes."""
-    return notes_context(request, day)
-
-
 def _parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -69,7 +69,7 @@ from plans.models import (
     SupplementProduct,
 )
 from plans.recipe_selectors import recipes_openable_by
-from plans.report_views import dietitian_day_context
+from plans.report_views import notes_context
 from plans.selectors import (
     day_date_error,
     day_get_for,
@@ -309,8 +309,8 @@ def _day_context(
         )
     else:
         context["vitamin_d_note"] = _vitamin_d_note(day, context.get("score"))
-    # Notes from a dietitian and who set a custom target (plans/report_views.py).
-    context.update(dietitian_day_context(request, day, profile))
+    # Notes from a dietitian (plans/report_views.py).
+    context.update(notes_context(request, day))
     return context
 
 
@@ -751,17 +751,16 @@ def _dose_text(product: SupplementProduct, quantity: Decimal | float = 1) -> str
     """What a dose holds, both ways for magnesium: "500 mg magnesium citrate = 81 mg elemental",
     and a combined tablet's calcium, which counts in the day's calcium as a calcium tablet's."""
     count = float(quantity)
+    calcium = f"{(product.calcium_mg or 0) * count:,.0f} mg calcium, counted in the day's calcium"
     if product.kind == SupplementKind.MAGNESIUM and product.amount_mg:
         amount = float(product.amount_mg) * count
         if product.amount_basis == AmountBasis.COMPOUND:
             text = describe_amount(product.form, compound_mg=amount)
         else:
             text = describe_amount(product.form, elemental_mg=amount)
-        if product.calcium_mg:
-            text += f"; {product.calcium_mg * count:,.0f} mg calcium, counted in the day's calcium"
-        return text
+        return f"{text}; {calcium}" if product.calcium_mg else text
     if product.kind == SupplementKind.CALCIUM:
-        return f"{product.calcium_mg * count:,.0f} mg calcium, counted in the day's calcium"
+        return calcium
     return f"{product.vitamin_d_iu * count:,.0f} IU vitamin D"
 
 
