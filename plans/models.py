@@ -523,6 +523,14 @@ class ServingsFields(models.Model):
     def __str__(self) -> str:
         return f"{self.servings.normalize():f} × {self.recipe}"  # type: ignore[attr-defined]
 
+    @property
+    def amount_label(self) -> str:
+        """ "1.5 servings (211 g)" when grams were entered, "1 serving" otherwise: as a
+        day, a meal's tools page and the templates list show it (MealItem.amount_label)."""
+        count = f"{self.servings.normalize():f}"
+        label = f"{count} serving{'' if self.servings == 1 else 's'}"
+        return f"{label} ({self.grams:,.0f} g)" if self.grams else label
+
 
 class MealRecipe(ServingsFields):
     """Servings of a recipe eaten in a meal; the engine sees its ingredients, scaled."""
