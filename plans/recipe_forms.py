@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import Profile
 from mgplanner.forms import DecimalField, date_input
 from plans.models import (
     DEFAULT_MEAL_NAMES,
@@ -15,6 +16,7 @@ from plans.models import (
     MAX_RECIPE_STEPS_CHARS,
 )
 from plans.recipes import SERVINGS_OR_GRAMS
+from plans.selectors import range_date_problems
 
 # An exported recipe is a few kB; a megabyte is not a recipe.
 MAX_IMPORT_BYTES = 1_000_000
@@ -173,6 +175,10 @@ class ShoppingRangeForm(forms.Form):
         label="To", widget=date_input(), error_messages={"invalid": "Enter a date."}
     )
 
+    def __init__(self, *args: Any, profile: Profile, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+
     def clean(self) -> dict[str, Any]:
         from plans.recipe_services import shopping_range_error
 
@@ -183,4 +189,8 @@ class ShoppingRangeForm(forms.Form):
             problem = shopping_range_error(start, end)
             if problem:
                 self.add_error("end", problem)
+            else:
+                problems = range_date_problems(profile=self.profile, start=start, end=end)
+                for field, message in problems.items():
+                    self.add_error(field, message)
         return data

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import profile_required
 from accounts.models import User
 from accounts.request_user import request_user
-from accounts.selectors import person_on
+from accounts.selectors import person_on, profile_for
 from foods.selectors import food_picked_by, food_search
 from mgplanner import csv_safe
 from mgplanner.forms import apply_validation_error, parse_id
@@ -474,7 +474,9 @@ def _range(request: HttpRequest) -> tuple[ShoppingRangeForm, date, date]:
     start = monday_of(timezone.localdate())
     default = {"start": start, "end": start + timedelta(days=6)}
     source = request.GET if "start" in request.GET or "end" in request.GET else None
-    form = ShoppingRangeForm(source, initial=default)
+    form = ShoppingRangeForm(
+        source, initial=default, profile=profile_for(user=request_user(request))
+    )
     if source is not None and form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
     return form, default["start"], default["end"]
@@ -547,7 +549,7 @@ def shopping_csv(request: HttpRequest) -> HttpResponse:
 def shopping_tick(request: HttpRequest) -> HttpResponse:
     """Tick or untick one food; htmx swaps the line, otherwise back to the list."""
     user = request_user(request)
-    form = ShoppingRangeForm(request.POST)
+    form = ShoppingRangeForm(request.POST, profile=profile_for(user=user))
     raw = request.POST.get("food", "")
     food_pk = parse_id(raw)
     food = food_picked_by(user=user, pk=food_pk)

@@ -31,12 +31,12 @@ from plans.scoring import score_day
 from plans.selectors import (
     _doses_of,
     _meals_of,
-    day_date_error,
     day_item_count,
     day_to_engine,
     own_days,
+    range_date_problems,
 )
-from plans.targets import TargetError, first_target_day
+from plans.targets import TargetError
 
 
 def notes_visible_to(*, user: User, days: list[Day]) -> QuerySet[DayNote]:
@@ -155,26 +155,10 @@ def _range(start: date, end: date) -> list[date]:
 
 def report_range_problems(*, owner: User, start: date, end: date, viewer: User) -> dict[str, str]:
     """Why `owner`'s report from `start` to `end` cannot be made, by form field (empty when
-    it can): the days the planner refuses (`day_date_error`: before birth, over two years
-    ahead), and a start before the first day with a target, since every day is scored
-    against one (no RDA under 1 year) and the report's header names it.
-    """
-    profile = profile_for(user=owner)
-    start_problems = []
-    problem = day_date_error(profile=profile, on=start, viewer=viewer)
-    if problem:
-        start_problems.append(problem)
-    if profile.date_of_birth is not None:
-        first = first_target_day(profile.date_of_birth)
-        if start < first:
-            start_problems.append(
-                f"Reports start from {first:%-d %b %Y}, the first day with a magnesium target."
-            )
-    if start_problems:
-        return {"start": " ".join(start_problems)}
-    # The form keeps `end` on or after `start`, so only the planner's far limit is left.
-    problem = day_date_error(profile=profile, on=end, viewer=viewer)
-    return {"end": problem} if problem else {}
+    it can): the days the planner refuses (`range_date_problems`: before the first birthday,
+    since every day is scored against a target and there is none under 1 year, or over two
+    years ahead)."""
+    return range_date_problems(profile=profile_for(user=owner), start=start, end=end, viewer=viewer)
 
 
 def report_data(*, owner: User, start: date, end: date) -> ReportData:

@@ -92,6 +92,18 @@ def day_date_error(
     return None
 
 
+def range_date_problems(
+    *, profile: Profile, start: date, end: date, viewer: User | None = None
+) -> dict[str, str]:
+    """Why a range of days (a report, a shopping list) cannot be taken, by form field, or
+    empty: each end must be a day the planner takes (`day_date_error`)."""
+    problems = {
+        field: day_date_error(profile=profile, on=on, viewer=viewer)
+        for field, on in (("start", start), ("end", end))
+    }
+    return {field: problem for field, problem in problems.items() if problem}
+
+
 def week_dates_in_plan(*, profile: Profile, week_start: date, weeks: int = 0) -> list[date]:
     """The days of the week `weeks` after (before, if negative) the one starting on
     `week_start` that can be planned; none where that week is off the calendar."""

@@ -20,8 +20,9 @@ from plans import recipes, scoring
 from plans.models import MealRecipe, Recipe, ShoppingTick
 from plans.recipe_selectors import pure_recipe, shopping_list_for
 from plans.recipe_services import meal_recipe_add, meal_recipe_delete, recipe_ingredient_add
-from plans.selectors import day_get_for, day_to_engine
+from plans.selectors import day_get_for, day_to_engine, plan_horizon
 from plans.services import day_get_or_create
+from plans.targets import first_target_day
 from tests.factories import (
     DietitianLinkFactory,
     FoodFactory,
@@ -303,6 +304,36 @@ def test_a_backwards_range_is_422(client, person):
     assert htmx.content.decode().lstrip().startswith('<form method="get"')
     assert '<div id="shopping-list" hx-swap-oob="true"></div>' in htmx.content.decode()
     assert "before the first" in htmx.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("around", "field", "reason"),
+    [
+        ("first birthday", "start", "Plans start on your first birthday"),
+        ("plan horizon", "end", "Plans reach two years ahead"),
+    ],
+)
+def test_a_range_past_the_plan_is_422_at_that_date(client, person, around, field, reason):
+    """Not a list that quietly leaves days out: the date the plan cannot reach, with the
+    reason; the CSV and ticking in that range are refused too."""
+    if around == "first birthday":
+        middle = first_target_day(person.profile.date_of_birth)
+    else:
+        middle = plan_horizon(timezone.localdate())
+    query = {
+        "start": (middle - timedelta(days=3)).isoformat(),
+        "end": (middle + timedelta(days=3)).isoformat(),
+    }
+    response = client.get(reverse("shopping:list"), query)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert f'id="id_{field}_error"' in body
+    assert reason in body
+    assert body.count('class="errorlist') == 1  # the other date is fine
+    assert client.get(reverse("shopping:csv"), query).status_code == 422
+    tick = client.post(reverse("shopping:tick"), {**query, "food": FoodFactory().pk, "ticked": "1"})
+    assert tick.status_code == 422
+    assert not ShoppingTick.objects.exists()
 
 
 def test_export_import_round_trip(client, person, curry):
