@@ -372,6 +372,8 @@ DOSE_AMOUNT_FIELDS = {
     "calcium": ("calcium_mg",),
     "vitamin_d": ("vitamin_d_iu",),
 }
+# And those a kind may carry too: a magnesium tablet may list calcium (a combined tablet).
+DOSE_OPTIONAL_AMOUNT_FIELDS = {"magnesium": ("calcium_mg",)}
 
 
 class SupplementDoseEditForm(SupplementDoseFields, SupplementAmountFields):
@@ -393,14 +395,25 @@ class SupplementDoseEditForm(SupplementDoseFields, SupplementAmountFields):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        keep = DOSE_AMOUNT_FIELDS.get(kind, ())
+        needed = DOSE_AMOUNT_FIELDS.get(kind, ())
+        self.optional = DOSE_OPTIONAL_AMOUNT_FIELDS.get(kind, ())
         for name in ("amount_mg", "amount_basis", "calcium_mg", "vitamin_d_iu"):
-            if name not in keep:
-                del self.fields[name]
-            else:
+            if name in needed:
                 # Optional on the log form (which kind is chosen decides), needed here.
                 self.fields[name].required = True
                 self.fields[name].error_messages["required"] = "Enter the amount on the label."
+            elif name in self.optional:
+                self.fields[name].help_text = "For a tablet with calcium too; blank: none."
+            else:
+                del self.fields[name]
+
+    def clean_calcium_mg(self) -> float | None:
+        """Blank calcium on a magnesium tablet is none (0 mg), not "keep the product's":
+        emptying the field is how a combined tablet's calcium is taken off."""
+        calcium: float | None = self.cleaned_data.get("calcium_mg")
+        if calcium is None and "calcium_mg" in self.optional:
+            return 0.0
+        return calcium
 
 
 class DayCopyForm(forms.Form):

@@ -976,10 +976,11 @@ def _dose_edit_form(dose: SupplementDose, meals: list[Meal], data: Any = None) -
         "quantity": dose.quantity.normalize(),
         "meal": dose.meal_id or "",
         "taken_at": dose.taken_at,
-        "amount_mg": product.amount_mg,
+        # As the label prints them: "250", not "250.0".
+        "amount_mg": f"{product.amount_mg:g}" if product.amount_mg is not None else None,
         "amount_basis": product.amount_basis,
-        "calcium_mg": product.calcium_mg or None,
-        "vitamin_d_iu": product.vitamin_d_iu or None,
+        "calcium_mg": f"{product.calcium_mg:g}" if product.calcium_mg else None,
+        "vitamin_d_iu": f"{product.vitamin_d_iu:g}" if product.vitamin_d_iu else None,
     }
     return SupplementDoseEditForm(
         data, meals=meals, kind=product.kind, prefix=f"dose-{dose.pk}", initial=initial

@@ -189,18 +189,34 @@ def test_calcium_and_vitamin_d_doses_offer_their_own_amount(client, day, person)
     assert calcium.product.calcium_mg == 300
 
 
-def test_editing_the_magnesium_of_a_tablet_with_calcium_keeps_its_calcium(client, day, person):
-    # The edit form offers only the magnesium amount: the calcium it does not show stays
-    # the product's, where the log form would have read a blank as none.
+@pytest.mark.parametrize(("calcium", "kept"), [("250", 250), ("400", 400), ("", 0)])
+def test_a_tablet_with_calcium_edits_its_calcium_too(client, day, person, calcium, kept):
+    """The form shows the combined tablet's calcium; what it posts is the label's calcium,
+    and a blank is none (the field emptied), as on the log form."""
     product = SupplementProductFactory(owner=person, amount_mg=300, calcium_mg=250)
     dose = services.supplement_dose_add(day=day, product=product, editor=person)
+    opened = client.get(reverse("plans:supplement_dose_edit", args=[dose.pk]), **HTMX)
+    assert re.search(rf'name="dose-{dose.pk}-calcium_mg"[^>]*value="250"', opened.content.decode())
     response = client.post(
         reverse("plans:supplement_dose_update", args=[dose.pk]),
-        edit_data(dose, amount_mg="200", amount_basis="elemental"),
+        edit_data(dose, amount_mg="200", amount_basis="elemental", calcium_mg=calcium),
     )
     assert response.status_code == 302
     dose.refresh_from_db()
-    assert (dose.product.amount_mg, dose.product.calcium_mg) == (200, 250)
+    assert (dose.product.amount_mg, dose.product.calcium_mg) == (200, kept)
+    product.refresh_from_db()
+    assert product.calcium_mg == 250  # the saved product and other days keep their label
+
+
+def test_a_magnesium_tablets_calcium_is_checked_like_the_log_forms(client, dose):
+    response = client.post(
+        reverse("plans:supplement_dose_update", args=[dose.pk]),
+        edit_data(dose, calcium_mg="9000"),
+    )
+    assert response.status_code == 422
+    assert f'id="id_dose-{dose.pk}-calcium_mg_error"' in response.content.decode()
+    dose.refresh_from_db()
+    assert dose.product.calcium_mg == 0
 
 
 def test_a_linked_dietitian_edits_a_clients_dose_and_a_stranger_gets_404(client, dose):
