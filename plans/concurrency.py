@@ -261,13 +261,19 @@ class DayVersionMiddleware:
 
 
 def _stale_page(request: HttpRequest) -> tuple[date, int] | None:
-    """A write that found nothing to change (a 404: the item or meal it names is gone) from a
-    page of a day that changed since: most likely deleted in another tab, so the person gets
+    """A write that found nothing to change, or an htmx read that found nothing to open (a
+    404: the item or meal it names is gone), from a page of a day that changed since: most
+    likely deleted or replaced (a day copy, a template) in another tab, so the person gets
     the reload prompt, not a silent failure. Only for a day of a plan the user may see, so a
-    posted day id reveals nothing about anyone else's. The day's date and owner, or None."""
+    sent day id reveals nothing about anyone else's. The day's date and owner, or None.
+
+    A write's version is the one DayVersionMiddleware holds; an htmx read sends the page's
+    in the same header (day_version.js) and nothing else looks at it."""
     from plans.models import Day, Plan
 
     expected = _expected.get()
+    if expected is None and request.method in ("GET", "HEAD") and getattr(request, "htmx", False):
+        expected = parse_day_version(request.headers.get(HEADER))
     if expected is None:
         return None
     found = (
@@ -309,7 +315,8 @@ def _deleted_dose(pk: int, plans: Any) -> Any:
 # The htmx reads that open a form on one object of the day page, by URL name, with how to
 # find that object once deleted (a delete is soft, kept for Undo: the row still says which
 # day it was on). Each view answers a deleted object with a 404 (its `*_get_for`). Rows a
-# copy or template replaced are gone for good: those stay a 404 (a read sends no version).
+# copy or template replaced are gone for good: the version the read sent finds those
+# (`_stale_page`); this also serves a read from a page whose version is already current.
 _OPENS_A_FORM: dict[str, Callable[[int, Any], Any]] = {
     "plans:meal_item_edit": _deleted_item,
     "plans:food_picker": _deleted_meal,

@@ -1,15 +1,14 @@
-// Two tabs on one day: every htmx write sends the day version this page last saw
+// Two tabs on one day: every htmx request sends the day version this page last saw
 // (X-Day-Version, "<day pk>:<version>"), and every response that wrote the day hands back
 // the version it left, so this tab's own next write is not mistaken for a stale one.
-// A write the server refuses (409) shows its reload prompt in #day-conflict.
+// A write the server refuses (409) shows its reload prompt in #day-conflict, and so does
+// an Edit whose row is gone from a day that changed since (a read only uses it then).
 // Without JavaScript, each form's hidden day_version input does the same job.
 (() => {
   const holder = () => document.querySelector("[data-day-version]");
   document.addEventListener("htmx:configRequest", (event) => {
     const element = holder();
-    if (element && event.detail.verb !== "get") {
-      event.detail.headers["X-Day-Version"] = element.dataset.dayVersion;
-    }
+    if (element) event.detail.headers["X-Day-Version"] = element.dataset.dayVersion;
   });
   document.addEventListener("htmx:afterRequest", (event) => {
     const element = holder();

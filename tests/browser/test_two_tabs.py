@@ -1,10 +1,13 @@
 """Two tabs on one day: "Edit" on a row the other tab deleted brings the reload prompt (not a
 click that does nothing), and notes typed in one tab survive a change made in the other."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from plans import services
 from plans.selectors import day_get_for
 from tests.browser.axe import blocking_violations
 from tests.browser.test_planner import PUMPKIN, plan_day
@@ -77,3 +80,23 @@ def test_notes_typed_in_one_tab_survive_the_other_tabs_changes(
     expect(tab_b.locator("#day-notes").get_by_role("status")).to_have_text("Saved.")
     expect(tab_b.locator("#day-notes-stored")).to_have_count(0)
     assert day_get_for(user=person, on=today).notes == "Slept badly.\nMagnesium with dinner."
+
+
+def test_edit_on_a_row_a_day_copy_replaced_shows_the_reload_prompt(
+    context, person_page, person, browser_foods
+):
+    """A copy replaces the day's rows for good; the page's version, sent with the Edit
+    (day_version.js), is what tells the server the page is stale."""
+    today = timezone.localdate()
+    other = today - timedelta(days=1)
+    plan_day(person, today, [("Breakfast", browser_foods["12014"], 30)])
+    plan_day(person, other, [("Lunch", browser_foods["12014"], 10)])
+    person_page.goto(f"/plan/day/{today.isoformat()}/")
+
+    source = day_get_for(user=person, on=other)
+    services.day_copy(source=source, dates=[today], mode="replace", editor=person)
+
+    _breakfast(person_page).get_by_role("link", name=f"Edit {PUMPKIN}").click()
+    prompt = person_page.locator("#conflict-prompt")
+    expect(prompt).to_contain_text("This day was changed in another tab or by your dietitian")
+    expect(prompt).to_be_focused()

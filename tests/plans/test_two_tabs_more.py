@@ -164,6 +164,51 @@ def test_what_is_not_a_deleted_object_of_a_visible_day_stays_a_404(
     assert client.get(edit).status_code == 404
 
 
+@pytest.mark.parametrize("how", ["day copy", "day template"])
+def test_edit_on_a_row_another_tab_replaced_gets_the_prompt_by_the_pages_version(
+    client, person, today, planned, how
+) -> None:
+    """Rows a copy or a template replaced are deleted for good, so nothing of theirs says
+    which day they were on: the version the page sent (day_version.js sends it on every
+    htmx request) says the page is stale."""
+    item = planned[2]
+    version = rendered_version(client.get(day_url(today)).content.decode())
+    other = services.day_get_or_create(user=person, on=today.replace(day=1), editor=person)
+    if today.day == 1:
+        other = services.day_get_or_create(user=person, on=today.replace(day=2), editor=person)
+    services.meal_item_add(meal=other.meals.first(), food=FoodFactory(), grams=10, editor=person)
+    if how == "day copy":
+        services.day_copy(source=other, dates=[today], mode="replace", editor=person)
+    else:
+        template = services.day_template_save(source=other, name="Usual day", owner=person)
+        services.template_assign(
+            template=template, client=person, start=today, mode="replace", editor=person
+        )
+    assert not MealItem.objects.filter(pk=item.pk).exists()
+    edit = reverse("plans:meal_item_edit", args=[item.pk])
+
+    response = client.get(edit, HTTP_X_DAY_VERSION=version, **HTMX)
+
+    assert response.status_code == 409
+    assert response["HX-Retarget"] == "#day-conflict"
+    assert CONFLICT_TEXT in response.content.decode()
+    # Without the page's version (not from the day page), or from a page that is current,
+    # a missing row is a plain 404.
+    assert client.get(edit, **HTMX).status_code == 404
+    day = Day.objects.get(pk=planned[0].pk)
+    current = f"{day.pk}:{day.version}"  # what the page shows once reloaded
+    assert client.get(edit, HTTP_X_DAY_VERSION=current, **HTMX).status_code == 404
+
+
+def test_a_read_sending_someone_elses_day_version_reveals_nothing(client, person, today) -> None:
+    stranger = ProfileFactory().user
+    theirs = services.day_get_or_create(user=stranger, on=today, editor=stranger)
+    stale = f"{theirs.pk}:{theirs.version - 1}"
+    missing = reverse("plans:meal_item_edit", args=[999999])
+    assert client.get(missing, HTTP_X_DAY_VERSION=stale, **HTMX).status_code == 404
+    assert client.get(missing, HTTP_X_DAY_VERSION="garbage", **HTMX).status_code == 404
+
+
 def test_a_dietitian_whose_link_ended_is_still_sent_to_the_client_list(client, today) -> None:
     link = DietitianLinkFactory()
     day = services.day_get_or_create(user=link.client, on=today, editor=link.client)
