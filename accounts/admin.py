@@ -70,7 +70,8 @@ class DietitianRequestAdmin(admin.ModelAdmin):
 class DietitianLinkAdmin(admin.ModelAdmin):
     """Links are made by consent only, so the admin may look and end them (the action, which
     runs `link_end`: recipes handed over, open invitations closed) but not create one, give
-    an ended one back, or change its rights (the client's to choose)."""
+    an ended one back, change its rights (the client's to choose), or delete one (which would
+    skip `link_end` and lose the record that the two were linked)."""
 
     list_display = ("dietitian", "client", "accepted_at", "revoked_at")
     list_filter = ("revoked_at",)
@@ -88,6 +89,9 @@ class DietitianLinkAdmin(admin.ModelAdmin):
     actions = ("end_links",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
     @admin.action(description="End the selected links")

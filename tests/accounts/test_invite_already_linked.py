@@ -188,6 +188,13 @@ def test_the_admin_ends_a_link_through_the_service_and_cannot_edit_it(
     page = admin_client.get(change).content.decode()
     assert 'name="revoked_at' not in page  # read-only: no giving access back by hand
     assert 'name="can_edit_plans"' not in page  # the rights are the client's
+    # Nor deleted: that would skip link_end (her recipes would follow his edits).
+    assert "/delete/" not in page
+    delete = reverse("admin:accounts_dietitianlink_delete", args=[link.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    listing = admin_client.get(reverse("admin:accounts_dietitianlink_changelist"))
+    assert "delete_selected" not in listing.content.decode()
+    assert DietitianLink.objects.filter(pk=link.pk, revoked_at__isnull=True).exists()
 
     response = admin_client.post(
         reverse("admin:accounts_dietitianlink_changelist"),
