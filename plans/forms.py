@@ -10,6 +10,7 @@ from foods.models import Food, Portion
 from foods.selectors import food_picked_by
 from mgplanner.forms import DecimalField, date_input, parse_id
 from plans.models import MAX_COPY_TARGETS, MAX_ITEM_GRAMS, Preparation
+from plans.recipes import MAX_MEASURE_QUANTITY
 
 GRAMS_OR_MEASURE = (
     "Give the grams or a measure, not both: clear the grams, or set the measure to "
@@ -60,13 +61,13 @@ class AmountForm(forms.Form):
     portion_quantity = DecimalField(
         required=False,
         min_value=Decimal("0.01"),
-        max_value=Decimal(1000),
+        max_value=Decimal(MAX_MEASURE_QUANTITY),
         max_digits=7,
         decimal_places=3,
         label="How many",
         error_messages={
             "min_value": "Enter how many, above 0.",
-            "max_value": "At most 1,000 of a measure; check the number.",
+            "max_value": f"At most {MAX_MEASURE_QUANTITY:,} of a measure; check the number.",
             "invalid": "Enter how many, such as 1 or 0.5.",
             "max_decimal_places": "Give how many to at most 3 decimal places.",
         },

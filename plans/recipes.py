@@ -19,6 +19,7 @@ from plans.targets import Person
 MAX_SERVINGS = 100
 MAX_INGREDIENTS = 60
 MAX_INGREDIENT_GRAMS = 5000
+MAX_MEASURE_QUANTITY = 1000  # how many of a household measure one line may count
 MAX_COOKED_GRAMS = 20000
 MAX_NAME_CHARS = 120
 MAX_STEPS_CHARS = 10000
@@ -535,6 +536,10 @@ def parse_recipe_json(data: object, *, preparations: tuple[str, ...]) -> Importe
         if "measure" in line and measure is None:
             errors[f"{where}.measure"] = [
                 "A measure is an object with a unit, its amount and how many (above 0)."
+            ]
+        elif measure is not None and measure[2] > MAX_MEASURE_QUANTITY:
+            errors[f"{where}.measure"] = [
+                f"At most {MAX_MEASURE_QUANTITY:,} of a measure; check the number."
             ]
         if f"{where}.code" in errors or f"{where}.grams" in errors:
             continue

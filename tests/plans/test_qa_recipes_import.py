@@ -161,6 +161,21 @@ def test_a_measure_error_is_listed_with_an_unknown_food(client, person, kale, oa
     assert "<code>ingredients[1].measure</code>: 3 × 1 bunch is 1,020 g" in html
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", [1001, 1e25, 1e300])
+def test_an_absurd_count_of_a_measure_is_refused_at_the_measure(
+    client, person, kale, oats, quantity
+):
+    # A count past what a line keeps (the form's 1,000) once overflowed the Decimal: a 500.
+    response = post_import(client, kale_document(grams=340, quantity=quantity))
+    assert response.status_code == 422
+    assert (
+        "<code>ingredients[1].measure</code>: At most 1,000 of a measure; check the number."
+        in response.content.decode()
+    )
+    assert not Recipe.objects.filter(owner=person).exists()
+
+
 # ---------------------------------------------------------------- where document errors go
 
 
