@@ -301,7 +301,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "mgplanner.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"()": "mgplanner.logging.TextFormatter"},
     },
     "handlers": {
         "console": {
@@ -312,6 +312,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's records go to the root handler only: its own console handler (DEBUG on)
+        # printed each warning a second time, as plain text between the JSON lines.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Our request lines replace runserver's own access log.
         "django.server": {"level": "WARNING"},
         # django-axes logs every successful log-in at INFO; lockouts are WARNING.

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from mgplanner.logging import JsonFormatter
+from mgplanner.logging import JsonFormatter, TextFormatter
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -92,6 +92,42 @@ def test_settings_log_json_lines_to_stderr_so_command_output_stays_pure_json():
     handler = settings.LOGGING["handlers"]["console"]
     assert handler["stream"] == "ext://sys.stderr"
     assert settings.LOGGING["formatters"][handler["formatter"]]["()"].endswith("JsonFormatter")
+
+
+def test_text_formatter_keeps_the_extras_readable():
+    record = logging.LogRecord("mgplanner.request", logging.INFO, __file__, 1, "request", (), None)
+    record.method, record.path, record.status, record.duration_ms = "GET", "/plan/", 200, 20.7
+    record.request = object()  # Django attaches its request: no use in a line of text
+    line = TextFormatter().format(record)
+    assert line.endswith(
+        "INFO mgplanner.request request method=GET path=/plan/ status=200 duration_ms=20.7"
+    )
+    assert "object at" not in line
+
+
+# A request that Django logs a warning for (a 404), made in a fresh process with DEBUG on
+# (as `make run` does), so the logging settings are the ones a developer gets.
+NOT_FOUND = (
+    "from django.test import Client; Client(raise_request_exception=False).get('/no-such-page/')"
+)
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_with_debug_on_each_warning_is_logged_once_in_the_chosen_format(log_format):
+    env = {
+        "DJANGO_DEBUG": "true",
+        "DJANGO_LOG_FORMAT": log_format,
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    completed = manage("shell", "-c", NOT_FOUND, env=env)
+    assert completed.returncode == 0, completed.stderr
+    lines = [line for line in completed.stderr.splitlines() if line.strip()]
+    assert sum("/no-such-page/" in line and "Not Found" in line for line in lines) == 1
+    if log_format == "json":
+        assert all(json.loads(line) for line in lines)  # no plain-text line between them
+    else:
+        assert any("path=/no-such-page/ status=404" in line for line in lines)
 
 
 @pytest.mark.django_db
