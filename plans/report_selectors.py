@@ -22,6 +22,7 @@ from plans.models import (
     DayTemplateItem,
     DayTemplateRecipe,
     NoteVisibility,
+    SupplementDose,
     WeekTemplate,
 )
 from plans.recipe_selectors import pure_recipe
@@ -161,6 +162,14 @@ def report_range_problems(*, owner: User, start: date, end: date, viewer: User) 
     return range_date_problems(profile=profile_for(user=owner), start=start, end=end, viewer=viewer)
 
 
+def _dose_occasion(dose: SupplementDose) -> str:
+    """The meal column of a dose: the meal, or on its own at its time, as the score panel
+    names the occasion (two doses on their own at 08:00 and 20:00 are two occasions)."""
+    if dose.taken_with:
+        return dose.taken_with.name
+    return f"On its own, {dose.taken_at:%H:%M}" if dose.taken_at else "On its own"
+
+
 def report_data(*, owner: User, start: date, end: date) -> ReportData:
     """Score every day of `owner`'s plan from `start` to `end` (inclusive) and aggregate.
 
@@ -229,7 +238,7 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
             rows.append(
                 ItemRow(
                     date=on,
-                    meal=dose.taken_with.name if dose.taken_with else "On its own",
+                    meal=_dose_occasion(dose),
                     kind="supplement",
                     code=dose.product.form,
                     name=dose.product.name,

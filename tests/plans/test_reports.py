@@ -2,7 +2,7 @@ import csv
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -276,6 +276,22 @@ def test_items_csv_lists_foods_and_supplements(client, link, planned):
     assert tablet["magnesium_mg"] == "300.0"
     assert float(rows[0]["magnesium_mg"]) == pytest.approx(30 * 592 / 100, abs=0.05)
     assert float(rows[0]["effective_mg"]) > 0
+
+
+def test_items_csv_names_a_dose_on_its_own_by_its_time(client, link, planned):
+    """Two doses on their own at 08:00 and 20:00 are two occasions, as the score panel says."""
+    start, end = planned
+    day = services.day_get_or_create(user=link.client, on=start, editor=link.client)
+    SupplementDoseFactory(day=day, taken_at=time(8))
+    SupplementDoseFactory(day=day, taken_at=time(20))
+    client.force_login(link.dietitian)
+    response = client.get(
+        reverse("reports:client_report", args=[link.client.pk, "items"]),
+        {"start": start.isoformat(), "end": end.isoformat()},
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    doses = [r["meal"] for r in rows if r["kind"] == "supplement"]
+    assert doses == ["On its own, 08:00", "On its own, 20:00", "On its own"]
 
 
 def test_report_csvs_quote_formula_like_names_and_keep_figures_numbers(client, link, planned):
