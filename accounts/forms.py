@@ -1,5 +1,6 @@
 """Forms parse input; the rules live in accounts.services, which every writer goes through."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -76,21 +77,71 @@ class EmailAuthenticationForm(AuthenticationForm):
         return str(self.cleaned_data["username"]).strip().lower()
 
 
+@dataclass(frozen=True)
+class OtherStepError:
+    """A problem with an answer that belongs to another step of the wizard.
+
+    The page of this step has no input to put it on, so its error summary links to the
+    step that has one (the last step finds a date of birth missing, say).
+    """
+
+    step: str
+    step_number: int
+    step_title: str
+    label: str
+    # The id of the input on that step's page, as the error summary macro anchors it.
+    anchor: str
+    message: str
+
+
+def other_step_error(field: str, message: str) -> OtherStepError | None:
+    """`message` about `field`, placed on the step whose form asks for it; None when no
+    step does (a rule on the whole profile)."""
+    for number, (step, form_class) in enumerate(PROFILE_STEPS.items(), start=1):
+        if field in form_class.base_fields:
+            bound = form_class()[field]
+            # templates/macros/forms.html anchors a group (radios) at its first input.
+            anchor = f"{bound.auto_id}_0" if bound.use_fieldset else bound.id_for_label
+            return OtherStepError(
+                step=step,
+                step_number=number,
+                step_title=form_class.title,
+                label=str(bound.label),
+                anchor=anchor,
+                message=message,
+            )
+    return None
+
+
 class ProfileStepForm(forms.Form):
     """One step of the profile wizard: initial values come from the saved profile."""
 
     title = ""
     intro = ""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.other_step_errors: list[OtherStepError] = []
+
     @classmethod
     def for_profile(cls, profile: Profile) -> "ProfileStepForm":
         return cls(initial={name: getattr(profile, name) for name in cls.base_fields})
 
+    @property
+    def has_problems(self) -> bool:
+        """Errors on this step's fields, or on answers another step asks for."""
+        return bool(self.errors or self.other_step_errors)
+
     def add_service_error(self, error: ValidationError) -> None:
-        """Put errors from the service on the field they name, or at the top of the form."""
+        """Put errors from the service on the field they name; an answer of another step in
+        `other_step_errors`, to link there; anything else at the top of the form."""
         for field, messages in error.message_dict.items():
             target = field if field in self.fields else None
             for message in messages:
+                elsewhere = other_step_error(field, message) if target is None else None
+                if elsewhere is not None:
+                    self.other_step_errors.append(elsewhere)
+                    continue
                 if target is None and field != "__all__":
                     label = field.replace("_", " ").capitalize()
                     message = f"{label}: {message}"

@@ -1,5 +1,6 @@
 """Sign-up, log-in and the password flows, and the nutrition profile with its wizard."""
 
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,17 @@ from accounts.services import custom_target_drop, profile_update, user_sign_up
 from mgplanner.rendering import render_page
 
 STEP_NAMES = list(PROFILE_STEPS)
+
+# The wizard steps saved so far in this run of it, kept in the session. The profile cannot
+# tell: the health and food answers all have defaults, so a skipped step looks answered.
+# A run starts at step 1 after every log-in (LoginView, profile_required), so a new session
+# starting the walk over asks nothing the person has not just seen, filled in from the profile.
+WIZARD_DONE_KEY = "profile_wizard_done"
+
+
+def first_step_missing(step: str, done: Collection[str]) -> str | None:
+    """The first step before `step` not yet saved in this run of the wizard, if any."""
+    return next((name for name in STEP_NAMES[: STEP_NAMES.index(step)] if name not in done), None)
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -183,6 +195,12 @@ def profile_step(request: HttpRequest, step: str) -> HttpResponse:
     position = STEP_NAMES.index(step)
     is_last = position == len(STEP_NAMES) - 1
     form_class = PROFILE_STEPS[step]
+    if onboarding:
+        missing = first_step_missing(step, request.session.get(WIZARD_DONE_KEY, ()))
+        if missing is not None:
+            # GET and POST alike: a later step saved first would finish (or half-finish)
+            # a profile whose earlier answers were never given. The POST saves nothing.
+            return _to_missing_step(request, missing, next_url=next_url)
 
     if request.method == "POST":
         form = form_class(request.POST)
@@ -210,8 +228,25 @@ def profile_step(request: HttpRequest, step: str) -> HttpResponse:
         "next": next_url,
     }
     return render_page(
-        request, "accounts/profile_step.html", context, status=422 if form.errors else 200
+        request, "accounts/profile_step.html", context, status=422 if form.has_problems else 200
     )
+
+
+def _step_url(step: str, next_url: str | None) -> str:
+    url = reverse("accounts:profile_step", args=[step])
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _to_missing_step(
+    request: HttpRequest, step: str, *, next_url: str | None
+) -> HttpResponseRedirect:
+    number = STEP_NAMES.index(step) + 1
+    messages.info(
+        request,
+        f"Step {number}, {PROFILE_STEPS[step].title}, comes first: the set-up goes "
+        "through the steps in order, and this one is not saved yet.",
+    )
+    return redirect(_step_url(step, next_url))
 
 
 def _after_step(
@@ -222,9 +257,9 @@ def _after_step(
         return redirect("accounts:profile")
     position = STEP_NAMES.index(step)
     if position < len(STEP_NAMES) - 1:
-        url = reverse("accounts:profile_step", args=[STEP_NAMES[position + 1]])
-        if next_url:
-            url = f"{url}?{urlencode({'next': next_url})}"
-        return redirect(url)
+        done = set(request.session.get(WIZARD_DONE_KEY, ())) | {step}
+        request.session[WIZARD_DONE_KEY] = sorted(done)
+        return redirect(_step_url(STEP_NAMES[position + 1], next_url))
+    request.session.pop(WIZARD_DONE_KEY, None)
     messages.success(request, "Your profile is set up. You can change it any time.")
     return redirect(next_url or "home")
