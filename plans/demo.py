@@ -11,7 +11,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import profile_update
@@ -84,6 +86,10 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
 )
 PERSON_KEY = "person"
 DIETITIAN_KEY = "dietitian"
+# What Ana allows her demo dietitian, on the first seed and on every re-link: everything a
+# link can grant, so the workspace shows all it does (accounts/link_services.LINK_ABILITIES).
+DEMO_LINK_RIGHTS = {"can_edit_plans": True, "can_set_target": True}
+DEMO_LINK_RIGHTS_WORDS = {"can_edit_plans": "edit her plan", "can_set_target": "set her target"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +375,8 @@ class SeedReport:
     changed: bool = False
     # Accounts that existed before with another password: their password was left alone.
     kept_passwords: list[str] = field(default_factory=list)
+    # Keys (DemoAccount.key) of the accounts this run created.
+    created_accounts: list[str] = field(default_factory=list)
 
     def note(self, line: str, *, changed: bool = True) -> None:
         self.lines.append(line)
@@ -420,29 +428,74 @@ def _account(spec: DemoAccount, *, password: str, report: SeedReport) -> User:
         # database migrated before that migration existed still gets a working editor later.
         group, _ = Group.objects.get_or_create(name=FOOD_EDITORS_GROUP)
         user.groups.add(group)
+    report.created_accounts.append(spec.key)
     report.note(f"{spec.key}: created {spec.email}")
     return user
 
 
 def _link(*, dietitian: User, client: User, report: SeedReport) -> None:
-    """Link the demo dietitian to the demo person the way people do: invite, then accept.
+    """Link the demo dietitian to the demo person the way people do: invite, then accept,
+    with the rights of DEMO_LINK_RIGHTS.
 
-    An existing link (live or revoked) is left alone: a revoked demo link was the person's
-    choice, and a second run must change nothing.
+    A live link is left alone, rights and all: a second run changes nothing. A missing or
+    ended one is made again, since the demo promises "a dietitian linked to Ana" and a
+    dietitian with no client shows nothing of the workspace; the output says so. Ending it
+    in the app is a demo user trying that out, not a choice the next `make run` must keep.
     """
-    from accounts.link_services import invitation_accept, invitation_create
-    from accounts.models import DietitianLink, InvitationDirection
+    from accounts.models import DietitianLink
 
-    if DietitianLink.objects.filter(dietitian=dietitian, client=client).exists():
+    pair = DietitianLink.objects.filter(dietitian=dietitian, client=client)
+    if pair.active().exists():
         report.note(f"link: {dietitian.email} and {client.email} already linked", changed=False)
         return
-    invitation, _token = invitation_create(
+    ended = pair.filter(revoked_at__isnull=False).exists()
+    seeded_before = not {PERSON_KEY, DIETITIAN_KEY} & set(report.created_accounts)
+    try:
+        # One unit: an acceptance refused leaves no invitation behind, and the rest of the
+        # demo is still seeded.
+        with transaction.atomic():
+            _invite_and_accept(dietitian=dietitian, client=client)
+    except ValidationError as error:
+        report.note(f"link: not linked: {' '.join(error.messages)}", changed=False)
+        return
+    if ended or seeded_before:
+        person = next(spec for spec in ACCOUNTS if spec.key == PERSON_KEY)
+        report.note(
+            f"link: Re-linked the dietitian with {person.display_name}: the demo link "
+            f"{'had ended' if ended else 'was missing'}; {client.email} accepted "
+            f"{dietitian.email} again (rights as on the first seed: {_rights_in_words()})"
+        )
+    else:
+        report.note(f"link: {client.email} accepted {dietitian.email} as her dietitian")
+
+
+def _rights_in_words() -> str:
+    granted = [DEMO_LINK_RIGHTS_WORDS[name] for name, on in DEMO_LINK_RIGHTS.items() if on]
+    return ", ".join(granted) or "see her plan only"
+
+
+def _invite_and_accept(*, dietitian: User, client: User) -> None:
+    """The dietitian's invitation to the person, accepted by her, through the link services.
+
+    One the dietitian sent in the app and the person has not answered is the one she
+    accepts: the services refuse a second while it waits.
+    """
+    from accounts.link_services import invitation_accept, invitation_create
+    from accounts.models import Invitation, InvitationDirection
+
+    direction = InvitationDirection.DIETITIAN_INVITES_CLIENT
+    invitation = Invitation.objects.filter(
         sender=dietitian,
-        addressee_email=client.email,
-        direction=InvitationDirection.DIETITIAN_INVITES_CLIENT,
-    )
-    invitation_accept(invitation=invitation, user=client)
-    report.note(f"link: {client.email} accepted {dietitian.email} as her dietitian")
+        addressee_email__iexact=client.email,
+        direction=direction,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).first()
+    if invitation is None:
+        invitation, _token = invitation_create(
+            sender=dietitian, addressee_email=client.email, direction=direction
+        )
+    invitation_accept(invitation=invitation, user=client, **DEMO_LINK_RIGHTS)
 
 
 def _recipe(
@@ -560,10 +613,12 @@ def _plan_day(
 
 @transaction.atomic
 def seed_demo(*, password: str, today: date) -> SeedReport:
-    """Create what is missing of the demo: the accounts and the person's current week.
+    """Create what is missing of the demo: the accounts, the dietitian's link with the
+    person, and the person's current week.
 
-    Idempotent: an existing account or an already planned day is left as it is, so a
-    second run changes nothing. Raises DemoError before writing when foods are missing.
+    Idempotent: an existing account, a live link or an already planned day is left as it
+    is, so a second run changes nothing; a link ended since is made again. One transaction.
+    Raises DemoError before writing when foods are missing.
     """
     foods = demo_foods()
     week_start = today - timedelta(days=today.weekday())

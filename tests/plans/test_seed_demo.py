@@ -186,3 +186,106 @@ def test_the_demo_recipes_are_made_planned_and_their_figures_come_from_the_engin
     assert changed.food_mg > score.food_mg
     assert f"Red lentil curry: per serving (400 g) {changed.food_mg:.1f} mg magnesium" not in out
     assert f"{changed.food_mg:.1f} mg magnesium on the plate" in again
+
+
+# ---- the demo link, ended in the app, comes back on the next run ----
+
+
+def demo_pair() -> tuple[User, User]:
+    return User.objects.get(email="dietitian@example.org"), User.objects.get(
+        email="ana@example.org"
+    )
+
+
+def test_an_ended_demo_link_is_made_again_with_the_first_seeds_rights(demo_foods):
+    from accounts.link_services import link_revoke
+
+    run()
+    dietitian, ana = demo_pair()
+    first = DietitianLink.objects.active().get(dietitian=dietitian, client=ana)
+    # Ana ends it under Your dietitian, as a demo user trying that out would.
+    link_revoke(link=first, by=ana)
+    assert not DietitianLink.objects.active().filter(dietitian=dietitian).exists()
+
+    code, out, _ = run()
+
+    assert code == 0
+    assert (
+        "link: Re-linked the dietitian with Ana: the demo link had ended; ana@example.org "
+        "accepted dietitian@example.org again (rights as on the first seed: edit her plan, "
+        "set her target)"
+    ) in out
+    assert "Nothing changed" not in out
+    again = DietitianLink.objects.active().get(dietitian=dietitian, client=ana)
+    assert again.pk != first.pk
+    assert (again.can_edit_plans, again.can_set_target) == (True, True)
+    # The ended link stays as it ended: the history of who had access when.
+    first.refresh_from_db()
+    assert first.revoked_at is not None
+    # Made by an accepted invitation, as on the first seed.
+    assert Invitation.objects.get(accepted_link=again).used_at is not None
+    client = Client()
+    client.force_login(dietitian)
+    clients_page = client.get("/clients/")
+    assert clients_page.status_code == 200
+    assert "Ana" in clients_page.content.decode()
+
+    before = snapshot()
+    code, out, _ = run()
+    assert code == 0
+    assert "Nothing changed: the demo data was already there." in out
+    assert "Re-linked" not in out
+    assert snapshot() == before
+    assert DietitianLink.objects.filter(dietitian=dietitian, client=ana).count() == 2
+
+
+def test_a_link_with_narrowed_rights_is_left_as_ana_set_it(demo_foods):
+    from accounts.link_services import link_rights_set
+
+    run()
+    dietitian, ana = demo_pair()
+    link = DietitianLink.objects.active().get(dietitian=dietitian, client=ana)
+    link_rights_set(link=link, by=ana, can_edit_plans=False, can_set_target=False)
+
+    _, out, _ = run()
+
+    assert "Nothing changed: the demo data was already there." in out
+    link.refresh_from_db()
+    assert (link.can_edit_plans, link.can_set_target, link.revoked_at) == (False, False, None)
+
+
+def test_a_waiting_invitation_from_the_demo_dietitian_is_the_one_accepted(demo_foods):
+    from accounts.link_services import invitation_create, link_revoke
+
+    run()
+    dietitian, ana = demo_pair()
+    link_revoke(link=DietitianLink.objects.active().get(dietitian=dietitian), by=dietitian)
+    # The dietitian invited Ana again in the app; she has not answered yet.
+    waiting, _ = invitation_create(
+        sender=dietitian, addressee_email=ana.email, direction="dietitian_invites_client"
+    )
+
+    code, out, _ = run()
+
+    assert code == 0
+    assert "Re-linked the dietitian with Ana" in out
+    waiting.refresh_from_db()
+    assert waiting.accepted_link == DietitianLink.objects.active().get(dietitian=dietitian)
+
+
+def test_a_dietitian_who_may_no_longer_invite_is_not_linked_and_the_rest_is_seeded(demo_foods):
+    from accounts.link_services import link_revoke
+
+    run()
+    dietitian, ana = demo_pair()
+    link_revoke(link=DietitianLink.objects.active().get(dietitian=dietitian), by=ana)
+    User.objects.filter(pk=dietitian.pk).update(is_dietitian=False)
+    Day.objects.filter(plan__owner=ana).order_by("date").last().delete()
+
+    code, out, _ = run()
+
+    assert code == 0
+    assert "link: not linked: Only a dietitian can invite a client." in out
+    assert not DietitianLink.objects.active().filter(dietitian=dietitian).exists()
+    assert Invitation.objects.filter(used_at__isnull=True).count() == 0
+    assert Day.objects.filter(plan__owner=ana).count() == 7

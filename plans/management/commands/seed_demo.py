@@ -17,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Create the demo accounts (admin, a person with a planned week and five recipes, a "
         "dietitian linked to the person, a food editor) and plan the current week. "
-        "Idempotent. Needs load_foods "
+        "Idempotent: only what is missing is made, and a dietitian's link with the person "
+        "that was ended is made again. Needs load_foods "
         f"first. The password is {DEFAULT_DEMO_PASSWORD!r} unless DEMO_PASSWORD is set."
     )
 
