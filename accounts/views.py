@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.backends import USER_BACKEND
 from accounts.decorators import profile_required, wizard_url
 from accounts.forms import PROFILE_STEPS, EmailAuthenticationForm, SignUpForm
-from accounts.models import Exclusion, Medication
+from accounts.models import Exclusion, Medication, User
 from accounts.request_user import request_user
 from accounts.selectors import is_onboarded, profile_for, roles_of, target_line_of, target_on
 from accounts.services import custom_target_drop, profile_update, user_sign_up
@@ -95,11 +95,18 @@ class LoginView(UnprocessableOnInvalid, auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_success_url(self) -> str:
+        user = request_user(self.request)
+        url = self.get_redirect_url() or landing_url(user)
         # First log-in of an account made outside sign-up (admin, createsuperuser): the wizard.
-        url = super().get_success_url()
-        if not is_onboarded(user=self.request.user):  # type: ignore[arg-type]
+        if not is_onboarded(user=user):
             return wizard_url(url)
         return url
+
+
+def landing_url(user: User) -> str:
+    """Where a log-in (or the finished wizard) with no `next` goes: straight to work, a
+    dietitian's clients or anyone else's week, not the front page's sign-up pitch."""
+    return reverse("clients:list") if user.is_dietitian else reverse("plans:home")
 
 
 class LogoutView(auth_views.LogoutView):
@@ -262,4 +269,4 @@ def _after_step(
         return redirect(_step_url(STEP_NAMES[position + 1], next_url))
     request.session.pop(WIZARD_DONE_KEY, None)
     messages.success(request, "Your profile is set up. You can change it any time.")
-    return redirect(next_url or "home")
+    return redirect(next_url or landing_url(request_user(request)))

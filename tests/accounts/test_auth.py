@@ -113,7 +113,7 @@ def test_duplicate_email_message_comes_from_the_service():
     assert caught.value.message_dict["email"] == [DUPLICATE_EMAIL]
 
 
-def test_log_in_by_email_in_any_case_and_land_home(client):
+def test_log_in_by_email_in_any_case_and_land_on_the_plan(client):
     ProfileFactory(user__email="cy@example.org")
 
     response = client.post(
@@ -121,8 +121,16 @@ def test_log_in_by_email_in_any_case_and_land_home(client):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/plan/"
     assert get_user(client).email == "cy@example.org"
+    # Already logged in, the log-in page sends there too.
+    assert client.get("/accounts/login/")["Location"] == "/plan/"
+
+
+def test_a_dietitian_logs_in_to_their_clients(client):
+    ProfileFactory(user__email="di@example.org", user__is_dietitian=True)
+    login = {"username": "di@example.org", "password": TEST_PASSWORD}
+    assert client.post("/accounts/login/", login)["Location"] == "/clients/"
 
 
 def test_log_in_honours_a_safe_next_and_ignores_another_site(client):
@@ -134,7 +142,7 @@ def test_log_in_honours_a_safe_next_and_ignores_another_site(client):
 
     client.post("/accounts/logout/")
     response = client.post("/accounts/login/?next=https://evil.example/", login)
-    assert response["Location"] == "/"
+    assert response["Location"] == "/plan/"
 
 
 def test_first_log_in_without_a_profile_goes_to_the_wizard(client):
@@ -145,7 +153,7 @@ def test_first_log_in_without_a_profile_goes_to_the_wizard(client):
         "/accounts/login/", {"username": "admin@example.org", "password": TEST_PASSWORD}
     )
 
-    assert response["Location"] == "/accounts/profile/about/?next=%2F"
+    assert response["Location"] == "/accounts/profile/about/?next=%2Fplan%2F"
 
 
 def test_wrong_password_is_422_with_a_clear_message(client):

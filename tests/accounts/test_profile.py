@@ -96,11 +96,11 @@ def test_the_wizard_walks_three_steps_then_returns_to_next(client, newcomer):
     assert saved.onboarded_at is not None
 
 
-def test_finishing_without_next_goes_home_and_an_outside_next_is_ignored(client, newcomer):
+def test_finishing_without_next_goes_to_the_plan_and_an_outside_next_is_ignored(client, newcomer):
     client.post(ABOUT, about())
     client.post(HEALTH, {"ckd_stage": "0"})
     response = client.post(f"{FOOD}?next=https://evil.example/", {"diet": "omnivore"})
-    assert response["Location"] == "/"
+    assert response["Location"] == "/plan/"
 
 
 def test_finishing_needs_the_first_step(client, newcomer):

@@ -122,7 +122,7 @@ def test_the_walk_in_order_is_not_held_up_and_back_links_still_work(client, newc
     page = client.get(FOOD).content.decode()
     assert ORDER_MESSAGE not in page
 
-    assert client.post(FOOD, {"diet": "omnivore"})["Location"] == "/"
+    assert client.post(FOOD, {"diet": "omnivore"})["Location"] == "/plan/"
     assert snapshot(newcomer)["onboarded_at"] is not None
     assert WIZARD_DONE_KEY not in client.session
 
