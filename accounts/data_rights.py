@@ -7,7 +7,9 @@ Export: one table per kind of row, each row a model's own fields plus the names 
 needs (food code and description beside every food id). The JSON is one document holding
 all tables; the CSV download is a zip with one file per table, the same rows.
 
-Deletion, in one transaction (decisions, also in the README):
+Deletion, in one transaction, is `account_remove`: the person's own "Delete my account"
+(`account_delete`, behind their password) and the admin's delete, single and bulk
+(accounts/admin.py), both run it. What it does (decisions, also in the README):
 - their plan and everything in it, their products, templates, recipes, custom foods,
   shopping ticks, invitations and dietitian requests go;
 - links with dietitians (or, for a dietitian, with clients) end by being deleted;
@@ -303,13 +305,38 @@ def _hand_over_shared_uses(user: User) -> None:
 CLIENT_PATH = re.compile(r"^/clients/\d+/")
 
 
-@transaction.atomic
 def account_delete(*, user: User, password: str) -> str:
-    """Delete `user` and their data (see the module's docstring); returns their pseudonym.
+    """The person's own "Delete my account": `account_remove` once the password matches;
+    returns their pseudonym.
 
     Raises ValidationError keyed "password" when the password does not match.
     """
+    if not user.check_password(password):
+        raise ValidationError({"password": MISMATCH_MESSAGE})
+    return account_remove(user=user)
+
+
+def _linked_user_pks(user: User) -> set[int]:
+    """Everyone `user` has a link with, either way: a dietitian's notes and targets show
+    on their clients' pages, so those pages change when either account goes."""
+    pairs = DietitianLink.objects.filter(
+        models.Q(client=user) | models.Q(dietitian=user)
+    ).values_list("client_id", "dietitian_id")
+    return {pk for pair in pairs for pk in pair if pk != user.pk}
+
+
+@transaction.atomic
+def account_remove(*, user: User) -> str:
+    """Delete `user` and their data (see the module's docstring); returns their pseudonym.
+
+    The one removal, for the person's own deletion and the admin's (single and bulk):
+    a plain cascade would stop at the PROTECTed items and doses, or delete nothing of the
+    hand-over and keep the access log with their identity. It asks for no password;
+    callers decide who may. The cached pages of everyone linked with them go on commit,
+    whoever calls (the request's middleware knows only the writer and their clients).
+    """
     from foods.models import Food, Portion
+    from mgplanner.page_cache import user_stamps_bump_on_commit
     from plans.models import (
         Day,
         DayNote,
@@ -322,11 +349,10 @@ def account_delete(*, user: User, password: str) -> str:
         WeekTemplate,
     )
 
-    if not user.check_password(password):
-        raise ValidationError({"password": MISMATCH_MESSAGE})
     user = User.objects.select_for_update().get(pk=user.pk)
     ref = deleted_user_ref(user.pk)
     _hand_over_shared_uses(user)
+    user_stamps_bump_on_commit(_linked_user_pks(user))
 
     # Access log about them: kept, without who they were.
     entries = list(AccessLog.objects.filter(client=user))
