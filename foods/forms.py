@@ -12,8 +12,8 @@ from foods.models import (
     over_food_weight_message,
 )
 from foods.nutrients import NUTRIENT_BY_FIELD
-from foods.selectors import SORTS
-from foods.services import CUSTOM_FOOD_FIELDS, NOT_ENTERED_SOURCE
+from foods.selectors import SORTS, antinutrient_entered
+from foods.services import CUSTOM_FOOD_FIELDS
 
 
 class SearchForm(forms.Form):
@@ -34,6 +34,11 @@ class SearchForm(forms.Form):
         self.is_valid()  # cleaned_data then holds only the fields that are valid
         return self.cleaned_data.get(name) or default
 
+
+# One portion is planned as one meal item or recipe ingredient, and both stop at 5 kg
+# (plans.models.MAX_ITEM_GRAMS, plans.recipes.MAX_INGREDIENT_GRAMS; foods may not import
+# plans): a heavier portion could never be added, and one of 1e308 g overflowed the page.
+MAX_PORTION_GRAMS = 5000
 
 # The antinutrients: unknown for most foods people make, and scored as absent then.
 BLANK_MEANS_NONE = "If you know it. Left blank, the food is scored as having none."
@@ -89,6 +94,7 @@ class CustomFoodForm(forms.Form):
     portion_grams = forms.FloatField(
         required=False,
         label="Portion weight (g)",
+        error_messages={"invalid": "Enter the weight of one portion in grams, e.g. 60."},
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
 
@@ -132,11 +138,22 @@ class CustomFoodForm(forms.Form):
         grams: float | None = self.cleaned_data.get("portion_grams")
         if grams is not None and grams <= 0:
             raise forms.ValidationError("A portion must weigh more than 0 g.")
+        if grams is not None and grams > MAX_PORTION_GRAMS:
+            raise forms.ValidationError(
+                f"At most {MAX_PORTION_GRAMS:,} g: a heavier portion could not be planned. "
+                "Check the unit (g, not mg)."
+            )
         return grams
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("portion_unit") and cleaned.get("portion_grams") is None:
+        # Only for a weight left blank: a weight that was refused already has its one
+        # message, and a refused name (not in cleaned) has its own.
+        if (
+            cleaned.get("portion_unit")
+            and cleaned.get("portion_grams") is None
+            and not self.has_error("portion_grams")
+        ):
             self.add_error("portion_grams", "Give the portion's weight, or leave both blank.")
         return cleaned
 
@@ -144,9 +161,10 @@ class CustomFoodForm(forms.Form):
     def initial_for(cls, food: Food) -> dict[str, Any]:
         initial: dict[str, Any] = {name: getattr(food, name) for name in CUSTOM_FOOD_FIELDS}
         for prefix in ("phytate", "oxalate"):
-            entered = getattr(food, f"{prefix}_source") != NOT_ENTERED_SOURCE
             initial[f"{prefix}_mg_per_100g"] = (
-                getattr(food, f"{prefix}_mg_per_100g") if entered else None
+                getattr(food, f"{prefix}_mg_per_100g")
+                if antinutrient_entered(food, prefix)
+                else None
             )
         portion = next(iter(food.portions.all()), None)
         if portion is not None:

@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404
 
 from foods import search, search_index
 from foods.models import Food, FoodSource, Portion
+from foods.services import NOT_ENTERED_SOURCE
 from foods.values import FoodValues
 from mgplanner.lru import LRU
 from mgplanner.page_cache import site_stamp
@@ -43,6 +44,15 @@ def food_values(food: Food) -> FoodValues:
         kcal_per_100g=food.kcal_per_100g or 0.0,
         food_group=food.food_group,
     )
+
+
+def antinutrient_entered(food: Food, prefix: str) -> bool:
+    """Whether `food`'s phytate or oxalate (`prefix`) is a value someone gave.
+
+    A custom food's blank is stored as 0 mg, which is what the score uses (none), and
+    told apart from a typed 0 only by its source; every database food carries a value.
+    """
+    return food.owner_id is None or getattr(food, f"{prefix}_source") != NOT_ENTERED_SOURCE
 
 
 def portion_for(*, food: Food, grams: float) -> Portion | None:

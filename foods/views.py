@@ -16,6 +16,7 @@ from foods.models import Food
 from foods.nutrients import NUTRIENTS, nutrient_rows, per_portion
 from foods.selectors import (
     SORTS,
+    antinutrient_entered,
     custom_food_get_for,
     custom_foods_of,
     food_get_for,
@@ -75,6 +76,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     food = food_get_for(user=request.user, pk=pk)
     portions = list(food.portions.all())
     first = portions[0] if portions else None
+    entered = {prefix: antinutrient_entered(food, prefix) for prefix in ("phytate", "oxalate")}
     context = {
         "food": food,
         "portions": portions,
@@ -85,11 +87,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "first_portion": first,
         "is_owner": food.owner_id is not None and food.owner_id == request.user.pk,
+        # A blank is shown as not entered, never as a value of 0 mg that someone gave.
+        "phytate_entered": entered["phytate"],
+        "oxalate_entered": entered["oxalate"],
         "phytate_per_portion_mg": (
-            per_portion(food.phytate_mg_per_100g, first.grams) if first is not None else None
+            per_portion(food.phytate_mg_per_100g, first.grams)
+            if first is not None and entered["phytate"]
+            else None
         ),
         "oxalate_per_portion_mg": (
-            per_portion(food.oxalate_mg_per_100g, first.grams) if first is not None else None
+            per_portion(food.oxalate_mg_per_100g, first.grams)
+            if first is not None and entered["oxalate"]
+            else None
         ),
     }
     return render_page(request, "foods/detail.html", context)

@@ -1,5 +1,7 @@
 """Custom foods: services (atomic, validated) and their pages (422 with field errors)."""
 
+import html as html_text
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from foods.models import Food
-from foods.selectors import custom_food_get_for, food_picked_by, food_search
+from foods.selectors import custom_food_get_for, food_picked_by, food_search, food_values
 from foods.services import custom_food_create, custom_food_delete, custom_food_update
 from plans.models import DayTemplate, DayTemplateItem, MealItem, WeekTemplate
 from plans.services import day_get_or_create, meal_delete, meal_item_delete, meal_restore
@@ -408,3 +410,179 @@ def test_someone_elses_row_naming_the_food_blocks_without_naming_it(today) -> No
         "It can be deleted once they no longer use it."
     ]
     assert Food.objects.filter(pk=food.pk).exists()
+
+
+# ---- a blank phytate or oxalate: not entered, counted as none ----
+
+
+def _detail(client, food) -> str:
+    response = client.get(reverse("foods:detail", args=[food.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_blank_antinutrients_read_as_not_entered_and_counted_as_none(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    blank = {**VALID, "phytate_mg_per_100g": "", "oxalate_mg_per_100g": ""}
+    response = client.post(reverse("foods:custom_new"), blank)
+    food = Food.objects.get(owner=user)
+
+    html = _detail(client, food)
+
+    assert html.count("Not entered: counted as none.") == 2
+    assert "The score takes nothing off this food's magnesium for phytate." in html
+    assert "The score takes nothing off this food's magnesium for oxalate." in html
+    # Nothing the person typed, so nothing "entered by you", and no 0 mg presented as a value.
+    assert "entered by you" not in html
+    assert "mg per 100 g." not in html
+    assert "Source:" not in html
+    assert "No phytate" not in html
+    assert html.count(f'href="{reverse("foods:custom_edit", args=[food.pk])}"') == 3
+    # What the page says is what the score uses: none of either.
+    values = food_values(food)
+    assert (values.phytate_mg_per_100g, values.oxalate_mg_per_100g) == (0, 0)
+    assert response["Location"] == reverse("foods:detail", args=[food.pk])
+
+
+def test_an_entered_value_and_a_blank_are_told_apart(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("foods:custom_new"), {**VALID, "oxalate_mg_per_100g": ""})
+
+    html = _detail(client, Food.objects.get(owner=user))
+
+    # Phytate 600 mg per 100 g, 360 mg in the 60 g bowl; oxalate left blank.
+    assert "Estimate, entered by you" in html
+    assert "600 mg per 100 g, 360 mg in 1 bowl." in html
+    assert html.count("Not entered: counted as none.") == 1
+    assert "for oxalate." in html
+    assert "“Estimate”: the value you entered." in html
+    assert "Phytate binds magnesium" in html
+
+
+def test_a_typed_zero_is_a_value_not_a_blank(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    zeros = {**VALID, "phytate_mg_per_100g": "0", "oxalate_mg_per_100g": "0"}
+    client.post(reverse("foods:custom_new"), zeros)
+    food = Food.objects.get(owner=user)
+
+    html = _detail(client, food)
+
+    assert html.count("Estimate, entered by you") == 2
+    assert html.count("0 mg per 100 g, 0 mg in 1 bowl.") == 2
+    assert "Not entered" not in html
+    assert "No phytate: nothing in this food binds its magnesium that way." in html
+    # Editing shows the typed zeros again, and leaves a blank blank.
+    edit = client.get(reverse("foods:custom_edit", args=[food.pk])).content.decode()
+    assert 'name="phytate_mg_per_100g" value="0.0"' in edit
+    custom_food_update(food=food, description="Bar", magnesium_mg_per_100g=5)
+    edit = client.get(reverse("foods:custom_edit", args=[food.pk])).content.decode()
+    assert re.search(r'<input type="number" name="phytate_mg_per_100g"(?![^>]*value=)', edit)
+
+
+# ---- the household portion: one message, at the right field ----
+
+
+def _errors(html: str) -> dict[str, list[str]]:
+    """Each field's error messages, as the form shows them."""
+    return {
+        field: [
+            html_text.unescape(message)
+            for message in re.findall(
+                r'<span class="visually-hidden">Error: </span>(.*?)</li>', block
+            )
+        ]
+        for field, block in re.findall(
+            r'<ul class="errorlist field-errors" id="id_(\w+)_error">(.*?)</ul>', html, re.S
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("unit", "grams", "field", "message"),
+    [
+        ("bowl", "0", "portion_grams", "A portion must weigh more than 0 g."),
+        ("bowl", "-5", "portion_grams", "A portion must weigh more than 0 g."),
+        ("bowl", "", "portion_grams", "Give the portion's weight, or leave both blank."),
+        (
+            "bowl",
+            "5000.1",
+            "portion_grams",
+            "At most 5,000 g: a heavier portion could not be planned.",
+        ),
+        (
+            "bowl",
+            "1e308",
+            "portion_grams",
+            "At most 5,000 g: a heavier portion could not be planned.",
+        ),
+        ("bowl", "1e309", "portion_grams", "Enter the weight of one portion in grams, e.g. 60."),
+        ("bowl", "sixty", "portion_grams", "Enter the weight of one portion in grams, e.g. 60."),
+        ("bowl", "nan", "portion_grams", "Enter the weight of one portion in grams, e.g. 60."),
+        ("2 bars", "60", "portion_unit", "Name one portion without a number"),
+        ("2 bars", "", "portion_unit", "Name one portion without a number"),
+    ],
+)
+def test_a_bad_portion_gets_one_message_at_its_field(client, unit, grams, field, message) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("foods:custom_new"),
+        {**VALID, "portion_unit": unit, "portion_grams": grams},
+        HTTP_HX_REQUEST="true",
+    )
+    errors = _errors(response.content.decode())
+    assert response.status_code == 422
+    assert list(errors) == [field]
+    assert len(errors[field]) == 1
+    assert errors[field][0].startswith(message)
+    assert not Food.objects.filter(owner=user).exists()
+
+
+def test_a_bad_name_and_a_bad_weight_get_one_message_each(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("foods:custom_new"), {**VALID, "portion_unit": "2 bars", "portion_grams": "0"}
+    )
+    errors = _errors(response.content.decode())
+    assert response.status_code == 422
+    assert errors["portion_grams"] == ["A portion must weigh more than 0 g."]
+    assert len(errors["portion_unit"]) == 1
+    assert not Food.objects.filter(owner=user).exists()
+
+
+def test_a_zero_weight_on_edit_is_one_message_and_changes_nothing(client) -> None:
+    user = UserFactory()
+    food = custom_food_create(
+        user=user, description="Bar", magnesium_mg_per_100g=50, portion_unit="bar", portion_grams=40
+    )
+    client.force_login(user)
+    response = client.post(
+        reverse("foods:custom_edit", args=[food.pk]),
+        {**VALID, "portion_unit": "bar", "portion_grams": "0"},
+    )
+    assert response.status_code == 422
+    assert _errors(response.content.decode()) == {
+        "portion_grams": ["A portion must weigh more than 0 g."]
+    }
+    food.refresh_from_db()
+    assert food.description == "Bar"
+    assert [(p.unit, p.grams) for p in food.portions.all()] == [("bar", 40)]
+
+
+@pytest.mark.parametrize(
+    ("unit", "grams", "portions"),
+    [("", "", []), ("", "60", [("1 portion", 60)]), ("bowl", "5000", [("1 bowl", 5000)])],
+)
+def test_a_portion_left_out_or_unnamed_is_saved(client, unit, grams, portions) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("foods:custom_new"), {**VALID, "portion_unit": unit, "portion_grams": grams}
+    )
+    assert response.status_code == 302
+    food = Food.objects.get(owner=user)
+    assert [(p.label, p.grams) for p in food.portions.all()] == portions

@@ -133,6 +133,20 @@ def test_detail_shows_nutrients_per_100g_and_per_portion(client, seeds) -> None:
     assert reverse("model") in html
 
 
+def test_detail_of_a_database_food_shows_every_antinutrient_value_with_its_basis(
+    client, seeds
+) -> None:
+    # A database food's 0 mg is a value a rule or a study gave, never "not entered".
+    html = client.get(reverse("foods:detail", args=[seeds.pk])).content.decode()
+    assert "1,900 mg per 100 g, 2,451 mg in 1 cup." in html
+    assert "0 mg per 100 g, 0 mg in 1 cup." in html
+    assert "Estimate by rule" in html
+    assert "Source: rule nuts" in html
+    assert "“Estimate”: set by a rule for foods of this kind, not measured." in html
+    assert "Not entered" not in html
+    assert "entered by you" not in html
+
+
 def test_detail_of_someone_elses_custom_food_is_404(client, db) -> None:
     owner, other = UserFactory(), UserFactory()
     food = FoodFactory(source="custom", code="c1", description="Granola", owner=owner)
