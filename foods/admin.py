@@ -20,6 +20,14 @@ class PortionInline(admin.TabularInline):
     extra = 0
     fields = ("seq", "amount", "unit", "grams")
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """Each input named for a screen reader: a tabular inline labels its columns only
+        in the header row, which is no label for the inputs below (axe: `label`)."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs["aria-label"] = f"Household measure: {db_field.verbose_name}"
+        return field
+
 
 class Utf8CSV(base_formats.CSV):
     """CSV that names its encoding: without it, programs that open the export guess Latin-1

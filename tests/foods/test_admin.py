@@ -115,6 +115,11 @@ def test_the_change_form_names_each_field_with_its_unit_and_shows_whole_citation
     assert "Vitamin d ug per 100g" not in html
     assert '<textarea name="phytate_source"' in html
     assert '<textarea name="oxalate_source"' in html
+    # The household measures' table: each input labelled for a screen reader (axe `label`).
+    for name in ("seq", "amount", "unit", "grams"):
+        found = re.search(rf'<input[^>]*name="portions-0-{name}"[^>]*>', html)
+        assert found is not None
+        assert 'aria-label="Household measure: ' in found.group()
 
 
 def test_history_names_the_editor_without_a_link_editors_cannot_open(client, editor, seeds) -> None:
