@@ -533,13 +533,6 @@ def _dose_time_problems(*, day: Day, meal: Meal | None) -> dict[str, list[str]]:
     return {}
 
 
-def _dose_taken_at(*, meal: Meal | None, taken_at: time | None) -> time | None:
-    """A dose is taken with a meal or on its own at a time: with a meal the time means
-    nothing to the score (the meal is the occasion), so it is not kept (an edit form that
-    moves an 08:00 dose to Breakfast still sends its 08:00)."""
-    return None if meal is not None else taken_at
-
-
 @transaction.atomic
 def supplement_dose_add(
     *,
@@ -561,7 +554,7 @@ def supplement_dose_add(
         product=product,
         quantity=quantity,
         meal=meal,
-        taken_at=_dose_taken_at(meal=meal, taken_at=taken_at),
+        taken_at=taken_at,
         position=_next_position(day.supplement_doses),
     )
     dose.full_clean()
@@ -657,7 +650,7 @@ def supplement_dose_update(
     dose.product = product
     dose.quantity = quantity
     dose.meal = meal
-    dose.taken_at = _dose_taken_at(meal=meal, taken_at=taken_at)
+    dose.taken_at = taken_at
     dose.full_clean()
     dose.save(update_fields=["product", "quantity", "meal", "taken_at"])
     _touch(day, editor=editor)

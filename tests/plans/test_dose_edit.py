@@ -1,7 +1,6 @@
 """Editing a logged supplement dose: amount as the label gives it, how many, and when."""
 
 import re
-from datetime import time
 from decimal import Decimal
 
 import pytest
@@ -78,28 +77,6 @@ def test_the_same_amount_keeps_the_product_and_moves_the_dose_to_a_meal(dose, pe
     dose.refresh_from_db()
     assert dose.product.name == "Magnesium citrate 500 mg"
     assert dose.taken_with == lunch
-
-
-def test_moving_a_dose_at_a_time_to_a_meal_leaves_the_time_behind(client, day, person):
-    """The edit form of an 08:00 dose still holds 08:00 when the person picks Breakfast: the
-    dose is then taken with Breakfast, not "with Breakfast at 08:00"."""
-    product = SupplementProductFactory(owner=person, amount_mg=300)
-    dose = services.supplement_dose_add(day=day, product=product, editor=person, taken_at=time(8))
-    breakfast = day.meals.get(name="Breakfast")
-    response = client.post(
-        reverse("plans:supplement_dose_update", args=[dose.pk]),
-        edit_data(dose, amount_mg="300", meal=str(breakfast.pk), taken_at="08:00"),
-        **HTMX,
-    )
-    assert response.status_code == 200
-    assert "with Breakfast</span>" in response.content.decode()
-    dose.refresh_from_db()
-    assert (dose.meal_id, dose.taken_at) == (breakfast.pk, None)
-    # Logged with a meal and a time at once (the log form has both fields): the same.
-    logged = services.supplement_log(
-        day=day, editor=person, kind="calcium", calcium_mg=500, meal=breakfast, taken_at=time(9)
-    )
-    assert logged.taken_at is None
 
 
 def test_a_meal_of_another_day_is_refused_and_nothing_changes(dose, person):
