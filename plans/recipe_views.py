@@ -506,12 +506,17 @@ def shopping(request: HttpRequest) -> HttpResponse:
             request, "plans/shopping.html", {"form": form, "shopping": None}, status=422
         )
     shopping_list = shopping_list_for(user=request_user(request), start=start, end=end)
-    return render_page(
-        request,
-        "plans/shopping.html",
-        {"form": form, "shopping": shopping_list},
-        block="shopping_list",
-    )
+    context = {"form": form, "shopping": shopping_list}
+    htmx = request.htmx  # type: ignore[attr-defined]
+    if htmx and not htmx.history_restore_request:
+        # The list to its place, and the form out of band: a refused range's errors go.
+        return render_blocks_response(
+            request,
+            "plans/shopping.html",
+            ["shopping_list", "shopping_form"],
+            {**context, "form_oob": True},
+        )
+    return render_page(request, "plans/shopping.html", context)
 
 
 @profile_required
