@@ -362,6 +362,7 @@ def template_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     user = _dietitian(request)
     template = report_selectors.template_get_for(user=user, kind=kind, pk=pk)
     services.day_template_delete(template=template, owner=user)
+    flash.success(request, f"Deleted the {kind} template “{template.name}”.")
     return HttpResponseRedirect(reverse("reports:templates"))
 
 

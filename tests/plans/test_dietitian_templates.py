@@ -181,7 +181,8 @@ def test_a_dietitian_saves_from_their_own_plan(client, monday):
     page = client.get(reverse("reports:templates")).content.decode()
     assert "My beans" in page
     assert "1 foods over 7 days" in page
-    client.post(reverse("reports:template_delete", args=["week", week.pk]))
+    deleted = client.post(reverse("reports:template_delete", args=["week", week.pk]), follow=True)
+    assert "Deleted the week template “My beans”." in deleted.content.decode()
     assert not WeekTemplate.objects.exists()
     assert not DayTemplate.objects.exists()
 
