@@ -110,12 +110,36 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     }
   };
+  // The combobox an element belongs to: the box itself, or the box controlling its list.
+  const comboboxOf = (element) => {
+    if (!(element instanceof Element)) return null;
+    if (element.matches('input[role="combobox"]')) return element;
+    const list = element.closest('[role="listbox"]');
+    return list && document.querySelector(`input[role="combobox"][aria-controls="${list.id}"]`);
+  };
   // Picking a food, by Enter or a click, closes the list over the amount form it loads.
   document.addEventListener("click", (event) => {
-    const list = event.target instanceof Element && event.target.closest('[role="listbox"]');
-    if (!list || !event.target.closest('[role="option"]')) return;
-    const input = document.querySelector(`input[role="combobox"][aria-controls="${list.id}"]`);
+    if (!(event.target instanceof Element) || !event.target.closest('[role="option"]')) return;
+    const input = comboboxOf(event.target);
     if (input) close(input);
+  });
+  // Focus leaving both the box and its list (Tab, or a click elsewhere) closes the list, as
+  // the WAI-ARIA combobox pattern has it; results still on their way then arrive closed,
+  // and keys waiting for them are dropped. Pressing on an option keeps focus in the box (a
+  // browser that does not focus a clicked link would otherwise close the list before the
+  // click lands); a press on the list's scroll bar focuses the list, which is no leave.
+  document.addEventListener("mousedown", (event) => {
+    const option = event.target instanceof Element && event.target.closest('[role="option"]');
+    if (option && comboboxOf(option)) event.preventDefault();
+  });
+  document.addEventListener("focusout", (event) => {
+    const input = comboboxOf(event.target);
+    if (!input) return;
+    const to = event.relatedTarget;
+    const results = resultsOf(input);
+    if (to instanceof Node && (to === input || (results && results.contains(to)))) return;
+    pending.delete(input.id);
+    close(input);
   });
   // After htmx swaps results, the listbox is new: tell the combobox whether it is open.
   // Without JavaScript each option is a plain link reached with Tab; with it, focus stays in
@@ -150,35 +174,56 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
-  // A write replaces the day's meals: put focus where the form asked (data-focus), or
-  // on the amount field of a freshly loaded amount form, so keyboard users keep their place.
-  // data-focus-else names where focus goes when that element can take none after the swap
-  // (a meal moved to the top has its "Move up" disabled: its "Move down" instead).
-  let focusAfter = null;
-  let focusElse = null;
+  // After a swap, focus goes where the request asked (data-focus), or to the amount field of
+  // a freshly loaded amount form, so keyboard users keep their place. A write asks through
+  // its form (data-focus on it or an ancestor). A read asks only through the element that
+  // sent it (a link, or a form sent with hx-get): a live read inside a form, like the
+  // supplement log's conversion preview, leaves focus in the field being typed in.
+  // data-focus-else names where focus goes when that element is missing or can take none
+  // after the swap (a meal moved to the top has its "Move up" disabled: its "Move down").
+  // Each request keeps what it asked for (by its XMLHttpRequest): a live read started while
+  // a write is on its way neither takes over nor clears the write's focus.
+  const focusAsked = new WeakMap();
+  const askingElement = (elt, verb) => {
+    if (!(elt instanceof Element)) return null;
+    if (verb === "get") return elt.matches("[data-focus]") ? elt : null;
+    return elt.closest("[data-focus]");
+  };
   document.addEventListener("htmx:beforeRequest", (event) => {
-    const form = event.detail.elt.closest && event.detail.elt.closest("[data-focus]");
-    focusAfter = form ? form.dataset.focus : null;
-    focusElse = form ? form.dataset.focusElse || null : null;
+    const { elt, xhr, requestConfig } = event.detail;
+    const asking = askingElement(elt, requestConfig && requestConfig.verb);
+    if (asking && xhr) {
+      focusAsked.set(xhr, { id: asking.dataset.focus, elseId: asking.dataset.focusElse || null });
+    }
   });
+  // Regions whose forms, refused (422), put focus on their first invalid field, which names
+  // its error (aria-describedby). Elsewhere the focus target sits above an error summary.
+  const fieldFirst = "#day-meals, #recipe-body, #target-panel, #templates-panel";
+  const firstInvalid = (region) =>
+    region && region.closest(fieldFirst) ? region.querySelector('[aria-invalid="true"]') : null;
+  const focusable = (id) => {
+    const element = id ? document.getElementById(id) : null;
+    return element && !element.disabled ? element : null;
+  };
   document.addEventListener("htmx:afterSettle", (event) => {
-    const target = event.detail.target;
-    if (target && target.id && target.id.startsWith("add-") && !focusAfter) {
-      // An outerHTML swap leaves `target` detached: look the new element up by its id.
-      const fresh = document.getElementById(target.id) || target;
-      const grams = fresh.querySelector('input[type="number"]');
-      if (grams) grams.focus();
+    const { target, xhr } = event.detail;
+    // An outerHTML swap leaves `target` detached: look the new element up by its id.
+    const fresh = target && ((target.id && document.getElementById(target.id)) || target);
+    const asked = xhr ? focusAsked.get(xhr) : null;
+    if (!asked) {
+      if (fresh && fresh.id && fresh.id.startsWith("add-")) {
+        const grams = fresh.querySelector('input[type="number"]');
+        if (grams) grams.focus();
+      }
       return;
     }
-    if (focusAfter) {
-      const invalid = document.querySelector(
-        '#day-meals [aria-invalid="true"], #recipe-body [aria-invalid="true"]'
-      );
-      let element = invalid || document.getElementById(focusAfter);
-      if (element && element.disabled) element = focusElse && document.getElementById(focusElse);
-      focusAfter = focusElse = null;
-      if (element && !element.disabled) element.focus();
-    }
+    // A swap with out-of-band parts settles once per part: focus moves on the first.
+    focusAsked.delete(xhr);
+    // A refused stale write (409) went to the reload prompt, which takes focus itself
+    // (day_version.js): what the form asked for is about a swap that did not happen.
+    if (fresh && fresh.id === "day-conflict") return;
+    const element = firstInvalid(fresh) || focusable(asked.id) || focusable(asked.elseId);
+    if (element) element.focus();
   });
 })();
 

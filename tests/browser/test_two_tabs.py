@@ -100,3 +100,27 @@ def test_edit_on_a_row_a_day_copy_replaced_shows_the_reload_prompt(
     prompt = person_page.locator("#conflict-prompt")
     expect(prompt).to_contain_text("This day was changed in another tab or by your dietitian")
     expect(prompt).to_be_focused()
+
+
+def test_a_stale_rename_leaves_focus_on_the_reload_prompt(
+    context, person_page, person, browser_foods
+):
+    """The rename form asks for focus on its meal's heading after a swap; refused as stale
+    (409), the answer goes to the prompt, and focus stays there."""
+    today = timezone.localdate()
+    plan_day(person, today, [("Breakfast", browser_foods["12014"], 30)])
+    url = f"/plan/day/{today.isoformat()}/"
+    tab_a, tab_b = person_page, context.new_page()
+    tab_a.goto(url)
+    tab_b.goto(url)
+    _breakfast(tab_b).get_by_role("button", name=f"Delete {PUMPKIN}").click()
+    expect(_breakfast(tab_b).get_by_role("link", name=f"Edit {PUMPKIN}")).to_have_count(0)
+
+    lunch = tab_a.locator("section.meal", has=tab_a.get_by_role("heading", name="Lunch"))
+    lunch.locator("summary", has_text="Rename").click()
+    box = lunch.get_by_label("New name for Lunch")
+    box.fill("Late lunch")
+    box.press("Enter")
+    prompt = tab_a.locator("#conflict-prompt")
+    expect(prompt).to_contain_text("This day was changed in another tab or by your dietitian")
+    expect(prompt).to_be_focused()
