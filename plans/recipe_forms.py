@@ -158,6 +158,9 @@ class ImportForm(forms.Form):
             data["document"] = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             self.add_error(self.source_field, f"Not valid JSON: {error}.")
+        except RecursionError:
+            # Thousands of nested brackets: valid JSON, but no recipe is that deep.
+            self.add_error(self.source_field, "Not a recipe: the JSON is nested too deeply.")
         return data
 
     def add_document_errors(self, messages: list[str]) -> None:

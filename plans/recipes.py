@@ -405,17 +405,15 @@ def split_steps(steps: str) -> list[str]:
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, bool):
+    """A finite number from JSON (a number or a numeric string), else None; an integer too
+    large for a float (JSON allows 1 followed by 400 zeros) is none either."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _servings_of(document: Mapping[str, Any], extension: Mapping[str, Any]) -> object:

@@ -1071,6 +1071,17 @@ ASSIGN_MODES: tuple[str, ...] = COPY_MODES
 WEEK_TEMPLATE_DAYS = 7
 
 
+def _week_from(start: date, *, field: str) -> list[date]:
+    """The seven days of a week template from `start`; a week that would run past the
+    calendar's last day (31 Dec 9999) is refused at `field`, not a 500."""
+    try:
+        return [start + timedelta(days=offset) for offset in range(WEEK_TEMPLATE_DAYS)]
+    except OverflowError:
+        raise ValidationError(
+            {field: "A week from that day runs past the calendar's end."}
+        ) from None
+
+
 def _template_name(name: str, owner: User) -> str:
     name = " ".join(name.split())
     if not name:
@@ -1164,19 +1175,14 @@ def day_template_save(*, source: Day, name: str, owner: User) -> DayTemplate:
 @transaction.atomic
 def week_template_save(*, plan: Plan, week_start: date, name: str, owner: User) -> WeekTemplate:
     """Save seven days from `week_start` of `plan`; days without food stay empty in it."""
+    dates = _week_from(week_start, field="on")
     name = _template_name(name, owner)
     week = WeekTemplate(owner=owner, name=name)
     week.full_clean()
     week.save()
-    by_date = {
-        day.date: day
-        for day in plan.days.filter(
-            date__range=(week_start, week_start + timedelta(days=WEEK_TEMPLATE_DAYS - 1))
-        )
-    }
+    by_date = {day.date: day for day in plan.days.filter(date__range=(dates[0], dates[-1]))}
     saved = 0
-    for offset in range(WEEK_TEMPLATE_DAYS):
-        on = week_start + timedelta(days=offset)
+    for offset, on in enumerate(dates):
         day_template = DayTemplate.objects.create(
             owner=owner, name=f"{name}, day {offset + 1}", week=week, offset=offset
         )
@@ -1344,7 +1350,9 @@ def template_assign(
                 Q(items__isnull=False) | Q(recipes__isnull=False)
             ).distinct()
         }
-        plan = [(start + timedelta(days=offset), days.get(offset)) for offset in range(7)]
+        plan = [
+            (on, days.get(offset)) for offset, on in enumerate(_week_from(start, field="start"))
+        ]
     else:
         plan = [(start, template)]
     profile = profile_for(user=client)

@@ -1,3 +1,4 @@
+import html
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -199,6 +200,27 @@ def test_saving_an_unplanned_day_or_a_taken_name_is_422(client, link, source_day
     assert response.status_code == 422
     assert b"already have a template called" in response.content
     assert DayTemplate.objects.count() == 1
+
+
+def test_a_week_past_the_calendars_end_is_422_not_a_500(client, link, source_day):
+    client.force_login(link.dietitian)
+    last_week = "9999-12-27"  # its Sunday would be 10000-01-02
+    saved = client.post(
+        reverse("reports:template_save", args=[link.client.pk]),
+        {"name": "W", "on": last_week, "span": "week"},
+    )
+    assert saved.status_code == 422
+    assert "runs past the calendar" in html.unescape(saved.content.decode())
+    assert not WeekTemplate.objects.exists()
+    week = services.week_template_save(
+        plan=source_day.plan, week_start=source_day.date, name="Seeds", owner=link.dietitian
+    )
+    assigned = client.post(
+        reverse("reports:template_assign", args=[link.client.pk]),
+        {"template": f"week-{week.pk}", "start": last_week, "mode": "append"},
+    )
+    assert assigned.status_code == 422
+    assert "runs past the calendar" in html.unescape(assigned.content.decode())
 
 
 def test_templates_are_private_to_their_owner_and_links_are_checked(client, link, source_day):

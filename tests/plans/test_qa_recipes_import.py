@@ -220,6 +220,27 @@ def test_broken_json_stays_on_the_field_it_came_from(client, person):
     assert field_error(uploaded, "id_file").startswith("Error: Not valid JSON")
 
 
+@pytest.mark.django_db
+def test_json_nested_thousands_deep_is_an_error_on_its_field(client, person):
+    # Valid JSON that Python's parser cannot descend: a RecursionError was a 500.
+    deep = '{"a":' + "[" * 5000 + "]" * 5000 + "}"
+    response = client.post(reverse("recipes:import"), {"text": deep})
+    assert response.status_code == 422
+    assert field_error(response.content.decode(), "id_text") == (
+        "Error: Not a recipe: the JSON is nested too deeply."
+    )
+
+
+@pytest.mark.django_db
+def test_an_integer_too_large_for_a_number_is_refused_at_its_field(client, person, kale, oats):
+    document = kale_document(grams=1020)
+    document[EXTENSION_KEY]["servings"] = 10**400  # JSON allows it; a float does not
+    response = client.post(reverse("recipes:import"), {"text": json.dumps(document)})
+    assert response.status_code == 422
+    assert "<code>recipeYield</code>: Give the number of servings" in response.content.decode()
+    assert not Recipe.objects.filter(owner=person).exists()
+
+
 def test_parsing_a_document_that_is_no_object_says_so_under_the_document_key():
     with pytest.raises(recipes.RecipeImportError) as caught:
         recipes.parse_recipe_json(None, preparations=("none",))
