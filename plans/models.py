@@ -446,12 +446,14 @@ class RecipeQuerySet(models.QuerySet["Recipe"]):
     def visible_to(self, user: Any) -> "RecipeQuerySet":
         """The user's own recipes, and the shared recipes of people actively linked to them
         (their dietitian's, or a dietitian's clients'); the rest do not exist for them.
+        A link whose dietitian is no longer one ("Access on hold" on the client's page)
+        opens nothing, as for the client's plan (accounts.selectors.clients_of).
         """
         from accounts.models import DietitianLink
 
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        links = DietitianLink.objects.active()
+        links = DietitianLink.objects.active().filter(dietitian__is_dietitian=True)
         linked = Q(owner__in=links.filter(client=user).values("dietitian")) | Q(
             owner__in=links.filter(dietitian=user).values("client")
         )

@@ -32,7 +32,7 @@ from accounts.models import (
     InvitationDirection,
 )
 from accounts.selectors import client_get_for, clients_of, is_linked
-from plans.models import Plan
+from plans.models import Plan, Recipe
 from tests.factories import (
     DayFactory,
     DietitianFactory,
@@ -40,6 +40,7 @@ from tests.factories import (
     MealFactory,
     PlanFactory,
     ProfileFactory,
+    RecipeFactory,
     UserFactory,
 )
 
@@ -67,6 +68,19 @@ def test_a_dietitian_whose_role_was_withdrawn_sees_no_clients() -> None:
     link.dietitian.is_dietitian = False
     link.dietitian.save()
     assert not is_linked(link.dietitian, link.client)
+
+
+def test_a_link_on_hold_shares_no_recipes_either_way() -> None:
+    """Access on hold (the dietitian flag withdrawn) opens nothing: not the client's shared
+    recipes to the former dietitian (read, duplicate, plan), nor theirs to the client."""
+    link = DietitianLinkFactory()
+    theirs = RecipeFactory(owner=link.client, shared=True)
+    his = RecipeFactory(owner=link.dietitian, shared=True)
+    assert set(Recipe.objects.visible_to(link.dietitian)) == {theirs, his}
+    link.dietitian.is_dietitian = False
+    link.dietitian.save()
+    assert list(Recipe.objects.visible_to(link.dietitian)) == [his]
+    assert list(Recipe.objects.visible_to(link.client)) == [theirs]
 
 
 def test_plan_visible_to_owner_and_linked_dietitian_only() -> None:
