@@ -1,15 +1,17 @@
 """Forms for food search and people's custom foods."""
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 
 from foods.models import (
-    MAX_MG_PER_100G,
     MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G,
+    MIN_PORTION_GRAMS,
+    PORTION_TOO_LIGHT,
     Food,
-    over_food_weight_message,
+    per_100g_error,
 )
 from foods.nutrients import NUTRIENT_BY_FIELD
 from foods.selectors import SORTS, antinutrient_entered
@@ -44,12 +46,25 @@ MAX_PORTION_GRAMS = 5000
 BLANK_MEANS_NONE = "If you know it. Left blank, the food is scored as having none."
 
 
+def _within_bounds(field: str) -> Callable[[float], None]:
+    """The model's per-100 g bound of `field` as a form validator, so the refusal is at the
+    field before anything is saved (the service's full_clean would say the same)."""
+
+    def validate(value: float) -> None:
+        message = per_100g_error(field, value)
+        if message is not None:
+            raise forms.ValidationError(message)
+
+    return validate
+
+
 def _number(field: str, *, required: bool = False, help_text: str = "") -> forms.FloatField:
     nutrient = NUTRIENT_BY_FIELD[field]
     return forms.FloatField(
         label=f"{nutrient.label} ({nutrient.unit} per 100 g)",
         required=required,
         min_value=0,
+        validators=[_within_bounds(field)],
         help_text=help_text,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
@@ -112,32 +127,10 @@ class CustomFoodForm(forms.Form):
             )
         return unit
 
-    def clean_magnesium_mg_per_100g(self) -> float:
-        mg: float = self.cleaned_data["magnesium_mg_per_100g"]
-        if mg > MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:
-            raise forms.ValidationError(
-                f"{mg:g} mg per 100 g is implausible: no food has more than "
-                f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:,}. Check the label's unit."
-            )
-        return mg
-
-    # Blank stays None ("not entered"); above the food's own weight it is a typo or a unit slip.
-    def clean_phytate_mg_per_100g(self) -> float | None:
-        return self._within_food_weight("phytate_mg_per_100g")
-
-    def clean_oxalate_mg_per_100g(self) -> float | None:
-        return self._within_food_weight("oxalate_mg_per_100g")
-
-    def _within_food_weight(self, field: str) -> float | None:
-        mg: float | None = self.cleaned_data.get(field)
-        if mg is not None and mg > MAX_MG_PER_100G:
-            raise forms.ValidationError(over_food_weight_message(mg))
-        return mg
-
     def clean_portion_grams(self) -> float | None:
         grams: float | None = self.cleaned_data.get("portion_grams")
-        if grams is not None and grams <= 0:
-            raise forms.ValidationError("A portion must weigh more than 0 g.")
+        if grams is not None and grams < MIN_PORTION_GRAMS:
+            raise forms.ValidationError(PORTION_TOO_LIGHT)
         if grams is not None and grams > MAX_PORTION_GRAMS:
             raise forms.ValidationError(
                 f"At most {MAX_PORTION_GRAMS:,} g: a heavier portion could not be planned. "

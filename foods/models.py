@@ -1,5 +1,6 @@
 """Foods with nutrients per 100 g, household portions, and phytate/oxalate with their basis."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,22 +10,62 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from foods.nutrients import NUTRIENT_BY_FIELD, NUTRIENTS
+
 # Above this the value is a typo, not a food: the richest foods in SR28 (rice bran,
 # pumpkin seeds, cocoa) stay below ~800 mg/100 g.
 MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G = 1000
 # A physical ceiling, not a plausibility one: 100 g of food weighs 100,000 mg, so no
 # substance can make up more of it (the richest foods hold a few thousand mg of phytate).
 MAX_MG_PER_100G = 100_000
-# Checked against that ceiling; magnesium has its tighter cap above.
-ANTINUTRIENT_MG_FIELDS = ("phytate_mg_per_100g", "oxalate_mg_per_100g")
 
 
-def over_food_weight_message(mg_per_100g: float) -> str:
-    """The one wording of the ceiling, for the model, the custom food form and CSV imports."""
-    return (
-        f"{mg_per_100g:,.10g} mg/100 g is impossible: 100 g of food weighs "
-        f"{MAX_MG_PER_100G:,} mg. Check the unit (mg, not µg)."
-    )
+@dataclass(frozen=True, slots=True)
+class Ceiling:
+    """The most of a unit 100 g of food can hold, and why, as the refusal says it."""
+
+    per_100g: int
+    why: str
+
+
+# Per unit of foods.nutrients.NUTRIENTS, so each nutrient's bound follows from its unit and a
+# new nutrient gets one without being listed here. Nothing holds more of anything than its own
+# 100 g; nothing yields more energy than pure fat. 902, not the label rule's 9 kcal/g: SR28
+# counts animal fats at 9.02 kcal/g, and lard, tallow and the fish oils are 902 kcal/100 g.
+CEILING_BY_UNIT: dict[str, Ceiling] = {
+    "g": Ceiling(100, "100 g of food cannot hold more of anything. Check the unit (g, not mg)."),
+    "mg": Ceiling(MAX_MG_PER_100G, "100 g of food weighs 100,000 mg. Check the unit (mg, not µg)."),
+    "µg": Ceiling(100_000_000, "100 g of food weighs 100,000,000 µg."),
+    "kcal": Ceiling(902, "nothing has more (pure fat)."),
+}
+
+# The lightest portion anyone can plan: a meal item weighs at least 0.1 g
+# (plans.models.AmountFields.grams; foods may not import plans). SR28's lightest measures
+# weigh that (a dash of black pepper); one of 1e-320 g showed as "1 bar (0.0 g)".
+MIN_PORTION_GRAMS = 0.1
+PORTION_TOO_LIGHT = (
+    f"A portion must weigh at least {MIN_PORTION_GRAMS:g} g, the least a meal item can weigh."
+)
+
+
+def per_100g_error(field: str, value: float) -> str | None:
+    """Why `value` cannot be the per-100 g amount of nutrient `field`, or None if it can.
+
+    The one check of every nutrient's upper bound, for the model (admin, CSV imports, the
+    food loader) and the custom food form. Magnesium, which the app is about, has a
+    plausibility cap far below its physical ceiling, so a slip is caught as a slip.
+    """
+    if field == "magnesium_mg_per_100g" and value > MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:
+        return (
+            f"{value:g} mg/100 g is implausible: no food has more than "
+            f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:,} mg/100 g. Check the unit (mg, not µg)."
+        )
+    unit = NUTRIENT_BY_FIELD[field].unit
+    ceiling = CEILING_BY_UNIT[unit]
+    # `not <=` so that NaN, which compares false with everything, is refused too.
+    if not value <= ceiling.per_100g:
+        return f"At most {ceiling.per_100g:,} {unit} per 100 g: {ceiling.why}"
+    return None
 
 
 class Basis(models.TextChoices):
@@ -132,17 +173,13 @@ class Food(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        mg = self.magnesium_mg_per_100g
-        if mg is not None and mg > MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G:
-            errors["magnesium_mg_per_100g"] = (
-                f"{mg:g} mg/100 g is implausible: no food exceeds "
-                f"{MAX_PLAUSIBLE_MAGNESIUM_MG_PER_100G} mg/100 g."
-            )
-        for field in ANTINUTRIENT_MG_FIELDS:
-            value = getattr(self, field)
+        for nutrient in NUTRIENTS:
+            value = getattr(self, nutrient.field)
             # Not a number yet (a bad form value) is clean_fields' error, not this one.
-            if isinstance(value, int | float) and value > MAX_MG_PER_100G:
-                errors[field] = over_food_weight_message(value)
+            if isinstance(value, int | float):
+                message = per_100g_error(nutrient.field, value)
+                if message is not None:
+                    errors[nutrient.field] = message
         if errors:
             raise ValidationError(errors)
 
@@ -181,8 +218,9 @@ class Portion(models.Model):
         return f"{self.amount.normalize():f} {self.unit}"
 
     def clean(self) -> None:
-        if self.grams is not None and self.grams <= 0:
-            raise ValidationError({"grams": "A portion must weigh more than 0 g."})
+        # `not >=` refuses NaN too; a value that is not a number is clean_fields' error.
+        if isinstance(self.grams, int | float) and not self.grams >= MIN_PORTION_GRAMS:
+            raise ValidationError({"grams": PORTION_TOO_LIGHT})
 
 
 class FoodDataLoad(models.Model):

@@ -134,6 +134,18 @@ def _check(food: Food, record: FoodRecord) -> None:
         raise FoodFileError(record.line, f"{field}: {messages[0]}") from None
 
 
+def _check_portions(record: FoodRecord) -> None:
+    """The portions' model validation, as the admin applies it (bulk_create runs none)."""
+    for portion in record.portions:
+        try:
+            Portion(seq=portion.seq, unit=portion.unit, grams=portion.grams).clean()
+        except ValidationError as error:
+            messages = error.message_dict["grams"]
+            raise FoodFileError(
+                record.line, f"portion {portion.seq}: grams: {messages[0]}"
+            ) from None
+
+
 @transaction.atomic
 def food_data_load(
     *, path: Path = SHIPPED_FILE, force: bool = False, progress: Progress | None = None
@@ -181,6 +193,7 @@ def food_data_load(
         if food is None:
             food = Food(source=FoodSource.USDA_SR28, code=record.code, **values)
             _check(food, record)
+            _check_portions(record)
             to_create.append((food, record))
             continue
         changed = [name for name, value in values.items() if getattr(food, name) != value]
@@ -192,6 +205,7 @@ def food_data_load(
             _check(food, record)
             to_update.append(food)
         if portions_changed:
+            _check_portions(record)
             replace_portions.append((food, record))
         if not changed and not portions_changed:
             unchanged += 1

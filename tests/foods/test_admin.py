@@ -141,7 +141,13 @@ def test_editor_cannot_see_users(client, editor) -> None:
     [
         ({"magnesium_mg_per_100g": 1200}, "magnesium_mg_per_100g", "implausible"),
         ({"calcium_mg_per_100g": -1}, "calcium_mg_per_100g", "greater than or equal to 0"),
-        ({"portions-0-grams": 0}, "grams", "more than 0 g"),
+        ({"portions-0-grams": 0}, "grams", "at least 0.1 g"),
+        ({"portions-0-grams": 0.05}, "grams", "at least 0.1 g"),
+        # Nothing holds more than its own weight, nor more energy than pure fat.
+        ({"kcal_per_100g": 903}, "kcal_per_100g", "At most 902 kcal per 100 g"),
+        ({"protein_g_per_100g": 1e308}, "protein_g_per_100g", "At most 100 g per 100 g"),
+        ({"calcium_mg_per_100g": 100001}, "calcium_mg_per_100g", "At most 100,000 mg per 100 g"),
+        ({"vitamin_d_ug_per_100g": 1e9}, "vitamin_d_ug_per_100g", "At most 100,000,000 µg"),
         # 100 g of food weighs 100,000 mg: no more of anything can be in it.
         ({"phytate_mg_per_100g": 200000}, "phytate_mg_per_100g", "100 g of food weighs 100,000"),
         ({"phytate_mg_per_100g": 1e308}, "phytate_mg_per_100g", "100 g of food weighs 100,000"),
@@ -269,18 +275,32 @@ def test_csv_import_reports_a_bad_row_and_writes_nothing(client, editor, seeds) 
     assert seeds.magnesium_mg_per_100g == 592
 
 
-@pytest.mark.parametrize("field", ["phytate_mg_per_100g", "oxalate_mg_per_100g"])
-def test_csv_import_refuses_more_antinutrient_than_the_food_weighs(
-    client, editor, seeds, field
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phytate_mg_per_100g", "200000.0", "At most 100,000 mg per 100 g: 100 g of food weighs"),
+        ("oxalate_mg_per_100g", "200000.0", "At most 100,000 mg per 100 g: 100 g of food weighs"),
+        ("kcal_per_100g", "950.0", "At most 902 kcal per 100 g: nothing has more (pure fat)."),
+        ("fat_g_per_100g", "1e308", "At most 100 g per 100 g: 100 g of food cannot hold more"),
+    ],
+)
+def test_csv_import_refuses_more_than_the_food_can_hold(
+    client, editor, seeds, field, value, message
 ) -> None:
+    before = Food.objects.get(pk=seeds.pk)
     exported = _export_csv_fields(client, [*EXPORT_FIELDS, field])
-    header, row = exported.strip().splitlines()
-    assert header.split(",")[-1] == field
-    bad = f"{header}\n{row.rsplit(',', 1)[0]},200000.0\n"
-    html = _import(client, bad).content.decode()
-    assert "200,000 mg/100 g is impossible" in html
+    header, row = csv.reader(io.StringIO(exported))
+    row[header.index(field)] = value
+    bad = io.StringIO()
+    csv.writer(bad).writerows([header, row])
+    html = _import(client, bad.getvalue()).content.decode()
+    assert message in html
     seeds.refresh_from_db()
     assert (seeds.phytate_mg_per_100g, seeds.oxalate_mg_per_100g) == (1900, 0)
+    assert (seeds.kcal_per_100g, seeds.fat_g_per_100g) == (
+        before.kcal_per_100g,
+        before.fat_g_per_100g,
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from foods.models import Food
+from foods.nutrients import NUTRIENTS
 from foods.selectors import custom_food_get_for, food_picked_by, food_search, food_values
 from foods.services import custom_food_create, custom_food_delete, custom_food_update
 from plans.models import DayTemplate, DayTemplateItem, MealItem, WeekTemplate
@@ -35,6 +36,7 @@ VALID = {
     "portion_unit": "bowl",
     "portion_grams": "60",
 }
+TOO_LIGHT = "A portion must weigh at least 0.1 g, the least a meal item can weigh."
 
 
 def test_create_sets_owner_estimate_basis_and_portion() -> None:
@@ -170,7 +172,7 @@ def test_add_with_htmx_redirects_the_client(client) -> None:
         ("phytate_mg_per_100g", "200000", "100 g of food weighs 100,000 mg"),
         ("phytate_mg_per_100g", "1e308", "100 g of food weighs 100,000 mg"),
         ("oxalate_mg_per_100g", "100000.5", "100 g of food weighs 100,000 mg"),
-        ("portion_grams", "0", "more than 0 g"),
+        ("portion_grams", "0", "at least 0.1 g"),
         ("portion_unit", "2 bars", "without a number"),
         ("description", "", "This field is required"),
     ],
@@ -186,6 +188,112 @@ def test_invalid_input_is_422_with_the_field_error(client, field, value, message
     assert html.lstrip().startswith('<form id="custom-food-form"')
     assert f'id="id_{field}_error"' in html
     assert message in html
+    assert not Food.objects.filter(owner=user).exists()
+
+
+# ---- every nutrient's ceiling: nothing holds more of anything than its own weight ----
+
+# As a person reads them: 100 g of food holds at most 100 g (100,000 mg, 100,000,000 µg) of
+# anything, and nothing yields more energy than pure fat (SR28's lard and fish oils: 902 kcal).
+CEILING_BY_UNIT = {"g": 100, "mg": 100_000, "µg": 100_000_000, "kcal": 902}
+# Magnesium has its tighter plausibility cap (1,000 mg), tested above.
+BOUNDED = [n for n in NUTRIENTS if n.field != "magnesium_mg_per_100g"]
+
+
+@pytest.mark.parametrize("nutrient", BOUNDED, ids=lambda n: n.field)
+def test_every_nutrient_above_its_ceiling_is_422_at_its_field(client, nutrient) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    ceiling = CEILING_BY_UNIT[nutrient.unit]
+    response = client.post(
+        reverse("foods:custom_new"),
+        {**VALID, nutrient.field: str(ceiling * 1.001)},
+        HTTP_HX_REQUEST="true",
+    )
+    errors = _errors(response.content.decode())
+    assert response.status_code == 422
+    assert list(errors) == [nutrient.field]
+    assert errors[nutrient.field][0].startswith(f"At most {ceiling:,} {nutrient.unit} per 100 g: ")
+    assert not Food.objects.filter(owner=user).exists()
+
+
+@pytest.mark.parametrize("nutrient", BOUNDED, ids=lambda n: n.field)
+def test_a_food_may_be_all_of_one_thing(client, nutrient) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    ceiling = CEILING_BY_UNIT[nutrient.unit]
+    response = client.post(reverse("foods:custom_new"), {**VALID, nutrient.field: str(ceiling)})
+    assert response.status_code == 302
+    assert getattr(Food.objects.get(owner=user), nutrient.field) == ceiling
+
+
+def test_absurd_values_are_refused_each_at_its_field(client) -> None:
+    # Found by QA: each was saved, the page printed 300 digits and "inf", and the 1e308 kcal
+    # food broke "Fill my day".
+    user = UserFactory()
+    client.force_login(user)
+    absurd = {
+        "kcal_per_100g": "1e308",
+        "calcium_mg_per_100g": "1e308",
+        "protein_g_per_100g": "1e308",
+    }
+    response = client.post(reverse("foods:custom_new"), {**VALID, **absurd})
+    assert response.status_code == 422
+    assert _errors(response.content.decode()) == {
+        "kcal_per_100g": ["At most 902 kcal per 100 g: nothing has more (pure fat)."],
+        "protein_g_per_100g": [
+            "At most 100 g per 100 g: 100 g of food cannot hold more of anything. "
+            "Check the unit (g, not mg)."
+        ],
+        "calcium_mg_per_100g": [
+            "At most 100,000 mg per 100 g: 100 g of food weighs 100,000 mg. "
+            "Check the unit (mg, not µg)."
+        ],
+    }
+    assert not Food.objects.filter(owner=user).exists()
+
+
+def test_an_absurd_value_on_edit_changes_nothing(client) -> None:
+    user = UserFactory()
+    food = custom_food_create(
+        user=user, description="Bar", magnesium_mg_per_100g=50, kcal_per_100g=400
+    )
+    client.force_login(user)
+    response = client.post(
+        reverse("foods:custom_edit", args=[food.pk]),
+        {**VALID, "description": "Bar, dark", "vitamin_d_ug_per_100g": "1e9"},
+    )
+    assert response.status_code == 422
+    assert _errors(response.content.decode()) == {
+        "vitamin_d_ug_per_100g": [
+            "At most 100,000,000 µg per 100 g: 100 g of food weighs 100,000,000 µg."
+        ]
+    }
+    food.refresh_from_db()
+    assert (food.description, food.kcal_per_100g, food.vitamin_d_ug_per_100g) == ("Bar", 400, None)
+
+
+@pytest.mark.parametrize("value", [1e308, 903.0, float("nan")])
+def test_the_service_refuses_energy_above_pure_fat(value) -> None:
+    # The model's own check, which the admin and CSV imports go through too.
+    user = UserFactory()
+    with pytest.raises(ValidationError) as error:
+        custom_food_create(
+            user=user, description="Typo", magnesium_mg_per_100g=50, kcal_per_100g=value
+        )
+    assert error.value.message_dict == {
+        "kcal_per_100g": ["At most 902 kcal per 100 g: nothing has more (pure fat)."]
+    }
+    assert not Food.objects.filter(owner=user).exists()
+
+
+def test_the_service_refuses_a_portion_lighter_than_a_meal_item() -> None:
+    user = UserFactory()
+    with pytest.raises(ValidationError) as error:
+        custom_food_create(
+            user=user, description="Bar", magnesium_mg_per_100g=50, portion_grams=1e-320
+        )
+    assert error.value.message_dict == {"grams": [TOO_LIGHT]}
     assert not Food.objects.filter(owner=user).exists()
 
 
@@ -503,8 +611,8 @@ def _errors(html: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize(
     ("unit", "grams", "field", "message"),
     [
-        ("bowl", "0", "portion_grams", "A portion must weigh more than 0 g."),
-        ("bowl", "-5", "portion_grams", "A portion must weigh more than 0 g."),
+        ("bowl", "0", "portion_grams", TOO_LIGHT),
+        ("bowl", "-5", "portion_grams", TOO_LIGHT),
         ("bowl", "", "portion_grams", "Give the portion's weight, or leave both blank."),
         (
             "bowl",
@@ -518,6 +626,9 @@ def _errors(html: str) -> dict[str, list[str]]:
             "portion_grams",
             "At most 5,000 g: a heavier portion could not be planned.",
         ),
+        # Lighter than any meal item: it showed as "1 bowl (0.0 g)".
+        ("bowl", "1e-320", "portion_grams", TOO_LIGHT),
+        ("bowl", "0.09", "portion_grams", TOO_LIGHT),
         ("bowl", "1e309", "portion_grams", "Enter the weight of one portion in grams, e.g. 60."),
         ("bowl", "sixty", "portion_grams", "Enter the weight of one portion in grams, e.g. 60."),
         ("bowl", "nan", "portion_grams", "Enter the weight of one portion in grams, e.g. 60."),
@@ -549,7 +660,7 @@ def test_a_bad_name_and_a_bad_weight_get_one_message_each(client) -> None:
     )
     errors = _errors(response.content.decode())
     assert response.status_code == 422
-    assert errors["portion_grams"] == ["A portion must weigh more than 0 g."]
+    assert errors["portion_grams"] == [TOO_LIGHT]
     assert len(errors["portion_unit"]) == 1
     assert not Food.objects.filter(owner=user).exists()
 
@@ -565,9 +676,7 @@ def test_a_zero_weight_on_edit_is_one_message_and_changes_nothing(client) -> Non
         {**VALID, "portion_unit": "bar", "portion_grams": "0"},
     )
     assert response.status_code == 422
-    assert _errors(response.content.decode()) == {
-        "portion_grams": ["A portion must weigh more than 0 g."]
-    }
+    assert _errors(response.content.decode()) == {"portion_grams": [TOO_LIGHT]}
     food.refresh_from_db()
     assert food.description == "Bar"
     assert [(p.unit, p.grams) for p in food.portions.all()] == [("bar", 40)]
@@ -575,7 +684,12 @@ def test_a_zero_weight_on_edit_is_one_message_and_changes_nothing(client) -> Non
 
 @pytest.mark.parametrize(
     ("unit", "grams", "portions"),
-    [("", "", []), ("", "60", [("1 portion", 60)]), ("bowl", "5000", [("1 bowl", 5000)])],
+    [
+        ("", "", []),
+        ("", "60", [("1 portion", 60)]),
+        ("bowl", "5000", [("1 bowl", 5000)]),
+        ("dash", "0.1", [("1 dash", 0.1)]),
+    ],
 )
 def test_a_portion_left_out_or_unnamed_is_saved(client, unit, grams, portions) -> None:
     user = UserFactory()

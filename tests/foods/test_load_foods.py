@@ -6,9 +6,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from foods.food_file import FoodFileError
+from foods.food_file import FoodFileError, parse_food_file
 from foods.models import Food, FoodDataLoad, Portion
 from foods.services import SHIPPED_FILE, food_data_load
 from tests.factories import FoodFactory, UserFactory
@@ -121,7 +122,17 @@ def test_custom_foods_are_never_touched(small_file: Path) -> None:
         (
             12,
             lambda obj: obj.update(oxalate_mg_per_100g=150000.0),
-            "line 12: oxalate_mg_per_100g: 150,000 mg/100 g is impossible",
+            "line 12: oxalate_mg_per_100g: At most 100,000 mg per 100 g",
+        ),
+        (
+            3,
+            lambda obj: obj.update(kcal_per_100g=950.0),
+            "line 3: kcal_per_100g: At most 902 kcal per 100 g: nothing has more (pure fat).",
+        ),
+        (
+            13,
+            lambda obj: obj["portions"][0].update(grams=0.05),
+            "line 13: portion 1: grams: A portion must weigh at least 0.1 g",
         ),
     ],
 )
@@ -145,6 +156,35 @@ def test_the_command_exits_2_with_the_line_number(small_file: Path) -> None:
         call_command("load_foods", str(small_file), verbosity=0)
     assert error.value.returncode == 2
     assert Food.objects.count() == 0
+
+
+def test_a_reload_refuses_a_portion_lighter_than_any_meal_item(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    rewrite(small_file, 13, lambda obj: obj["portions"][0].update(grams=0.05))
+    with pytest.raises(FoodFileError, match="line 13: portion 1: grams: A portion must weigh"):
+        food_data_load(path=small_file)
+    rice = Food.objects.get(code="20044")
+    assert [p.grams for p in rice.portions.all()] == [185.0]
+
+
+def test_every_shipped_food_and_portion_is_within_the_bounds() -> None:
+    # The bounds are physical, so no real food may be refused: the model's checks, as the
+    # admin and the loader apply them, on every food and portion of the shipped file.
+    food_file = parse_food_file(SHIPPED_FILE.read_bytes())
+    refused = {}
+    for record in food_file.foods:
+        try:
+            Food(source="usda_sr28", code=record.code, **record.values()).clean()
+            for portion in record.portions:
+                Portion(grams=portion.grams).clean()
+        except ValidationError as error:
+            refused[record.description] = error.message_dict
+    assert refused == {}
+    # The energy ceiling is SR28's own: lard and the fish oils sit exactly at it.
+    fattest = max(food_file.foods, key=lambda record: record.values()["kcal_per_100g"] or 0)
+    assert fattest.values()["kcal_per_100g"] == 902
+    # And the lightest household measure is exactly the lightest portion allowed.
+    assert min(p.grams for record in food_file.foods for p in record.portions) == 0.1
 
 
 def test_the_shipped_file_loads_all_8789_foods() -> None:
