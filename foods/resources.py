@@ -14,7 +14,8 @@ class FoodResource(resources.ModelResource):
     """Database foods keyed by (source, code), so a re-import updates rather than duplicates.
 
     Custom foods are people's own and never leave or enter through here. Every row is
-    validated with the model's full_clean (no negatives, magnesium at most 1,000 mg/100 g);
+    validated with the model's full_clean (no negatives, magnesium at most 1,000 mg/100 g,
+    every nutrient under its physical ceiling: foods.models.CEILING_BY_UNIT);
     a bad row is reported with its line and nothing is written.
 
     Exports are opened in spreadsheets, so text that would run as a formula (a description
