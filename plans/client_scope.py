@@ -6,6 +6,10 @@ already admits a linked dietitian. Both end here, which records the client on th
 request (so pages, redirects and links stay in the client's plan) and, for a page load,
 writes the "view" row of the access log the client sees. A write's "edit" row is written
 by the service that makes the change, in its transaction (accounts/access_log.py).
+
+The pk-addressed ones also learn here whether the planner still takes the object's day
+(`scope_to_day`): a date of birth corrected later can leave planned days before the
+first birthday, which their date-addressed views already refuse.
 """
 
 from collections.abc import Callable
@@ -19,10 +23,13 @@ from django.urls import reverse
 from jinja2 import pass_context
 
 from accounts.access_log import access_view_record
-from accounts.models import DietitianLink, User
+from accounts.models import DietitianLink, Profile, User
 from accounts.request_user import request_user
-from accounts.selectors import client_get_for, clients_of, link_get_for
+from accounts.selectors import client_get_for, clients_of, link_get_for, profile_for
+from mgplanner.rendering import render_page
 from mgplanner.reverse import cached_reverse, resolve_path
+from plans.models import Day
+from plans.selectors import day_date_error
 
 
 def plan_client(request: HttpRequest) -> User | None:
@@ -84,6 +91,18 @@ def _enter(request: HttpRequest, client: User, *, planning: bool = False) -> Non
     request.plan_client = client  # type: ignore[attr-defined]
 
 
+def plan_profile(request: HttpRequest) -> Profile:
+    """The plan owner's profile, read once per request: a pk-addressed write checks its
+    day's date against it (`scope_to_day`) and then scores the day it redraws with it, one
+    query where two were (an item added is the planner's commonest write)."""
+    owner = plan_owner(request)
+    profile: Profile | None = getattr(request, "plan_profile", None)
+    if profile is None or profile.user_id != owner.pk:
+        profile = profile_for(user=owner)
+        request.plan_profile = profile  # type: ignore[attr-defined]
+    return profile
+
+
 def scope_to_client(request: HttpRequest, client_id: int | None) -> User:
     """The plan owner for a date-addressed view: the client (404 unless linked) or the user."""
     if client_id is None:
@@ -93,15 +112,52 @@ def scope_to_client(request: HttpRequest, client_id: int | None) -> User:
     return client
 
 
-def scope_to_plan(request: HttpRequest, plan: Any, *, planning: bool = False) -> User:
-    """The plan owner for an object fetched through `Plan.objects.visible_to`. `planning`:
-    a read that only serves a write (a food picker's results, an edit form), which a
-    read-only link gets as a 404, as it would the write."""
+def _scope_to_plan(request: HttpRequest, plan: Any, *, planning: bool) -> User:
     if plan.owner_id == request.user.pk:
         return request_user(request)
     client = User.objects.get(pk=plan.owner_id)
     _enter(request, client, planning=planning)
     return client
+
+
+class DayOutsidePlanError(Exception):
+    """A write addressed by id (a meal, an item, a dose, a recipe in a meal) to a day the
+    planner does not take: `ClientAccessMiddleware` answers it as the date-addressed
+    writes answer theirs (`date_problem_response`), before anything is written."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def scope_to_day(request: HttpRequest, day: Day, *, planning: bool = False) -> User:
+    """The plan owner for an object of `day`, fetched through `Plan.objects.visible_to`.
+
+    `planning`: a read that only serves a write (a food picker's results, an edit form),
+    which a read-only link gets as a 404, as it would the write.
+
+    The day must be one the planner takes (`day_date_error`): a date of birth corrected
+    after planning can leave days before the first birthday, whose page is a 404 and
+    whose date-addressed writes are refused. Their objects' URLs are refused alike, here
+    where every pk-addressed view starts rather than in each: a read (an edit form, the
+    meal's tools) is the day's 404, a write (Undo included) raises DayOutsidePlanError.
+    """
+    owner = _scope_to_plan(request, day.plan, planning=planning)
+    problem = day_date_error(
+        profile=plan_profile(request), on=day.date, viewer=request_user(request)
+    )
+    if problem is None:
+        return owner
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        raise Http404("That day is outside your plan.")
+    raise DayOutsidePlanError(problem)
+
+
+def date_problem_response(request: HttpRequest, problem: str) -> HttpResponse:
+    """422 for a write to a day outside the plan, saying why; nothing was written."""
+    return render_page(
+        request, "plans/day.html", {"date_problem": problem}, block="date_problem", status=422
+    )
 
 
 def plan_reverse(request: HttpRequest | None, name: str, *args: Any) -> str:
@@ -153,7 +209,7 @@ def _warn_once(request: HttpRequest, message: str) -> None:
 
 
 def _plans(request: HttpRequest) -> bool:
-    """A write, or a read that only serves one (`scope_to_plan(planning=True)`: an edit
+    """A write, or a read that only serves one (`scope_to_day(planning=True)`: an edit
     form, the food picker), which a read-only link is refused alike."""
     return request.method not in ("GET", "HEAD", "OPTIONS") or getattr(request, "planning", False)
 
@@ -168,6 +224,9 @@ class ClientAccessMiddleware:
     It looks only at 404s already decided by the views, so it grants nothing; the message
     names no client unless the dietitian is still linked, so it reveals nothing either.
     Without JavaScript the 404 stays as it is.
+
+    It also answers a write refused by `scope_to_day` (DayOutsidePlanError) with the 422
+    the date-addressed writes give for such a day.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -201,3 +260,8 @@ class ClientAccessMiddleware:
         answer = HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
         answer["HX-Redirect"] = url
         return answer
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DayOutsidePlanError):
+            return date_problem_response(request, exception.problem)
+        return None

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import recipe_services, recipes, scoring, services
 from plans import views as day_views
-from plans.client_scope import plan_client, plan_owner, plan_reverse, scope_to_plan
+from plans.client_scope import plan_client, plan_owner, plan_reverse, scope_to_day
 from plans.forms import AmountForm, MealItemAddForm, amount_kwargs
 from plans.models import Recipe
 from plans.recipe_forms import (
@@ -364,25 +365,30 @@ def _day_url(on: date, anchor: str = "") -> str:
 @profile_required
 @require_POST
 def recipe_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    """From the recipe page: servings of it into a meal of a day (the meal made if missing)."""
+    """From the recipe page: servings of it into a meal of a day (the meal made if missing).
+
+    The day, the meal and the recipe in it are three services' writes in one transaction:
+    a refusal of the last (too many servings, say) takes back the day and meal made for it.
+    """
     user = request_user(request)
     recipe = recipe_get_for(user=user, pk=pk)
     form = PlanRecipeForm(request.POST, prefix=PLAN_PREFIX)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            day = services.day_get_or_create(user=user, on=data["date"], editor=user)
-            name = data["meal"].strip()
-            meal = day.meals.filter(name__iexact=name).order_by("position", "id").first()
-            if meal is None:
-                meal = services.meal_add(day=day, name=name, editor=user)
-            used = recipe_services.meal_recipe_add(
-                meal=meal,
-                recipe=recipe,
-                editor=user,
-                servings=data["servings"],
-                grams=data["grams"],
-            )
+            with transaction.atomic():
+                day = services.day_get_or_create(user=user, on=data["date"], editor=user)
+                name = data["meal"].strip()
+                meal = day.meals.filter(name__iexact=name).order_by("position", "id").first()
+                if meal is None:
+                    meal = services.meal_add(day=day, name=name, editor=user)
+                used = recipe_services.meal_recipe_add(
+                    meal=meal,
+                    recipe=recipe,
+                    editor=user,
+                    servings=data["servings"],
+                    grams=data["grams"],
+                )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -416,7 +422,7 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
     meal = meal_get_for(user=user, pk=meal_pk)
     # A dietitian in a client's meal: a read-only link may look but not write (404), and the
     # list, the redirect and the links stay in the client's plan.
-    owner = scope_to_plan(request, meal.day.plan)
+    owner = scope_to_day(request, meal.day)
     if request.method == "GET":
         return _pick_page(request, meal)
     form = ServingsForm(request.POST)
@@ -449,7 +455,7 @@ def meal_recipe_add(request: HttpRequest, meal_pk: int) -> HttpResponse:
 def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     used = meal_recipe_get_for(user=user, pk=pk)
-    scope_to_plan(request, used.meal.day.plan)
+    scope_to_day(request, used.meal.day)
     recipe_services.meal_recipe_delete(used=used, editor=user)
     return day_views._after_write(
         request, used.meal.day.date, undo=used.pk, undo_param="undo_recipe", anchor="undo"
@@ -461,7 +467,7 @@ def meal_recipe_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_recipe_restore(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     used = meal_recipe_get_for(user=user, pk=pk, include_deleted=True)
-    scope_to_plan(request, used.meal.day.plan)
+    scope_to_day(request, used.meal.day)
     recipe_services.meal_recipe_restore(used=used, editor=user)
     return day_views._after_write(request, used.meal.day.date, anchor=f"meal-recipe-{used.pk}")
 

@@ -13,6 +13,7 @@ diet and exclusions and the engine (no new warning, still a gain); the undo step
 travel in a signed token, offered only while the day's version is the one the apply left.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -39,12 +40,26 @@ from plans.models import MAX_ITEM_GRAMS, Day, Meal, MealItem
 from plans.selectors import day_date_error, day_get_for, day_to_engine, engine_meal_names
 from plans.swap_pool import candidate_pool
 from plans.targets import TargetError
-from plans.views import DAY_TEMPLATE, _after_write, _day_context, _load_day, _parse_date
+from plans.views import (
+    DAY_TEMPLATE,
+    _after_write,
+    _day_context,
+    _load_day,
+    _open_day,
+    _parse_date,
+)
 
 FILL_TEMPLATE = "plans/fill.html"
+FILL_FAILED = (
+    "Fill my day could not work out a proposal for this day. The likely cause is a food "
+    "with impossible values, on this day or among the foods you usually eat: one of your "
+    "own foods, say, with an energy or a nutrient far beyond any real food per 100 g. "
+    "Correct that food's values (or remove it from the day) and ask again."
+)
 UNDO_SALT = "plans.suggestion-undo"
 SUGGESTION_LIMIT = 8
 FILL_MAX_PORTIONS_PER_FOOD = 2
+fault_logger = logging.getLogger("mgplanner.faults")
 KIND_LABELS = {
     "add": "Add",
     "replace": "Swap",
@@ -193,7 +208,7 @@ def day_suggestions(request: HttpRequest, on: str, client_id: int | None = None)
     owner = scope_to_client(request, client_id)
     profile = profile_for(user=owner)
     the_date = _writable_date(on, profile)
-    day = _load_day(request, the_date)
+    day = _open_day(request, the_date)
     panel = _panel_context(
         request,
         day,
@@ -340,6 +355,10 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
         keys = {s.key for s in engine_day.supplements if s.occasion_name == meal_name and s.key}
         pks = [_item_pk(key, "dose-") for key in keys]
         doses = suggestion_selectors.day_doses_for(day=day, pks=[pk for pk in pks if pk])
+    if day.pk is None:
+        # Not planned yet, so nothing on it for a suggestion to change (the panel that
+        # offered one planned the day): refused before anything is written.
+        return _refused(request, the_date, panel_meal, "That suggestion no longer applies.")
     try:
         steps = services.suggestion_apply(
             day=day,
@@ -444,8 +463,17 @@ def _fill_context(request: HttpRequest, day: Day, profile: Profile) -> dict[str,
             max_portions_per_food=FILL_MAX_PORTIONS_PER_FOOD,
             kcal_goal=kcal_goal,
         )
-    except (TargetError, ValueError) as error:
+    except TargetError as error:
         return {"day": day, "proposal": None, "fill_problem": str(error)}
+    except ValueError as error:
+        # The solver's own words ("`c` must be a one-dimensional array of finite
+        # numbers") mean nothing to a person; the cause seen so far is a food whose values
+        # overflow (a custom food of 1e308 kcal per 100 g saved before values had bounds).
+        fault_logger.warning(
+            "fill my day failed",
+            extra={"path": request.path, "day": day.pk, "error": f"{error}"},
+        )
+        return {"day": day, "proposal": None, "fill_problem": FILL_FAILED}
     additions = [
         {"addition": addition, "meal": names[addition.meal]}
         for addition in proposal.additions
@@ -468,7 +496,7 @@ def fill_page(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     owner = scope_to_client(request, client_id)
     profile = profile_for(user=owner)
     the_date = _writable_date(on, profile)
-    day = _load_day(request, the_date)
+    day = _open_day(request, the_date)
     return render_page(request, FILL_TEMPLATE, _fill_context(request, day, profile), block="fill")
 
 
@@ -574,7 +602,7 @@ def fill_undo(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     undo = fill_undo_read(request.POST.get("token", ""))
     if undo is None:
         return _fill_undo_refused(request, the_date)
-    # Not _load_day: a refused undo must not create the day either.
+    # A day not planned yet has no fill to undo.
     day = day_get_for(user=plan_owner(request), on=the_date)
     if day is None or undo.day_pk != day.pk:
         raise Http404("No such fill on this day.")

@@ -7,7 +7,8 @@ form bound with its errors, with status 422: nothing already saved is lost.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -31,12 +33,14 @@ from mgplanner.page_cache import cached_page, day_scoped_write
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import charts_panel, recipes, reports, scoring, services
 from plans.client_scope import (
+    date_problem_response,
     plan_client,
     plan_owner,
+    plan_profile,
     plan_read_only,
     plan_reverse,
     scope_to_client,
-    scope_to_plan,
+    scope_to_day,
 )
 from plans.concurrency import NotesChangedError
 from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_bar
@@ -233,7 +237,7 @@ def _day_context(
     panel only its vitamin D note (for a response that redraws just that)."""
     # Foods, pickers and profile are the plan owner's: a dietitian plans with the client's.
     user = plan_owner(request)
-    profile = profile or profile_for(user=user)
+    profile = profile or plan_profile(request)
     meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
     search_meal = parse_id(request.GET.get("meal"))
     query = request.GET.get("q", "").strip()[:100]
@@ -315,8 +319,17 @@ def _day_context(
 
 
 def _load_day(request: HttpRequest, on: date) -> Day:
-    """The day with everything prefetched, created on first visit (with the default meals)
-    by someone who may plan it; a read-only dietitian sees it unplanned and unsaved."""
+    """The day with everything prefetched, as it stands: one not planned yet is an unsaved
+    day without meals (`unplanned_day`). Never writes: a refused write renders from this,
+    and must leave no day behind (`_day_to_write` plans one with the write itself)."""
+    user = plan_owner(request)
+    return day_get_for(user=user, on=on) or unplanned_day(user=user, on=on)
+
+
+def _open_day(request: HttpRequest, on: date) -> Day:
+    """The day a page opens (the day, its suggestions, fill my day), created on first visit
+    (with the default meals) by someone who may plan it; a read-only dietitian sees it
+    unplanned and unsaved."""
     user = plan_owner(request)
     day = day_get_for(user=user, on=on)
     if day is None:
@@ -326,6 +339,19 @@ def _load_day(request: HttpRequest, on: date) -> Day:
         day = day_get_for(user=user, on=on)
     assert day is not None  # noqa: S101 - created just above
     return day
+
+
+@contextmanager
+def _day_to_write(request: HttpRequest, day: Day) -> Iterator[Day]:
+    """`day` (from `_load_day`) for a write; a day not planned yet is planned first (its
+    default meals, its history row) in one transaction with the write, so a write refused
+    after that (ValidationError, NotesChangedError) takes the new day back with it."""
+    with transaction.atomic():
+        if day.pk is None:
+            day = services.day_get_or_create(
+                user=plan_owner(request), on=day.date, editor=request_user(request)
+            )
+        yield day
 
 
 @profile_required
@@ -338,7 +364,7 @@ def day_page(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
         profile = profile_for(user=owner)
         if day_date_error(profile=profile, on=the_date):
             raise Http404("That day is outside your plan.")
-        day = _load_day(request, the_date)
+        day = _open_day(request, the_date)
         return render_page(request, DAY_TEMPLATE, _day_context(request, day, profile=profile))
 
     return cached_page(request, owner=owner, render=render, dates=[the_date])
@@ -426,13 +452,6 @@ def _invalid(
     return render_page(request, DAY_TEMPLATE, _day_context(request, day, forms=forms), status=422)
 
 
-def _date_problem(request: HttpRequest, problem: str) -> HttpResponse:
-    """422 for a write to a day outside the plan; nothing is created."""
-    return render_page(
-        request, DAY_TEMPLATE, {"date_problem": problem}, block="date_problem", status=422
-    )
-
-
 @profile_required
 @require_POST
 def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> HttpResponse:
@@ -444,11 +463,11 @@ def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
         raise Http404("Not a date.")
     problem = day_date_error(profile=profile_for(user=owner), on=the_date, viewer=user)
     if problem:
-        return _date_problem(request, problem)
+        return date_problem_response(request, problem)
     if form.is_valid():
         try:
-            day = _load_day(request, the_date)
-            meal = services.meal_add(day=day, name=form.cleaned_data["name"], editor=user)
+            with _day_to_write(request, _load_day(request, the_date)) as day:
+                meal = services.meal_add(day=day, name=form.cleaned_data["name"], editor=user)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -461,7 +480,7 @@ def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
 def meal_rename(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     form = MealNameForm(request.POST, prefix=f"meal-{meal.pk}")
     if form.is_valid():
         try:
@@ -478,7 +497,7 @@ def meal_rename(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_move(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     form = MealMoveForm(request.POST)
     if not form.is_valid():
         return _invalid(request, meal.day.date, {f"rename-{meal.pk}": form})
@@ -491,7 +510,7 @@ def meal_move(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     services.meal_delete(meal=meal, editor=user)
     return _after_write(request, meal.day.date, undo=meal.pk, undo_param="undo_meal", anchor="undo")
 
@@ -501,7 +520,7 @@ def meal_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_restore(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk, include_deleted=True)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     try:
         services.meal_restore(meal=meal, editor=user)
     except ValidationError as error:
@@ -524,7 +543,7 @@ def _item_write(request: HttpRequest, day: Day) -> None:
 def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     _item_write(request, meal.day)
     form = MealItemAddForm(request.POST, user=plan_owner(request), prefix=f"add-{meal.pk}")
     if form.is_valid():
@@ -553,7 +572,7 @@ def meal_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_update(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
-    scope_to_plan(request, item.meal.day.plan)
+    scope_to_day(request, item.meal.day)
     _item_write(request, item.meal.day)
     form = AmountForm(request.POST, food=item.food, prefix=f"item-{item.pk}")
     if form.is_valid():
@@ -585,7 +604,7 @@ def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     JavaScript the "Edit" link opens the form on the day page instead."""
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
-    scope_to_plan(request, item.meal.day.plan, planning=True)
+    scope_to_day(request, item.meal.day, planning=True)
     day_date = item.meal.day.date
     editing = request.GET.get("cancel") != "1"
     if not request.htmx:  # type: ignore[attr-defined]
@@ -611,7 +630,7 @@ def meal_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk)
-    scope_to_plan(request, item.meal.day.plan)
+    scope_to_day(request, item.meal.day)
     _item_write(request, item.meal.day)
     services.meal_item_delete(item=item, editor=user)
     return _after_write(
@@ -624,7 +643,7 @@ def meal_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_item_restore(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     item = meal_item_get_for(user=user, pk=pk, include_deleted=True)
-    scope_to_plan(request, item.meal.day.plan)
+    scope_to_day(request, item.meal.day)
     _item_write(request, item.meal.day)
     services.meal_item_restore(item=item, editor=user)
     return _after_write(
@@ -643,17 +662,17 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
         raise Http404("Not a date.")
     problem = day_date_error(profile=profile_for(user=owner), on=the_date, viewer=user)
     if problem:
-        return _date_problem(request, problem)
+        return date_problem_response(request, problem)
     status, stored = 422, None
     if form.is_valid():
-        day = _load_day(request, the_date)
         try:
-            day = services.day_notes_update(
-                day=day,
-                notes=form.cleaned_data["notes"],
-                notes_seen=form.cleaned_data["notes_seen"],
-                editor=user,
-            )
+            with _day_to_write(request, _load_day(request, the_date)) as day:
+                day = services.day_notes_update(
+                    day=day,
+                    notes=form.cleaned_data["notes"],
+                    notes_seen=form.cleaned_data["notes_seen"],
+                    editor=user,
+                )
         except ValidationError as error:
             apply_validation_error(form, error)
         except NotesChangedError as changed:
@@ -692,7 +711,7 @@ def food_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The as-you-type results for one meal's add-food box (a listbox fragment)."""
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan, planning=True)
+    scope_to_day(request, meal.day, planning=True)
     query = request.GET.get("q", "").strip()[:100]
     if not request.htmx:  # type: ignore[attr-defined]
         # A fragment endpoint: without htmx, the day page shows the same results.
@@ -719,7 +738,7 @@ def food_amount_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The amount form for the food just picked: grams or one of its household measures."""
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan, planning=True)
+    scope_to_day(request, meal.day, planning=True)
     owner = plan_owner(request)
     food = food_picked_by(user=owner, pk=parse_id(request.GET.get("food")))
     if food is None:
@@ -892,24 +911,25 @@ def supplement_log(request: HttpRequest, on: str, client_id: int | None = None) 
     user = request_user(request)
     the_date, problem = _writable_date(request, on)
     if problem:
-        return _date_problem(request, problem)
+        return date_problem_response(request, problem)
     day = _load_day(request, the_date)
     form = SupplementLogForm(request.POST, meals=day.ordered_meals, prefix="supplement")  # type: ignore[attr-defined]
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.supplement_log(
-                day=day,
-                editor=user,
-                kind=data["kind"],
-                name=data["name"],
-                form=data["form"],
-                quantity=data["quantity"],
-                meal=data["meal"],
-                taken_at=data["taken_at"],
-                save_product=data["save_product"],
-                **supplement_amount_kwargs(data),
-            )
+            with _day_to_write(request, day) as planned:
+                services.supplement_log(
+                    day=planned,
+                    editor=user,
+                    kind=data["kind"],
+                    name=data["name"],
+                    form=data["form"],
+                    quantity=data["quantity"],
+                    meal=data["meal"],
+                    taken_at=data["taken_at"],
+                    save_product=data["save_product"],
+                    **supplement_amount_kwargs(data),
+                )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -928,20 +948,21 @@ def supplement_dose_add(
     product = supplement_product_get_for(user=owner, pk=pk)
     the_date, problem = _writable_date(request, on)
     if problem:
-        return _date_problem(request, problem)
+        return date_problem_response(request, problem)
     day = _load_day(request, the_date)
     form = SupplementDoseFields(request.POST, meals=day.ordered_meals, prefix=f"product-{pk}")  # type: ignore[attr-defined]
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.supplement_dose_add(
-                day=day,
-                product=product,
-                editor=user,
-                quantity=data["quantity"],
-                meal=data["meal"],
-                taken_at=data["taken_at"],
-            )
+            with _day_to_write(request, day) as planned:
+                services.supplement_dose_add(
+                    day=planned,
+                    product=product,
+                    editor=user,
+                    quantity=data["quantity"],
+                    meal=data["meal"],
+                    taken_at=data["taken_at"],
+                )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -954,7 +975,7 @@ def supplement_dose_add(
 def supplement_dose_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     dose = supplement_dose_get_for(user=user, pk=pk)
-    scope_to_plan(request, dose.day.plan)
+    scope_to_day(request, dose.day)
     services.supplement_dose_delete(dose=dose, editor=user)
     return _after_supplement_write(request, dose.day.date, undo_dose=dose.pk)
 
@@ -964,7 +985,7 @@ def supplement_dose_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def supplement_dose_restore(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     dose = supplement_dose_get_for(user=user, pk=pk, include_deleted=True)
-    scope_to_plan(request, dose.day.plan)
+    scope_to_day(request, dose.day)
     services.supplement_dose_restore(dose=dose, editor=user)
     return _after_supplement_write(request, dose.day.date)
 
@@ -993,7 +1014,7 @@ def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The supplement panel with one dose's edit form open (`?cancel=1`: closed), for htmx;
     without JavaScript the "Edit" link opens the form on the day page instead."""
     dose = supplement_dose_get_for(user=request_user(request), pk=pk)
-    scope_to_plan(request, dose.day.plan, planning=True)
+    scope_to_day(request, dose.day, planning=True)
     day_date = dose.day.date
     editing = request.GET.get("cancel") != "1"
     if not request.htmx:  # type: ignore[attr-defined]
@@ -1010,7 +1031,7 @@ def supplement_dose_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def supplement_dose_update(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     dose = supplement_dose_get_for(user=user, pk=pk)
-    scope_to_plan(request, dose.day.plan)
+    scope_to_day(request, dose.day)
     day = _load_day(request, dose.day.date)
     form = _dose_edit_form(dose, day.ordered_meals, request.POST)  # type: ignore[attr-defined]
     if form.is_valid():
@@ -1100,12 +1121,13 @@ def day_copy(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
     form = DayCopyForm(request.POST or None, offered=offered, initial={"mode": "append"})
     if form.is_bound and form.is_valid():
         try:
-            copies = services.day_copy(
-                source=day,
-                dates=form.cleaned_data["targets"],
-                mode=form.cleaned_data["mode"],
-                editor=user,
-            )
+            with _day_to_write(request, day) as source:
+                copies = services.day_copy(
+                    source=source,
+                    dates=form.cleaned_data["targets"],
+                    mode=form.cleaned_data["mode"],
+                    editor=user,
+                )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -1178,7 +1200,7 @@ def _meal_tools_page(
 def meal_tools(request: HttpRequest, pk: int) -> HttpResponse:
     """Copy a meal to another day, save it as a template, or insert a template into it."""
     meal = meal_get_for(user=request_user(request), pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     return _meal_tools_page(request, meal)
 
 
@@ -1195,7 +1217,7 @@ def _meal_done(request: HttpRequest, meal: Meal, message: str) -> HttpResponse:
 def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     form = MealCopyForm(request.POST)
     if form.is_valid():
         try:
@@ -1220,7 +1242,7 @@ def meal_copy(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     form = MealTemplateSaveForm(request.POST)
     if form.is_valid():
         try:
@@ -1241,7 +1263,7 @@ def meal_template_save(request: HttpRequest, pk: int) -> HttpResponse:
 def meal_template_insert(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     meal = meal_get_for(user=user, pk=pk)
-    scope_to_plan(request, meal.day.plan)
+    scope_to_day(request, meal.day)
     form = MealTemplateInsertForm(request.POST, user=plan_owner(request))
     if form.is_valid():
         template = form.cleaned_data["template"]
