@@ -250,8 +250,10 @@ def _to_missing_step(
     number = STEP_NAMES.index(step) + 1
     messages.info(
         request,
+        # Not "not saved yet": after a new log-in the walk starts again with the answers
+        # already saved filled in, and this step asks to confirm them.
         f"Step {number}, {PROFILE_STEPS[step].title}, comes first: the set-up goes "
-        "through the steps in order, and this one is not saved yet.",
+        "through the steps in order.",
     )
     return redirect(_step_url(step, next_url))
 

@@ -154,10 +154,18 @@ def scope_to_day(request: HttpRequest, day: Day, *, planning: bool = False) -> U
 
 
 def date_problem_response(request: HttpRequest, problem: str) -> HttpResponse:
-    """422 for a write to a day outside the plan, saying why; nothing was written."""
-    return render_page(
+    """422 for a write to a day outside the plan, saying why; nothing was written.
+
+    With htmx the box goes to the page's conflict region, as the 409 prompt does: whatever
+    the form targeted (a meal, the supplement panel) stays on screen as it was, so the
+    out-of-band parts and focus targets of later swaps still find their places."""
+    response = render_page(
         request, "plans/day.html", {"date_problem": problem}, block="date_problem", status=422
     )
+    if getattr(request, "htmx", False):
+        response["HX-Retarget"] = "#day-conflict"
+        response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def plan_reverse(request: HttpRequest | None, name: str, *args: Any) -> str:

@@ -18,8 +18,10 @@
     const [pk] = element.dataset.dayVersion.split(":");
     if (sent.split(":")[0] === pk) element.dataset.dayVersion = sent;
   });
+  // The reload prompt (409), or why the day cannot be planned (422), takes focus.
   document.addEventListener("htmx:afterSwap", (event) => {
-    const prompt = document.getElementById("conflict-prompt");
-    if (prompt && event.detail.target && event.detail.target.id === "day-conflict") prompt.focus();
+    if (!event.detail.target || event.detail.target.id !== "day-conflict") return;
+    const box = document.getElementById("conflict-prompt") || document.getElementById("date-problem");
+    if (box) box.focus();
   });
 })();

@@ -124,3 +124,21 @@ def test_a_stale_rename_leaves_focus_on_the_reload_prompt(
     prompt = tab_a.locator("#conflict-prompt")
     expect(prompt).to_contain_text("This day was changed in another tab or by your dietitian")
     expect(prompt).to_be_focused()
+
+
+def test_a_write_to_a_day_now_outside_the_plan_says_why_in_the_conflict_region(
+    person_page, person, browser_foods
+):
+    """The date of birth corrected in another tab puts this open day before the first
+    birthday: a Delete is refused (422) with the reason, focused, and the meals stay."""
+    today = timezone.localdate()
+    plan_day(person, today, [("Breakfast", browser_foods["12014"], 30)])
+    person_page.goto(f"/plan/day/{today.isoformat()}/")
+    person.profile.date_of_birth = today - timedelta(days=200)
+    person.profile.save(update_fields=["date_of_birth"])
+
+    _breakfast(person_page).get_by_role("button", name=f"Delete {PUMPKIN}").click()
+    box = person_page.locator("#day-conflict #date-problem")
+    expect(box).to_contain_text("Plans start on your first birthday")
+    expect(box).to_be_focused()
+    expect(_breakfast(person_page).get_by_role("link", name=f"Edit {PUMPKIN}")).to_have_count(1)

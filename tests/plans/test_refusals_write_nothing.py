@@ -211,6 +211,8 @@ def test_a_write_by_id_to_a_day_outside_the_plan_is_refused_and_writes_nothing(
     assert response.status_code == 422
     assert FIRST_BIRTHDAY in response.content.decode()
     assert state() == before
+    if htmx:  # to the conflict region, leaving what the form targeted as it was
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#day-conflict", "innerHTML")
 
 
 def test_the_day_page_outside_the_plan_is_a_404(client: Client, outside: dict[str, Any]) -> None:
