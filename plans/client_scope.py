@@ -87,6 +87,9 @@ def _enter(request: HttpRequest, client: User, *, planning: bool = False) -> Non
         return
     link = _plan_link(request, client)
     if link is None or not link.can_edit_plans:
+        # Said so by ClientAccessMiddleware ("… has not allowed you to edit …"); the stale
+        # page check (plans.concurrency) must not answer it as "This day has changed".
+        request.refused_for_rights = True  # type: ignore[attr-defined]
         raise Http404("No such plan.")
     request.plan_client = client  # type: ignore[attr-defined]
 

@@ -253,7 +253,7 @@ class DayVersionMiddleware:
             return _conflict_response(
                 request, plan_reverse(request, "day", exception.day_date.isoformat())
             )
-        if isinstance(exception, Http404):
+        if isinstance(exception, Http404) and not getattr(request, "refused_for_rights", False):
             gone = _stale_page(request) or _opened_gone(request)
             if gone is not None:
                 return _conflict_response(request, _day_url(request, on=gone[0], owner_id=gone[1]))

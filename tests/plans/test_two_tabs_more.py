@@ -209,6 +209,37 @@ def test_a_read_sending_someone_elses_day_version_reveals_nothing(client, person
     assert client.get(missing, HTTP_X_DAY_VERSION="garbage", **HTMX).status_code == 404
 
 
+@pytest.mark.parametrize("htmx_read", [True, False], ids=["edit", "write"])
+def test_rights_withdrawn_on_a_changed_day_say_so_not_this_day_has_changed(
+    client, today, htmx_read
+) -> None:
+    """The client changed the day and withdrew the right to edit: the dietitian's next Edit
+    or write from the open page gets the rights message, not the reload prompt."""
+    link = DietitianLinkFactory()
+    day = services.day_get_or_create(user=link.client, on=today, editor=link.client)
+    item = services.meal_item_add(
+        meal=day.meals.first(), food=FoodFactory(), grams=30, editor=link.client
+    )
+    client.force_login(link.dietitian)
+    client_day = reverse("clients:day", args=[link.client.pk, today.isoformat()])
+    version = rendered_version(client.get(client_day).content.decode())
+    services.meal_item_add(meal=day.meals.first(), food=FoodFactory(), grams=5, editor=link.client)
+    DietitianLink.objects.filter(pk=link.pk).update(can_edit_plans=False)
+    headers = {
+        "HTTP_HX_CURRENT_URL": f"http://testserver{client_day}",
+        "HTTP_X_DAY_VERSION": version,
+        **HTMX,
+    }
+    if htmx_read:
+        response = client.get(reverse("plans:meal_item_edit", args=[item.pk]), **headers)
+    else:
+        response = client.post(reverse("plans:meal_item_delete", args=[item.pk]), **headers)
+
+    assert response.status_code == 404
+    assert response["HX-Redirect"] == client_day
+    assert MealItem.objects.filter(pk=item.pk, deleted_at__isnull=True).exists()
+
+
 def test_a_dietitian_whose_link_ended_is_still_sent_to_the_client_list(client, today) -> None:
     link = DietitianLinkFactory()
     day = services.day_get_or_create(user=link.client, on=today, editor=link.client)
