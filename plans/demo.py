@@ -375,8 +375,6 @@ class SeedReport:
     changed: bool = False
     # Accounts that existed before with another password: their password was left alone.
     kept_passwords: list[str] = field(default_factory=list)
-    # Keys (DemoAccount.key) of the accounts this run created.
-    created_accounts: list[str] = field(default_factory=list)
 
     def note(self, line: str, *, changed: bool = True) -> None:
         self.lines.append(line)
@@ -428,7 +426,6 @@ def _account(spec: DemoAccount, *, password: str, report: SeedReport) -> User:
         # database migrated before that migration existed still gets a working editor later.
         group, _ = Group.objects.get_or_create(name=FOOD_EDITORS_GROUP)
         user.groups.add(group)
-    report.created_accounts.append(spec.key)
     report.note(f"{spec.key}: created {spec.email}")
     return user
 
@@ -437,8 +434,8 @@ def _link(*, dietitian: User, client: User, report: SeedReport) -> None:
     """Link the demo dietitian to the demo person the way people do: invite, then accept,
     with the rights of DEMO_LINK_RIGHTS.
 
-    A live link is left alone, rights and all: a second run changes nothing. A missing or
-    ended one is made again, since the demo promises "a dietitian linked to Ana" and a
+    A live link is left alone, rights and all: a second run changes nothing. An ended one
+    is made again, since the demo promises "a dietitian linked to Ana" and a
     dietitian with no client shows nothing of the workspace; the output says so. Ending it
     in the app is a demo user trying that out, not a choice the next `make run` must keep.
     """
@@ -449,7 +446,6 @@ def _link(*, dietitian: User, client: User, report: SeedReport) -> None:
         report.note(f"link: {dietitian.email} and {client.email} already linked", changed=False)
         return
     ended = pair.filter(revoked_at__isnull=False).exists()
-    seeded_before = not {PERSON_KEY, DIETITIAN_KEY} & set(report.created_accounts)
     try:
         # One unit: an acceptance refused leaves no invitation behind, and the rest of the
         # demo is still seeded.
@@ -458,12 +454,12 @@ def _link(*, dietitian: User, client: User, report: SeedReport) -> None:
     except ValidationError as error:
         report.note(f"link: not linked: {' '.join(error.messages)}", changed=False)
         return
-    if ended or seeded_before:
+    if ended:
         person = next(spec for spec in ACCOUNTS if spec.key == PERSON_KEY)
         report.note(
             f"link: Re-linked the dietitian with {person.display_name}: the demo link "
-            f"{'had ended' if ended else 'was missing'}; {client.email} accepted "
-            f"{dietitian.email} again (rights as on the first seed: {_rights_in_words()})"
+            f"had ended; {client.email} accepted {dietitian.email} again (rights as on the "
+            f"first seed: {_rights_in_words()})"
         )
     else:
         report.note(f"link: {client.email} accepted {dietitian.email} as her dietitian")
