@@ -36,6 +36,8 @@ from plans.services import (
     _preparation,
     _recipes_usable_by,
     _touch,
+    day_get_or_create,
+    meal_add,
 )
 
 # A copy's name says it is one, within the name's length.
@@ -673,6 +675,28 @@ def meal_recipe_add(
     used.save()
     _touch(meal.day, editor=editor)
     return used
+
+
+@transaction.atomic
+def recipe_plan_on(
+    *,
+    recipe: Recipe,
+    owner: User,
+    on: date,
+    meal_name: str,
+    editor: User,
+    servings: Decimal | None = None,
+    grams: float | None = None,
+) -> MealRecipe:
+    """A recipe page's "Add to a day": servings of it into the meal of that name on `on`,
+    the day and the meal made if missing. One transaction, so a refusal of the recipe
+    (too many servings, say) leaves no day or meal made for it behind."""
+    day = day_get_or_create(user=owner, on=on, editor=editor)
+    name = meal_name.strip()
+    meal = day.meals.filter(name__iexact=name).order_by("position", "id").first()
+    if meal is None:
+        meal = meal_add(day=day, name=name, editor=editor)
+    return meal_recipe_add(meal=meal, recipe=recipe, editor=editor, servings=servings, grams=grams)
 
 
 @transaction.atomic

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,7 @@ from foods.selectors import food_picked_by, food_search
 from mgplanner import csv_safe
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.rendering import render_blocks_response, render_page
-from plans import recipe_services, recipes, scoring, services
+from plans import recipe_services, recipes, scoring
 from plans import views as day_views
 from plans.client_scope import plan_client, plan_owner, plan_reverse, scope_to_day
 from plans.forms import AmountForm, MealItemAddForm, amount_kwargs
@@ -365,30 +364,23 @@ def _day_url(on: date, anchor: str = "") -> str:
 @profile_required
 @require_POST
 def recipe_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    """From the recipe page: servings of it into a meal of a day (the meal made if missing).
-
-    The day, the meal and the recipe in it are three services' writes in one transaction:
-    a refusal of the last (too many servings, say) takes back the day and meal made for it.
-    """
+    """From the recipe page: servings of it into a meal of a day (the meal made if missing;
+    `recipe_services.recipe_plan_on`)."""
     user = request_user(request)
     recipe = recipe_get_for(user=user, pk=pk)
     form = PlanRecipeForm(request.POST, prefix=PLAN_PREFIX)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                day = services.day_get_or_create(user=user, on=data["date"], editor=user)
-                name = data["meal"].strip()
-                meal = day.meals.filter(name__iexact=name).order_by("position", "id").first()
-                if meal is None:
-                    meal = services.meal_add(day=day, name=name, editor=user)
-                used = recipe_services.meal_recipe_add(
-                    meal=meal,
-                    recipe=recipe,
-                    editor=user,
-                    servings=data["servings"],
-                    grams=data["grams"],
-                )
+            used = recipe_services.recipe_plan_on(
+                recipe=recipe,
+                owner=user,
+                on=data["date"],
+                meal_name=data["meal"],
+                editor=user,
+                servings=data["servings"],
+                grams=data["grams"],
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
