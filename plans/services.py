@@ -4,8 +4,8 @@ Each write to a day bumps `Day.version` and records who edited it and when, so a
 dietitian and their client editing the same day can tell what changed.
 """
 
-from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -103,6 +103,18 @@ def day_get_or_create(*, user: User, on: date, editor: User | None = None) -> Da
             for position, name in enumerate(DEFAULT_MEAL_NAMES)
         )
     return day
+
+
+@contextmanager
+def day_planned_with(day: Day, *, editor: User) -> Iterator[Day]:
+    """`day` for a write that follows in the block: a day not planned yet (an unsaved one,
+    `selectors.unplanned_day`) is planned first, in one transaction with that write, so a
+    write refused after it (ValidationError, NotesChangedError) takes the new day back with
+    it and a refusal leaves no day behind."""
+    with transaction.atomic():
+        if day.pk is None:
+            day = day_get_or_create(user=day.plan.owner, on=day.date, editor=editor)
+        yield day
 
 
 def _clean_meal_name(day: Day, name: str, *, exclude_pk: int | None = None) -> str:

@@ -7,8 +7,7 @@ form bound with its errors, with status 422: nothing already saved is lost.
 """
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -321,7 +319,7 @@ def _day_context(
 def _load_day(request: HttpRequest, on: date) -> Day:
     """The day with everything prefetched, as it stands: one not planned yet is an unsaved
     day without meals (`unplanned_day`). Never writes: a refused write renders from this,
-    and must leave no day behind (`_day_to_write` plans one with the write itself)."""
+    and must leave no day behind (`services.day_planned_with` plans one with the write itself)."""
     user = plan_owner(request)
     return day_get_for(user=user, on=on) or unplanned_day(user=user, on=on)
 
@@ -339,19 +337,6 @@ def _open_day(request: HttpRequest, on: date) -> Day:
         day = day_get_for(user=user, on=on)
     assert day is not None  # noqa: S101 - created just above
     return day
-
-
-@contextmanager
-def _day_to_write(request: HttpRequest, day: Day) -> Iterator[Day]:
-    """`day` (from `_load_day`) for a write; a day not planned yet is planned first (its
-    default meals, its history row) in one transaction with the write, so a write refused
-    after that (ValidationError, NotesChangedError) takes the new day back with it."""
-    with transaction.atomic():
-        if day.pk is None:
-            day = services.day_get_or_create(
-                user=plan_owner(request), on=day.date, editor=request_user(request)
-            )
-        yield day
 
 
 @profile_required
@@ -466,7 +451,7 @@ def meal_add(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
         return date_problem_response(request, problem)
     if form.is_valid():
         try:
-            with _day_to_write(request, _load_day(request, the_date)) as day:
+            with services.day_planned_with(_load_day(request, the_date), editor=user) as day:
                 meal = services.meal_add(day=day, name=form.cleaned_data["name"], editor=user)
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -666,7 +651,7 @@ def day_notes(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     status, stored = 422, None
     if form.is_valid():
         try:
-            with _day_to_write(request, _load_day(request, the_date)) as day:
+            with services.day_planned_with(_load_day(request, the_date), editor=user) as day:
                 day = services.day_notes_update(
                     day=day,
                     notes=form.cleaned_data["notes"],
@@ -917,7 +902,7 @@ def supplement_log(request: HttpRequest, on: str, client_id: int | None = None) 
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with _day_to_write(request, day) as planned:
+            with services.day_planned_with(day, editor=user) as planned:
                 services.supplement_log(
                     day=planned,
                     editor=user,
@@ -954,7 +939,7 @@ def supplement_dose_add(
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with _day_to_write(request, day) as planned:
+            with services.day_planned_with(day, editor=user) as planned:
                 services.supplement_dose_add(
                     day=planned,
                     product=product,
@@ -1121,7 +1106,7 @@ def day_copy(request: HttpRequest, on: str, client_id: int | None = None) -> Htt
     form = DayCopyForm(request.POST or None, offered=offered, initial={"mode": "append"})
     if form.is_bound and form.is_valid():
         try:
-            with _day_to_write(request, day) as source:
+            with services.day_planned_with(day, editor=user) as source:
                 copies = services.day_copy(
                     source=source,
                     dates=form.cleaned_data["targets"],
