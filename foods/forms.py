@@ -16,6 +16,7 @@ from foods.models import (
 from foods.nutrients import NUTRIENT_BY_FIELD
 from foods.selectors import SORTS, antinutrient_entered
 from foods.services import CUSTOM_FOOD_FIELDS
+from foods.values import MAX_PORTION_GRAMS
 
 
 class SearchForm(forms.Form):
@@ -36,11 +37,6 @@ class SearchForm(forms.Form):
         self.is_valid()  # cleaned_data then holds only the fields that are valid
         return self.cleaned_data.get(name) or default
 
-
-# One portion is planned as one meal item or recipe ingredient, and both stop at 5 kg
-# (plans.models.MAX_ITEM_GRAMS, plans.recipes.MAX_INGREDIENT_GRAMS; foods may not import
-# plans): a heavier portion could never be added, and one of 1e308 g overflowed the page.
-MAX_PORTION_GRAMS = 5000
 
 # The antinutrients: unknown for most foods people make, and scored as absent then.
 BLANK_MEANS_NONE = "If you know it. Left blank, the food is scored as having none."

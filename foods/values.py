@@ -2,6 +2,11 @@
 
 from dataclasses import dataclass
 
+# The most of one food planned at once, as a meal item, a recipe ingredient or a household
+# portion: above it an amount is a typo, not a meal (5 kg of one food in one sitting), and
+# one of 1e308 g overflowed the page.
+MAX_PORTION_GRAMS = 5000
+
 
 @dataclass(frozen=True, slots=True)
 class FoodValues:

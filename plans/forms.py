@@ -8,8 +8,9 @@ from django import forms
 from accounts.models import User
 from foods.models import Food, Portion
 from foods.selectors import food_picked_by
+from foods.values import MAX_PORTION_GRAMS
 from mgplanner.forms import DecimalField, date_input, parse_id
-from plans.models import MAX_COPY_TARGETS, MAX_ITEM_GRAMS, Preparation
+from plans.models import MAX_COPY_TARGETS, Preparation
 from plans.recipes import MAX_MEASURE_QUANTITY
 
 GRAMS_OR_MEASURE = (
@@ -43,11 +44,11 @@ class AmountForm(forms.Form):
     grams = forms.FloatField(
         required=False,
         min_value=0.1,
-        max_value=MAX_ITEM_GRAMS,
+        max_value=MAX_PORTION_GRAMS,
         label="Grams",
         error_messages={
             "min_value": "Enter an amount above 0 g.",
-            "max_value": f"At most {MAX_ITEM_GRAMS:,} g of one food.",
+            "max_value": f"At most {MAX_PORTION_GRAMS:,} g of one food.",
             "invalid": "Enter a number of grams, such as 30.",
         },
     )
@@ -99,10 +100,10 @@ class AmountForm(forms.Form):
             quantity = data.get("portion_quantity")
             if quantity is None:
                 self.add_error("portion_quantity", "Enter how many of the measure.")
-            elif float(quantity) * data["portion"].grams > MAX_ITEM_GRAMS:
+            elif float(quantity) * data["portion"].grams > MAX_PORTION_GRAMS:
                 self.add_error(
                     "portion_quantity",
-                    f"That is over {MAX_ITEM_GRAMS:,} g of one food; check the number.",
+                    f"That is over {MAX_PORTION_GRAMS:,} g of one food; check the number.",
                 )
         elif data.get("grams") is None:
             self.add_error("grams", "Enter the grams, or pick a household measure.")

@@ -11,9 +11,8 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from foods.models import Food, Portion
+from foods.values import MAX_PORTION_GRAMS
 
-# Above this an amount is a typo, not a meal: 5 kg of one food in one sitting.
-MAX_ITEM_GRAMS = 5000
 # A month of days at most in one copy: enough for "the rest of the month", small enough
 # that a slip of the range cannot fill a year.
 MAX_COPY_TARGETS = 31
@@ -124,7 +123,7 @@ class AmountFields(models.Model):
 
     food = models.ForeignKey(Food, on_delete=models.PROTECT, related_name="+")
     grams = models.FloatField(
-        validators=[MinValueValidator(0.1), MaxValueValidator(MAX_ITEM_GRAMS)],
+        validators=[MinValueValidator(0.1), MaxValueValidator(MAX_PORTION_GRAMS)],
         help_text="The weight eaten; derived from the household measure when one is used.",
     )
     # The household measure the person chose ("2 × 1 oz"); grams is what scoring uses.

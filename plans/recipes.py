@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from foods.values import MAX_PORTION_GRAMS
 from plans import scoring, swaps
 from plans.targets import Person
 
 # Bounds shared with plans.models (kept here too: this module imports no Django).
 MAX_SERVINGS = 100
 MAX_INGREDIENTS = 60
-MAX_INGREDIENT_GRAMS = 5000
 MAX_MEASURE_QUANTITY = 1000  # how many of a household measure one line may count
 MAX_COOKED_GRAMS = 20000
 MAX_NAME_CHARS = 120
@@ -523,8 +523,8 @@ def parse_recipe_json(data: object, *, preparations: tuple[str, ...]) -> Importe
         if not isinstance(code, str | int) or isinstance(code, bool) or not str(code).strip():
             errors[f"{where}.code"] = ["Give the food's code (the USDA NDB number)."]
         grams = _number(line.get("grams"))
-        if grams is None or not 0 < grams <= MAX_INGREDIENT_GRAMS:
-            errors[f"{where}.grams"] = [f"Grams above 0 and at most {MAX_INGREDIENT_GRAMS}."]
+        if grams is None or not 0 < grams <= MAX_PORTION_GRAMS:
+            errors[f"{where}.grams"] = [f"Grams above 0 and at most {MAX_PORTION_GRAMS}."]
         preparation = line.get("preparation", "none")
         if preparation not in preparations:
             errors[f"{where}.preparation"] = [f"One of: {', '.join(preparations)}."]

@@ -20,6 +20,7 @@ from accounts.models import AccessAction, User
 from accounts.selectors import profile_for
 from foods.models import Food, Portion
 from foods.selectors import portion_for
+from foods.values import MAX_PORTION_GRAMS
 from plans.concurrency import (
     NotesChangedError,
     day_version_check,
@@ -31,7 +32,6 @@ from plans.models import (
     DEFAULT_MEAL_NAMES,
     MAX_COPY_TARGETS,
     MAX_DAY_NOTE_CHARS,
-    MAX_ITEM_GRAMS,
     AmountBasis,
     AmountFields,
     Day,
@@ -226,16 +226,16 @@ def _amount(
         if portion_quantity is None or portion_quantity <= 0:
             raise ValidationError({"portion_quantity": "Enter how many, above 0."})
         grams = float(portion_quantity) * portion.grams
-        if grams > MAX_ITEM_GRAMS:
+        if grams > MAX_PORTION_GRAMS:
             raise ValidationError(
-                {"portion_quantity": f"That is {grams:,.0f} g; at most {MAX_ITEM_GRAMS:,} g."}
+                {"portion_quantity": f"That is {grams:,.0f} g; at most {MAX_PORTION_GRAMS:,} g."}
             )
         return round(grams, 2), portion, portion_quantity
     if grams is None:
         raise ValidationError({"grams": "Enter the grams, or pick a household measure."})
-    if not 0 < grams <= MAX_ITEM_GRAMS:
+    if not 0 < grams <= MAX_PORTION_GRAMS:
         raise ValidationError(
-            {"grams": f"Enter an amount above 0 and at most {MAX_ITEM_GRAMS:,} g."}
+            {"grams": f"Enter an amount above 0 and at most {MAX_PORTION_GRAMS:,} g."}
         )
     return float(grams), None, None
 

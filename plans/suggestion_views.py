@@ -31,12 +31,13 @@ from accounts.request_user import request_user
 from accounts.selectors import person_on, profile_for
 from foods.diet import allowed, tags_for
 from foods.models import Food, Portion
+from foods.values import MAX_PORTION_GRAMS
 from mgplanner.forms import parse_id
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import fill, scoring, services, suggestion_selectors, swaps
 from plans.client_scope import plan_owner, plan_reverse, scope_to_client
 from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_read, fill_undo_token
-from plans.models import MAX_ITEM_GRAMS, Day, Meal, MealItem
+from plans.models import Day, Meal, MealItem
 from plans.selectors import day_date_error, day_get_for, day_to_engine, engine_meal_names
 from plans.swap_pool import candidate_pool
 from plans.targets import TargetError
@@ -280,12 +281,12 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
         food = suggestion_selectors.pool_food_for(code=code or "")
         if food is None:
             return _refused(request, the_date, panel_meal, "That food is not in the database.")
-        if grams is None or not 0 < grams <= MAX_ITEM_GRAMS:
+        if grams is None or not 0 < grams <= MAX_PORTION_GRAMS:
             return _refused(
                 request,
                 the_date,
                 panel_meal,
-                f"The amount must be above 0 and at most {MAX_ITEM_GRAMS:,} g.",
+                f"The amount must be above 0 and at most {MAX_PORTION_GRAMS:,} g.",
             )
         if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
             return _refused(
@@ -535,7 +536,7 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
         if not allowed(tags_for(food.code, food.description, food.food_group), diet, exclusions):
             problem = f"{food.description} is excluded by your profile's diet or exclusions."
             break
-        if not 0 < portions <= FILL_MAX_PORTIONS_PER_FOOD or not 0 < grams <= 5000:
+        if not 0 < portions <= FILL_MAX_PORTIONS_PER_FOOD or not 0 < grams <= MAX_PORTION_GRAMS:
             problem = "The proposal's amounts are not valid; ask again."
             break
         portion = None

@@ -26,6 +26,7 @@ from accounts.models import Profile
 from accounts.request_user import request_user
 from accounts.selectors import person_on, profile_for, target_line_of
 from foods.selectors import food_picked_by
+from foods.values import MAX_PORTION_GRAMS
 from mgplanner.forms import apply_validation_error, parse_id
 from mgplanner.page_cache import cached_page, day_scoped_write
 from mgplanner.rendering import render_blocks_response, render_page
@@ -59,7 +60,6 @@ from plans.forms import (
     supplement_amount_kwargs,
 )
 from plans.models import (
-    MAX_ITEM_GRAMS,
     AmountBasis,
     Day,
     Meal,
@@ -99,7 +99,7 @@ DAY_TEMPLATE = "plans/day.html"
 # The score panel's "Top sources": foods and products, each once (`reports.source_lines`).
 TOP_SOURCES = 5
 # What the amount fields need in every fragment that renders them.
-FORM_CONSTANTS = {"preparations": Preparation.choices, "max_grams": MAX_ITEM_GRAMS}
+FORM_CONSTANTS = {"preparations": Preparation.choices, "max_grams": MAX_PORTION_GRAMS}
 
 
 def _parse_date(value: str) -> date | None:
