@@ -63,6 +63,13 @@ MAX_MEALS_PER_DAY = 12
 MAX_NOTES_CHARS = 4000
 
 
+def _unchanged_key(row: Any, fields: Sequence[str]) -> tuple[Any, ...]:
+    """The values an edit may change, to tell an edit that changes nothing (the edit form
+    saved as it was): that one writes nothing and leaves the day's version, so another tab
+    of the day is not sent the reload prompt for a change that never happened."""
+    return tuple(getattr(row, name) for name in fields)
+
+
 def _touch(day: Day, *, editor: User | None, log_access: bool = True) -> None:
     # Under the row lock: a write sent with a version the day has left is refused
     # (StaleDayError rolls the whole write back; plans/concurrency.py).
@@ -143,7 +150,10 @@ def meal_add(*, day: Day, name: str, editor: User) -> Meal:
 
 @transaction.atomic
 def meal_rename(*, meal: Meal, name: str, editor: User) -> Meal:
-    meal.name = _clean_meal_name(meal.day, name, exclude_pk=meal.pk)
+    cleaned = _clean_meal_name(meal.day, name, exclude_pk=meal.pk)
+    if cleaned == meal.name:
+        return meal
+    meal.name = cleaned
     meal.full_clean()
     meal.save(update_fields=["name"])
     _touch(meal.day, editor=editor)
@@ -324,12 +334,15 @@ def meal_item_update(
     portion_quantity: Decimal | None = None,
     preparation: str | None = None,
 ) -> MealItem:
+    before = _unchanged_key(item, ("grams", "portion_id", "portion_quantity", "preparation"))
     item.grams, item.portion, item.portion_quantity = _amount(
         food=item.food, grams=grams, portion=portion, portion_quantity=portion_quantity
     )
     if preparation is not None:
         item.preparation = _preparation(item.food, preparation)
     _clean_item(item)
+    if _unchanged_key(item, ("grams", "portion_id", "portion_quantity", "preparation")) == before:
+        return item
     item.save(update_fields=["grams", "portion", "portion_quantity", "preparation"])
     _touch(item.meal.day, editor=editor)
     return item
@@ -375,7 +388,11 @@ def day_notes_update(*, day: Day, notes: str, editor: User, notes_seen: str | No
             stored = Day.objects.select_for_update().values_list("notes", flat=True).get(pk=day.pk)
             if not (same_text(stored, notes_seen) or same_text(stored, notes)):
                 raise NotesChangedError(stored=stored)
+        else:
+            stored = day.notes
         day.notes = notes
+        if stored == notes:  # saved as it was: nothing to write (see _unchanged_key)
+            return day
         day.full_clean(exclude=["plan", "last_edited_by"])
         day.save(update_fields=["notes"])
         _touch(day, editor=editor)
@@ -659,11 +676,14 @@ def supplement_dose_update(
             saved=False,
             **label,
         )
+    before = _unchanged_key(dose, ("product_id", "quantity", "meal_id", "taken_at"))
     dose.product = product
     dose.quantity = quantity
     dose.meal = meal
     dose.taken_at = taken_at
     dose.full_clean()
+    if _unchanged_key(dose, ("product_id", "quantity", "meal_id", "taken_at")) == before:
+        return dose
     dose.save(update_fields=["product", "quantity", "meal", "taken_at"])
     _touch(day, editor=editor)
     return dose
