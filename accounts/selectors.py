@@ -1,6 +1,6 @@
 """Reads for accounts: a person's profile, and the engine's view of it on a given day."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -77,6 +77,27 @@ def target_on(profile: Profile, day: date) -> "Target | None":
     if profile.date_of_birth is None or not profile.sex:
         return None
     return target_for(person_on(profile, day))
+
+
+def target_periods(profile: Profile, start: date, end: date) -> list[tuple[date, date, str]]:
+    """The target line of each run of days from `start` to `end` with the same target: a
+    birthday, a pregnancy or a breastfeeding period inside the range changes it, and each day
+    is scored against its own. Empty while the profile lacks a date of birth or sex."""
+    periods: list[tuple[date, date, str]] = []
+    lines: dict[Target, str] = {}
+    on = start
+    while on <= end:
+        target = target_on(profile, on)
+        if target is None:
+            return []
+        if target not in lines:
+            lines[target] = target_line_of(profile, target)
+        if periods and periods[-1][2] == lines[target]:
+            periods[-1] = (periods[-1][0], on, lines[target])
+        else:
+            periods.append((on, on, lines[target]))
+        on += timedelta(days=1)
+    return periods
 
 
 def target_line_of(profile: Profile, target: "Target") -> str:

@@ -1,5 +1,6 @@
 """The Jinja2 environment for app pages: the few Django helpers templates need."""
 
+import math
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -33,6 +34,19 @@ def number(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "–"
     return f"{value:,.{digits}f}"
+
+
+def short_of(value: float | None, limit: float, met: bool, digits: int = 0) -> str:
+    """A figure measured against `limit` (the target in mg, or 100 %), for a day whose
+    status says whether it was `met`: a day short of it (319.5 of 320 mg, "Near target")
+    whose figure would round up to the limit gets one more decimal, rounded down, so
+    "320 of 320 mg: 100 %" never stands beside "Near target". The status is the authority
+    (it allows for float noise: plans.scoring), the figure only follows it."""
+    text = number(value, digits)
+    if value is None or met or value >= limit or round(value, digits) < limit:
+        return text
+    scale = 10 ** (digits + 1)
+    return number(math.floor(value * scale) / scale, digits + 1)
 
 
 class _OnFirstUse:
@@ -123,6 +137,7 @@ def environment(**options: Any) -> Environment:
         django_htmx_script=django_htmx_script,
     )
     env.filters["number"] = number
+    env.filters["short_of"] = short_of
     # The form macros as globals too: an htmx request renders one block of a page alone
     # (jinja2-fragments), and a `{% from ... import %}` at the top of the file does not run
     # then, so a block re-rendered with errors (422) would fail on an undefined macro.

@@ -22,7 +22,14 @@ from accounts.access_log import access_view_record
 from accounts.decorators import profile_required
 from accounts.models import AccessAction, User
 from accounts.request_user import request_user
-from accounts.selectors import client_get_for, link_get_for, profile_for, target_line_of, target_on
+from accounts.selectors import (
+    client_get_for,
+    link_get_for,
+    profile_for,
+    target_line_of,
+    target_on,
+    target_periods,
+)
 from mgplanner import csv_safe
 from mgplanner.forms import apply_validation_error
 from mgplanner.rendering import render_page
@@ -390,13 +397,11 @@ def _range_or_none(
 
 def _report_context(owner: User, start: date, end: date) -> dict[str, Any]:
     data = report_selectors.report_data(owner=owner, start=start, end=end)
-    target = target_on(data.profile, end)
     return {
         "person": owner,
         "data": data,
         "report": data.report,
-        "target": target,
-        "target_line": target_line_of(data.profile, target) if target else None,
+        "target_periods": target_periods(data.profile, start, end),
         "status_labels": STATUS_LABELS,
         "generated_at": timezone.localtime(),
     }
