@@ -342,15 +342,16 @@ def _doses_of(day: Day) -> list[SupplementDose]:
 
 
 def day_item_count(day: Day) -> int:
-    """What was planned on `day`: its live foods, recipes eaten and supplement doses.
+    """What was planned on `day`: its live foods, recipes eaten and magnesium doses.
 
     The one rule for "planned": a day with none is missing data, not a day at 0 mg, and is
     left out of the week page's average, the dietitian's client list and reports alike.
     A recipe eaten counts once, like a food: the person planned one thing, whatever its
-    ingredients.
+    ingredients. A vitamin D or calcium tablet alone says nothing of the day's magnesium,
+    so it does not make the day planned (it would count as a day at 0 %).
     """
     planned = sum(len(meal.live_items) + len(meal.live_recipes) for meal in _meals_of(day))  # type: ignore[attr-defined]
-    return planned + len(_doses_of(day))
+    return planned + sum(dose.product.kind == SupplementKind.MAGNESIUM for dose in _doses_of(day))
 
 
 def day_to_engine(day: Day, person: "Person") -> "scoring.Day":

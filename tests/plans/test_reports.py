@@ -31,6 +31,7 @@ from tests.factories import (
     RecipeFactory,
     RecipeIngredientFactory,
     SupplementDoseFactory,
+    SupplementProductFactory,
 )
 
 WOMAN = Person(sex="female", age_years=40)
@@ -637,3 +638,25 @@ def test_week_page_client_list_and_reports_count_a_recipe_only_day_alike(link, r
     start, _ = recipe_days
     expected = _day_page_score(link.client, start)["score"].effective_mg
     assert scored(link.client, link.dietitian, start) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kind", ["vitamin_d", "calcium"])
+@pytest.mark.parametrize(
+    "scored", [_planned_by_week_page, _planned_by_client_list, _planned_by_report]
+)
+def test_a_day_with_only_a_vitamin_d_or_calcium_tablet_is_not_planned(link, kind, scored):
+    # Such a tablet says nothing of the day's magnesium: the day is missing data everywhere,
+    # not a day at 0 % pulling the averages down. A magnesium dose alone does plan the day.
+    owner = link.client
+    on = timezone.localdate()
+    day = services.day_get_or_create(user=owner, on=on, editor=owner)
+    fields = {"vitamin_d": {"vitamin_d_iu": 1000}, "calcium": {"calcium_mg": 500}}[kind]
+    tablet = SupplementProductFactory(owner=owner, kind=kind, form="", amount_mg=None, **fields)
+    services.supplement_dose_add(day=day, product=tablet, editor=owner)
+    assert scored(owner, link.dietitian, on) is None
+    services.supplement_dose_add(
+        day=day, product=SupplementProductFactory(owner=owner), editor=owner
+    )
+    assert scored(owner, link.dietitian, on) == pytest.approx(
+        _day_page_score(owner, on)["score"].effective_mg
+    )
