@@ -15,7 +15,7 @@ from mgplanner.jinja2 import short_of
 from plans import services
 from plans.scoring import score_day
 from plans.selectors import day_get_for, day_to_engine
-from tests.factories import ProfileFactory, SupplementProductFactory
+from tests.factories import FoodFactory, ProfileFactory, SupplementProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,20 @@ def test_a_report_with_one_target_names_it_once(client):
     text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
     assert "each day is scored against its own" not in text
     assert "RDA, women 31" in text
+
+
+def test_a_meal_card_says_how_much_of_its_plate_came_from_supplements(client, day, person):
+    breakfast, lunch = day.meals.get(name="Breakfast"), day.meals.get(name="Lunch")
+    for meal in (breakfast, lunch):
+        food = FoodFactory(magnesium_mg_per_100g=100)
+        services.meal_item_add(meal=meal, food=food, grams=50, editor=person)
+    product = SupplementProductFactory(owner=person, amount_mg=80, amount_basis="elemental")
+    services.supplement_dose_add(day=day, product=product, editor=person, meal=breakfast)
+
+    page = client.get(reverse("plans:day", args=[day.date.isoformat()])).content.decode()
+
+    def card(meal):
+        return re.search(rf'id="meal-{meal.pk}-mg">(.*?)</span>', page, flags=re.S).group(1)
+
+    assert "of 130 mg on the plate, 80 mg of it from supplements taken with it" in card(breakfast)
+    assert card(lunch).endswith("of 50 mg on the plate")  # food only: nothing more to say
