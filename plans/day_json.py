@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from foods.diet import DIETS, EXCLUSIONS
 from foods.values import FoodValues
 from plans.scoring import PREPARATIONS, Day, Item, Meal, Supplement, food_item, standalone_name
 from plans.supplements import FORMS
@@ -29,6 +30,7 @@ MAX_MG_PER_100G = 100_000.0  # nothing is more than 100 g of anything per 100 g
 MAX_KCAL_PER_100G = 1_000.0
 MAX_SUPPLEMENT_MG = 100_000.0
 MAX_TARGET_MG = 10_000.0
+MAX_KCAL_GOAL = 100_000.0  # a day's energy goal; any goal above the day's kcal changes nothing
 
 PROFILE_KEYS = frozenset(
     {
@@ -43,6 +45,8 @@ PROFILE_KEYS = frozenset(
         "exclusions",  # shared with `suggest`; ignored for scoring
     }
 )
+# `suggest` ranks by the kcal goal (issue 6); `score_day` has no use for one and refuses it.
+SUGGEST_PROFILE_KEYS = PROFILE_KEYS | {"kcal_goal"}
 NUTRIENT_KEYS = (
     "magnesium_mg_per_100g",
     "phytate_mg_per_100g",
@@ -55,6 +59,9 @@ OCCASION_KEYS = frozenset({"name", "items"})
 SUPPLEMENT_KEYS = frozenset(
     {"form", "compound_mg", "elemental_mg", "name", "with", "calcium_mg", "bioavailability"}
 )
+# The spec's form table (scoring-model.md section 3) writes "L-threonate"; the catalogue's key
+# is "threonate". Form keys are matched without regard to case, as labels print them.
+FORM_ALIASES = {"l-threonate": "threonate"}
 
 FoodLookup = Callable[[Iterable[str]], Mapping[str, FoodValues]]
 
@@ -68,13 +75,17 @@ def _fail(where: str, problem: str) -> DayInputError:
 
 
 def _describe(value: object) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    # Containers are named, never printed: str() of a list nested thousands deep recurses.
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
         text = "null"
-    elif isinstance(value, list | dict):
-        text = "a list" if isinstance(value, list) else "an object"
+    elif isinstance(value, list):
+        text = "a list"
+    elif isinstance(value, dict):
+        text = "an object"
+    else:
+        text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -92,7 +103,12 @@ def _number(
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(where, f"must be a number, not {_describe(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        # JSON digits are read as an exact int of any size; one past float's range is as
+        # unusable as 1e400 (which json reads as inf), and is refused the same way.
+        number = math.inf
     if not math.isfinite(number):
         raise _fail(where, f"must be a finite number, not {_describe(value)}")
     if positive and number <= 0:
@@ -115,9 +131,22 @@ def _optional_number(
 def _text(value: object, where: str, *, required: bool = True) -> str:
     if not isinstance(value, str):
         raise _fail(where, f"must be a string, not {_describe(value)}")
+    _check_characters(value, where)
     if required and not value.strip():
         raise _fail(where, "must not be empty")
     return value.strip()
+
+
+def _check_characters(text: str, where: str) -> None:
+    """Refuse half of a UTF-16 surrogate pair: JSON can escape one ("\\ud800") but it is no
+    character, so the name could never be written out as UTF-8 (nor sent to the database)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])
+        raise _fail(
+            where, f"has a lone surrogate (\\u{code:04x}), which is not a character"
+        ) from None
 
 
 def _bool(data: dict[str, Any], key: str, where: str) -> bool:
@@ -143,8 +172,17 @@ def _list(value: object, where: str) -> list[Any]:
     return value
 
 
-def parse_person(data: object, where: str = "profile") -> Person:
-    profile = _object(data, where, PROFILE_KEYS)
+def _optional_list(data: dict[str, Any], key: str, where: str) -> list[Any]:
+    """A list that may be left out or null (empty); any other type is refused, so an object,
+    "" or false is never read as "nothing" and the day scored without it."""
+    value = data.get(key)
+    return [] if value is None else _list(value, where)
+
+
+def parse_person(
+    data: object, where: str = "profile", *, keys: frozenset[str] = PROFILE_KEYS
+) -> Person:
+    profile = _object(data, where, keys)
     if "sex" not in profile:
         raise _fail(where, "'sex' is required ('female' or 'male')")
     sex = profile["sex"]
@@ -156,17 +194,18 @@ def parse_person(data: object, where: str = "profile") -> Person:
     if age_years < 1:
         raise _fail(
             f"{where}.age_years",
-            f"must be at least 1 (there is no RDA for magnesium under 1 year), not {age_years}",
+            "must be at least 1 (there is no RDA for magnesium under 1 year), "
+            f"not {_describe(age_years)}",
         )
     if age_years > 130:
-        raise _fail(f"{where}.age_years", f"must be at most 130, not {age_years}")
+        raise _fail(f"{where}.age_years", f"must be at most 130, not {_describe(age_years)}")
     ckd_stage = 0
     if profile.get("ckd_stage") is not None:
         ckd_stage = _int(profile["ckd_stage"], f"{where}.ckd_stage")
         if ckd_stage not in CKD_STAGES:
-            raise _fail(f"{where}.ckd_stage", f"must be 0 to 5, not {ckd_stage}")
+            raise _fail(f"{where}.ckd_stage", f"must be 0 to 5, not {_describe(ckd_stage)}")
     medications: set[str] = set()
-    for index, name in enumerate(_list(profile.get("medications") or [], f"{where}.medications")):
+    for index, name in enumerate(_optional_list(profile, "medications", f"{where}.medications")):
         if name not in MEDICATIONS:
             raise _fail(
                 f"{where}.medications[{index}]",
@@ -182,11 +221,18 @@ def parse_person(data: object, where: str = "profile") -> Person:
             positive=True,
             lower=MIN_CUSTOM_TARGET_MG,
         )
+    pregnant = _bool(profile, "pregnant", where)
+    lactating = _bool(profile, "lactating", where)
+    # The web profile refuses these dates unless sex is female (accounts.services); the engine
+    # would silently score an ordinary man, so the contradiction is refused here too.
+    if sex != "female" and (pregnant or lactating):
+        field = "pregnant" if pregnant else "lactating"
+        raise _fail(f"{where}.{field}", f"applies only when sex is 'female', not {sex!r}")
     person = Person(
         sex=sex,
         age_years=age_years,
-        pregnant=_bool(profile, "pregnant", where),
-        lactating=_bool(profile, "lactating", where),
+        pregnant=pregnant,
+        lactating=lactating,
         ckd_stage=ckd_stage,
         medications=frozenset(medications),
         target_mg=target_mg,
@@ -210,15 +256,20 @@ def _preparation(item: dict[str, Any], where: str) -> str:
     return preparation
 
 
-def parse_day(data: object, lookup_food: FoodLookup) -> Day:
-    """The engine's Day for a `score_day` JSON document; raises DayInputError."""
+def parse_day(
+    data: object, lookup_food: FoodLookup, *, profile_keys: frozenset[str] = PROFILE_KEYS
+) -> Day:
+    """The engine's Day for a `score_day` JSON document; raises DayInputError.
+
+    `profile_keys` are the profile fields the caller accepts (`suggest` adds `kcal_goal`).
+    """
     if not isinstance(data, dict):
         raise _fail("", f"the day must be a JSON object, not {_describe(data)}")
     if "profile" not in data:
         raise _fail("", "'profile' is required")
-    person = parse_person(data["profile"])
+    person = parse_person(data["profile"], keys=profile_keys)
 
-    raw_occasions = _list(data.get("occasions") or [], "occasions")
+    raw_occasions = _optional_list(data, "occasions", "occasions")
     names: set[str] = set()
     parsed: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
     codes: set[str] = set()
@@ -232,7 +283,7 @@ def parse_day(data: object, lookup_food: FoodLookup) -> Day:
             raise _fail(f"{where}.name", f"two occasions are named {name!r}")
         names.add(name)
         items = []
-        for i_index, raw_item in enumerate(_list(occasion.get("items") or [], f"{where}.items")):
+        for i_index, raw_item in enumerate(_optional_list(occasion, "items", f"{where}.items")):
             item_where = f"{where}.items[{i_index}]"
             item = _object(raw_item, item_where, ITEM_KEYS)
             if "food" in item:
@@ -241,6 +292,11 @@ def parse_day(data: object, lookup_food: FoodLookup) -> Day:
                     raise _fail(
                         f"{item_where}.food", f"must be a food code string, not {_describe(code)}"
                     )
+                _check_characters(code, f"{item_where}.food")
+                if "\x00" in code:
+                    # PostgreSQL text cannot hold NUL: the lookup would fail as a database
+                    # error (exit 1, "unprepared setup") instead of as bad input.
+                    raise _fail(f"{item_where}.food", "must not contain a NUL character")
                 inline = [key for key in NUTRIENT_KEYS if key in item]
                 if inline:
                     raise _fail(
@@ -299,7 +355,7 @@ def parse_day(data: object, lookup_food: FoodLookup) -> Day:
         meals.append(Meal(name=name, items=tuple(meal_items)))
 
     supplements = []
-    raw_supplements = _list(data.get("supplements") or [], "supplements")
+    raw_supplements = _optional_list(data, "supplements", "supplements")
     for s_index, raw in enumerate(raw_supplements):
         supplements.append(_supplement(raw, f"supplements[{s_index}]", names))
     return Day(person=person, meals=tuple(meals), supplements=tuple(supplements))
@@ -309,12 +365,7 @@ def _supplement(raw: object, where: str, occasion_names: set[str]) -> Supplement
     supplement = _object(raw, where, SUPPLEMENT_KEYS)
     if "form" not in supplement:
         raise _fail(where, f"'form' is required ({', '.join(FORMS)})")
-    form_key = supplement["form"]
-    if not isinstance(form_key, str) or form_key not in FORMS:
-        raise _fail(
-            f"{where}.form",
-            f"unknown supplement form {_describe(form_key)} (known: {', '.join(FORMS)})",
-        )
+    form_key = _form_key(supplement["form"], f"{where}.form")
     form = FORMS[form_key]
     has_compound = supplement.get("compound_mg") is not None
     has_elemental = supplement.get("elemental_mg") is not None
@@ -344,6 +395,14 @@ def _supplement(raw: object, where: str, occasion_names: set[str]) -> Supplement
             raise _fail(f"{where}.with", f"names no occasion: {with_meal!r}")
     bioavailability = None
     if supplement.get("bioavailability") is not None:
+        if form.molar_mass_g_per_mol is not None:
+            # The spec's table gives a named form its own bioavailability; only "other" is
+            # entered (default 1.0), so oxide cannot be scored as if it were soluble.
+            raise _fail(
+                f"{where}.bioavailability",
+                f"only form 'other' is given a bioavailability; {form_key!r} has its own "
+                f"({form.bioavailability:g})",
+            )
         bioavailability = _number(
             supplement["bioavailability"], f"{where}.bioavailability", upper=1.0, positive=True
         )
@@ -362,3 +421,41 @@ def _supplement(raw: object, where: str, occasion_names: set[str]) -> Supplement
             "which is already an occasion",
         )
     return result
+
+
+def _form_key(value: object, where: str) -> str:
+    """The catalogue key for a form as written: any case, and the spec's "L-threonate"."""
+    if isinstance(value, str):
+        key = FORM_ALIASES.get(value.lower(), value.lower())
+        if key in FORMS:
+            return key
+    raise _fail(where, f"unknown supplement form {_describe(value)} (known: {', '.join(FORMS)})")
+
+
+def parse_preferences(
+    profile: Mapping[str, Any], where: str = "profile"
+) -> tuple[str, frozenset[str], float | None]:
+    """`suggest`'s diet, exclusions and optional daily energy goal (kcal) from a profile that
+    parse_day has checked; the kcal goal is passed to the ranking as the web page passes it."""
+    diet = profile.get("diet")
+    if diet is None:
+        diet = "omnivore"
+    if diet not in DIETS:
+        raise _fail(f"{where}.diet", f"must be one of {', '.join(DIETS)}, not {_describe(diet)}")
+    raw = profile.get("exclusions")
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise _fail(f"{where}.exclusions", "must be a list of names")
+    for index, name in enumerate(raw):
+        if name not in EXCLUSIONS:
+            raise _fail(
+                f"{where}.exclusions[{index}]",
+                f"unknown exclusion {_describe(name)} (known: {', '.join(EXCLUSIONS)})",
+            )
+    kcal_goal = None
+    if profile.get("kcal_goal") is not None:
+        kcal_goal = _number(
+            profile["kcal_goal"], f"{where}.kcal_goal", upper=MAX_KCAL_GOAL, positive=True
+        )
+    return diet, frozenset(raw), kcal_goal

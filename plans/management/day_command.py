@@ -23,22 +23,30 @@ class DayCommand(BaseCommand):
     command_name: str
 
     def read_json(self, path: str) -> object:
+        source = "stdin" if path == "-" else path
         try:
             if path == "-":
-                text = sys.stdin.read()
+                # The bytes, not sys.stdin's text: its surrogateescape would let non-UTF-8
+                # bytes through to the output, which a file's strict decoding refuses.
+                raw = sys.stdin.buffer.read()
             else:
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
+                with open(path, "rb") as handle:
+                    raw = handle.read()
+            text = raw.decode("utf-8")
         except OSError as error:
-            self.refuse(f"cannot read {path}: {error.strerror or error}")
+            self.refuse(f"cannot read {source}: {error.strerror or error}")
         except UnicodeDecodeError:
-            self.refuse(f"cannot read {path}: not UTF-8 text")
+            self.refuse(f"cannot read {source}: not UTF-8 text")
         try:
             return json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as error:
             self.refuse(f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")
         except ValueError as error:
             self.refuse(f"invalid JSON: {error}")
+        except RecursionError:
+            # Python's json recurses once per nesting level: thousands of "[" exhaust the
+            # stack long before any day (a handful of levels) could.
+            self.refuse("invalid JSON: nested too deeply")
 
     def refuse_database(self, error: DatabaseError, doing: str) -> NoReturn:
         """Exit 1: only food codes touch the database, so an error there is an unprepared setup."""

@@ -1,11 +1,19 @@
 """Parsing the score_day JSON format: what is accepted, and one clear line for what is not."""
 
 import copy
+import json
+import re
 
 import pytest
 
 from foods.values import FoodValues
-from plans.day_json import DayInputError, parse_day, parse_person
+from plans.day_json import (
+    SUGGEST_PROFILE_KEYS,
+    DayInputError,
+    parse_day,
+    parse_person,
+    parse_preferences,
+)
 from plans.supplements import FORMS
 
 SEEDS = FoodValues(
@@ -175,8 +183,8 @@ def with_change(path, value, *, delete=False):
             "give exactly one of 'compound_mg' or 'elemental_mg'",
         ),
         (
-            with_change(("supplements", 0, "bioavailability"), 1.5),
-            "supplements[0].bioavailability: must be at most 1",
+            with_change(("supplements", 2, "bioavailability"), 1.5),
+            "supplements[2].bioavailability: must be at most 1",
         ),
     ],
 )
@@ -213,3 +221,201 @@ def test_a_custom_target_under_1_mg_is_refused_not_scored_as_infinity():
     data = {"profile": {"sex": "female", "age_years": 34, "target_mg": 2.2250738585e-313}}
     with pytest.raises(DayInputError, match=r"profile\.target_mg: must be a number of 1 or more"):
         parse_day(data, lambda codes: {})
+
+
+# Found by QA: inputs that raised instead of being refused, or were scored wrongly.
+
+TOO_BIG = 10**400  # exact JSON digits, past float's range (1e400 would be read as inf)
+
+
+def where_of(path):
+    """How a message names a place: ("occasions", 0, "name") -> "occasions[0].name"."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("occasions", 0, "items", 0, "grams"),
+        ("occasions", 0, "items", 0, "magnesium_mg_per_100g"),
+        ("occasions", 0, "items", 0, "calcium_mg_per_100g"),
+        ("profile", "target_mg"),
+        ("supplements", 0, "compound_mg"),
+        ("supplements", 1, "elemental_mg"),
+        ("supplements", 2, "calcium_mg"),
+        ("profile", "age_years"),
+        ("profile", "ckd_stage"),
+    ],
+)
+def test_an_integer_too_large_for_a_float_is_refused_in_one_short_line(path):
+    with pytest.raises(DayInputError) as caught:
+        parse_day(with_change(path, TOO_BIG), lookup)
+    message = str(caught.value)
+    assert message.startswith(f"{where_of(path)}: must be ")
+    assert "1000000" in message
+    assert len(message) < 120
+
+
+def test_a_list_nested_far_too_deep_is_named_not_printed():
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    data = with_change(("profile", "medications"), [nested])
+    with pytest.raises(DayInputError, match=r"medications\[0\]: unknown medication a list"):
+        parse_day(data, lookup)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("occasions", 0, "name"),
+        ("occasions", 0, "items", 0, "name"),
+        ("occasions", 0, "items", 1, "food"),
+        ("supplements", 1, "name"),
+    ],
+)
+def test_a_lone_surrogate_in_a_name_is_refused(path):
+    # What json makes of the escape "\ud800": half a UTF-16 pair, which UTF-8 cannot write.
+    lone = json.loads('"Lunch \\ud800"')
+    with pytest.raises(DayInputError, match=r"has a lone surrogate \(\\ud800\)"):
+        parse_day(with_change(path, lone), lookup)
+
+
+def test_a_food_code_with_a_nul_is_refused_before_the_lookup():
+    def lookup_nothing(codes):
+        raise AssertionError(f"looked up {codes!r}")
+
+    data = with_change(("occasions", 0, "items", 1, "food"), "12014\x00")
+    with pytest.raises(
+        DayInputError, match=r"^occasions\[0\]\.items\[1\]\.food: must not contain a NUL"
+    ):
+        parse_day(data, lookup_nothing)
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted():
+    plate = json.loads('"oats \\ud83c\\udf7d"')
+    day = parse_day(with_change(("occasions", 0, "items", 0, "name"), plate), lookup)
+    assert day.meals[0].items[0].name == "oats \U0001f37d"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("occasions", 0, "items"), {}),
+        (("occasions", 0, "items"), ""),
+        (("occasions", 0, "items"), False),
+        (("occasions",), {}),
+        (("occasions",), 0),
+        (("supplements",), ""),
+        (("profile", "medications"), ""),
+        (("profile", "medications"), 0),
+    ],
+)
+def test_an_empty_value_of_the_wrong_type_is_refused_not_read_as_empty(path, value):
+    with pytest.raises(DayInputError, match=rf"^{re.escape(where_of(path))}: must be a list"):
+        parse_day(with_change(path, value), lookup)
+
+
+EMPTY_LISTS = {
+    "profile": {"sex": "female", "age_years": 34, "medications": []},
+    "occasions": [{"name": "Lunch", "items": []}],
+    "supplements": [],
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [("occasions", 0, "items"), ("occasions",), ("supplements",), ("profile", "medications")],
+)
+@pytest.mark.parametrize("delete", [False, True])
+def test_a_missing_or_null_list_is_still_empty(path, delete):
+    data = copy.deepcopy(EMPTY_LISTS)
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    if delete:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = None
+    day = parse_day(data, lookup)
+    assert day.person == parse_day(EMPTY_LISTS, lookup).person
+    assert [meal.items for meal in day.meals] in ([], [()])
+    assert day.supplements == ()
+
+
+@pytest.mark.parametrize("written", ["L-threonate", "l-threonate", "Threonate", "THREONATE"])
+def test_the_specs_spelling_l_threonate_is_the_threonate_form(written):
+    data = with_change(("supplements",), [{"form": written, "compound_mg": 1000}])
+    same = with_change(("supplements",), [{"form": "threonate", "compound_mg": 1000}])
+    assert parse_day(data, lookup) == parse_day(same, lookup)
+    assert parse_day(data, lookup).supplements[0].form == "threonate"
+
+
+def test_a_form_key_in_capitals_is_that_form():
+    data = with_change(("supplements", 0, "form"), "Citrate")
+    assert parse_day(data, lookup) == parse_day(VALID, lookup)
+
+
+@pytest.mark.parametrize("form", ["oxide", "citrate", "L-threonate"])
+def test_bioavailability_is_refused_for_a_named_form(form):
+    data = with_change(
+        ("supplements",), [{"form": form, "elemental_mg": 100, "bioavailability": 1.0}]
+    )
+    with pytest.raises(
+        DayInputError, match=r"supplements\[0\]\.bioavailability: only form 'other'"
+    ):
+        parse_day(data, lookup)
+
+
+def test_bioavailability_is_entered_for_other_and_null_means_the_forms_own():
+    other = with_change(
+        ("supplements",), [{"form": "other", "elemental_mg": 100, "bioavailability": 0.5}]
+    )
+    assert parse_day(other, lookup).supplements[0].bioavailability == 0.5
+    oxide = with_change(
+        ("supplements",), [{"form": "oxide", "elemental_mg": 100, "bioavailability": None}]
+    )
+    assert parse_day(oxide, lookup).supplements[0].bioavailability is None
+
+
+@pytest.mark.parametrize("field", ["pregnant", "lactating"])
+def test_a_pregnant_or_lactating_man_is_refused(field):
+    with pytest.raises(
+        DayInputError, match=rf"^profile\.{field}: applies only when sex is 'female'"
+    ):
+        parse_person({"sex": "male", "age_years": 30, field: True})
+
+
+def test_a_man_who_is_not_pregnant_is_an_ordinary_man():
+    person = parse_person({"sex": "male", "age_years": 30, "pregnant": False, "lactating": None})
+    assert (person.pregnant, person.lactating) == (False, False)
+
+
+def test_only_suggest_accepts_a_kcal_goal():
+    data = with_change(("profile", "kcal_goal"), 2000)
+    with pytest.raises(DayInputError, match="profile: unknown field 'kcal_goal'"):
+        parse_day(data, lookup)
+    assert parse_day(data, lookup, profile_keys=SUGGEST_PROFILE_KEYS).person == (
+        parse_day(VALID, lookup).person
+    )
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), (2000, 2000.0), (1850.5, 1850.5)])
+def test_parse_preferences_reads_the_kcal_goal(value, expected):
+    profile = {**VALID["profile"], "kcal_goal": value}
+    assert parse_preferences(profile) == ("vegan", frozenset({"nuts"}), expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "must be more than 0"),
+        (-100, "must be more than 0"),
+        ("2000", "must be a number"),
+        (True, "must be a number"),
+        (TOO_BIG, "must be a finite number"),
+    ],
+)
+def test_a_kcal_goal_that_is_not_a_positive_number_is_refused(value, message):
+    with pytest.raises(DayInputError, match=rf"^profile\.kcal_goal: {message}"):
+        parse_preferences({"kcal_goal": value})

@@ -16,11 +16,17 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_NAMES = sorted(path.name.removesuffix(".day.json") for path in EXAMPLES.glob("*.day.json"))
 
 
-def run(argument: str, stdin: str | None = None) -> tuple[int, str, str]:
+def stdin_of(data: str | bytes) -> io.TextIOWrapper:
+    """A stdin like the real one under a C locale (UTF-8 mode): text over bytes."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="surrogateescape")
+
+
+def run(argument: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     old_stdin = sys.stdin
     if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
+        sys.stdin = stdin_of(stdin)
     try:
         call_command("score_day", argument, stdout=out, stderr=err)
         code = 0
@@ -168,6 +174,52 @@ MEAL = {"name": "Lunch", "items": [{"name": "x", "grams": 100, "magnesium_mg_per
             "supplements[0].with: names no occasion: 'Dinner'",
         ),
         (json.dumps({"profile": PROFILE, "occasions": "Lunch"}), "occasions: must be a list"),
+        # Found by QA: each of these raised or was scored wrongly.
+        (
+            '{"profile": {"sex": "female", "age_years": 34}, "occasions": [{"name": "L", '
+            '"items": [{"grams": 1' + "0" * 400 + ', "magnesium_mg_per_100g": 1}]}]}',
+            "occasions[0].items[0].grams: must be a finite number",
+        ),
+        (
+            '{"profile": {"sex": "female", "age_years": 34, "medications": '
+            + "[" * 100_000
+            + "]" * 100_000
+            + "}}",
+            "invalid JSON: nested too deeply",
+        ),
+        (
+            '{"profile": {"sex": "female", "age_years": 34}, '
+            '"occasions": [{"name": "\\ud800", "items": []}]}',
+            "occasions[0].name: has a lone surrogate (\\ud800)",
+        ),
+        (json.dumps({"profile": PROFILE, "occasions": {}}), "occasions: must be a list"),
+        (json.dumps({"profile": PROFILE, "supplements": ""}), "supplements: must be a list"),
+        (
+            json.dumps({"profile": PROFILE, "occasions": [{"name": "L", "items": False}]}),
+            "occasions[0].items: must be a list, not false",
+        ),
+        (
+            json.dumps({"profile": {**PROFILE, "medications": 0}}),
+            "profile.medications: must be a list, not 0",
+        ),
+        (b'{"profile": {"sex": "female", "age_years": 34}, "x": "\xff"}', "cannot read stdin"),
+        (
+            json.dumps(
+                {
+                    "profile": PROFILE,
+                    "supplements": [{"form": "oxide", "elemental_mg": 100, "bioavailability": 1.0}],
+                }
+            ),
+            "supplements[0].bioavailability: only form 'other'",
+        ),
+        (
+            json.dumps({"profile": {"sex": "male", "age_years": 30, "lactating": True}}),
+            "profile.lactating: applies only when sex is 'female'",
+        ),
+        (
+            json.dumps({"profile": {**PROFILE, "kcal_goal": 2000}}),
+            "profile: unknown field 'kcal_goal'",
+        ),
     ],
 )
 def test_invalid_input_exits_2_with_one_stderr_line(stdin, message):
@@ -211,3 +263,52 @@ def test_real_process_prints_json_and_exit_codes():
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr == "score_day: occasions[0].name: must be a string, not 5\n"
+
+
+def test_non_utf8_stdin_is_refused_like_a_non_utf8_file(tmp_path):
+    data = b'{"profile": {"sex": "female", "age_years": 34}, "occasions": [{"name": "'
+    data += b'\xe9t\xe9", "items": []}]}'  # Latin-1 "été"
+    path = tmp_path / "day.json"
+    path.write_bytes(data)
+    from_file = run(str(path))
+    from_stdin = run("-", stdin=data)
+    assert from_file == (2, "", f"score_day: cannot read {path}: not UTF-8 text\n")
+    assert from_stdin == (2, "", "score_day: cannot read stdin: not UTF-8 text\n")
+
+
+def test_the_specs_l_threonate_scores_exactly_as_threonate():
+    def output(form: str) -> str:
+        day = {"profile": PROFILE, "supplements": [{"form": form, "compound_mg": 1000}]}
+        code, out, err = run("-", stdin=json.dumps(day))
+        assert (code, err) == (0, "")
+        return out
+
+    threonate = output("threonate")
+    assert json.loads(threonate)["occasions"][0]["name"] == "supplement:threonate"
+    assert output("L-threonate") == threonate
+    assert output("l-Threonate") == threonate
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        '{"profile": {"sex": "female", "age_years": 34}, '
+        '"occasions": [{"name": "\\ud800", "items": []}]}',
+        b'{"profile": {"sex": "female", "age_years": 34}, '
+        b'"occasions": [{"name": "\xff", "items": []}]}',
+        '{"profile": {"sex": "female", "age_years": 34, "target_mg": 1' + "0" * 400 + "}}",
+        '{"profile": {"sex": "female", "age_years": 34, "medications": ' + "[" * 100_000 + "}",
+    ],
+    ids=["lone surrogate", "not UTF-8", "too large for a float", "nested too deeply"],
+)
+def test_real_process_refuses_what_once_raised_or_wrote_bad_bytes(stdin):
+    done = subprocess.run(
+        [sys.executable, "manage.py", "score_day", "-"],
+        cwd=REPO,
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        capture_output=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.startswith(b"score_day: ")
+    assert done.stderr.count(b"\n") == 1
