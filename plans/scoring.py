@@ -592,14 +592,19 @@ def _warnings(
             )
             if not renal:
                 gain = split_gain_mg(occasion, target.target_mg)
+                # split_gain_mg moves half away from any meal (phytate and oxalate stay with
+                # the food): "at another meal" would promise a gain another meal's food and
+                # binders would change.
                 part += (
-                    f"; taking half of it at another meal would add about {_fmt(gain)} mg effective"
+                    f"; taking half of it on its own, at another time of day, would add about "
+                    f"{_fmt(gain)} mg effective"
                 )
             parts.append(part)
         advice = (
             "How much to take, and when, is for your renal team to decide."
             if renal
-            else "The gut absorbs a smaller share of a large single dose, so split it across meals."
+            else "The gut absorbs a smaller share of a large single dose, so take it in two "
+            "parts at different times of day."
         )
         warnings.append(Warning("split_dose", ". ".join(parts) + ". " + advice))
     if person.ckd_stage >= 3 and supplement_total_mg > 0.0:

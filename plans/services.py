@@ -1541,12 +1541,14 @@ def suggestion_apply(
     item: MealItem | None = None,
     preparation: str | None = None,
     doses: Sequence[SupplementDose] = (),
+    move: bool = False,
 ) -> list[UndoStep]:
     """Apply one suggestion to the day; returns the steps that undo it exactly.
 
     add: `food` at `grams` into `meal`; replace: `item` soft-deleted and `food` at `grams`
     in its place; prepare: `item`'s preparation; split: each of `doses` halved, the other
-    half taken on its own (another occasion).
+    half taken on its own (another occasion), or with `move` (kind 4's other half, "move
+    or split") each of `doses` taken on its own whole, away from its meal, at no time.
     """
     day = Day.objects.select_for_update().get(pk=day.pk)
     undo: list[UndoStep] = []
@@ -1580,6 +1582,14 @@ def suggestion_apply(
     elif kind == "split":
         if not doses or any(d.day_id != day.pk or d.deleted_at is not None for d in doses):
             raise ValidationError("That supplement dose is no longer on this day.")
+        if move:
+            for dose in doses:
+                taken_at = dose.taken_at.isoformat() if dose.taken_at else None
+                undo.append(["dose_meal", dose.pk, dose.meal_id, taken_at])
+                dose.meal, dose.taken_at = None, None
+                dose.save(update_fields=["meal", "taken_at"])
+            _touch(day, editor=editor)
+            return undo
         last = day.supplement_doses.aggregate(last=Max("position"))["last"] or 0
         for offset, dose in enumerate(doses, start=1):
             original = dose.quantity
@@ -1621,6 +1631,12 @@ def suggestion_undo(*, day: Day, steps: Sequence[UndoStep], editor: User) -> Non
             doses.filter(pk=pk).update(quantity=Decimal(str(step[2])))
         elif action == "remove_dose":
             doses.filter(pk=pk).delete()
+        elif action == "dose_meal":
+            # A moved dose goes back to its meal, if the meal is still on this day.
+            if not Meal.objects.filter(pk=step[2], day=day, deleted_at__isnull=True).exists():
+                raise ValidationError("The meal the dose was taken with is gone.")
+            taken_at = time.fromisoformat(step[3]) if step[3] else None
+            doses.filter(pk=pk).update(meal_id=step[2], taken_at=taken_at)
         else:
             raise ValidationError("That undo is not understood.")
     _touch(day, editor=editor)

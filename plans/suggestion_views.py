@@ -67,6 +67,8 @@ KIND_LABELS = {
     "prepare": "Prepare",
     "split": "Split the dose",
 }
+# Kind "split" with `move`: the whole dose leaves its meal.
+MOVE_LABEL = "Move the dose"
 
 
 def _writable_date(on: str, profile: Profile) -> date:
@@ -130,7 +132,7 @@ def _panel_context(
             {
                 "s": suggestion,
                 "replaces_name": swaps.replaced_name(engine_day, suggestion),
-                "label": KIND_LABELS[suggestion.kind],
+                "label": MOVE_LABEL if suggestion.move else KIND_LABELS[suggestion.kind],
                 "meal_pk": meal.pk if meal else "",
                 "by_hand": _by_hand(suggestion),
                 "meal_label": suggestion.meal.removeprefix("supplement:"),
@@ -270,6 +272,8 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
     meal_name = data.get("meal", "")
     target_key = data.get("target_key", "") or None
     code = data.get("food", "") or None
+    # A move is kind 4 too ("split" in the `suggest` contract), told apart by this field.
+    move = kind == "split" and data.get("move") == "1"
     try:
         grams = float(data["grams"]) if data.get("grams") else None
     except ValueError:
@@ -310,11 +314,14 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
             why="",
             target_key=target_key,
             preparation=data.get("preparation") or None,
+            move=move,
         )
         if kind == "add" and meal_name not in names:
             raise swaps.SuggestionError("That meal is no longer on this day.")
         if kind in ("replace", "prepare") and not target_key:
             raise swaps.SuggestionError("Say which item the suggestion changes.")
+        if move and not target_key:
+            raise swaps.SuggestionError("Say which supplement dose the suggestion moves.")
         changed = scoring.score_day(
             swaps.apply_suggestion(engine_day, suggestion, candidate_pool())
         )
@@ -345,7 +352,16 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
             return _refused(
                 request, the_date, panel_meal, "The item it changes is no longer on this day."
             )
-    if kind == "split":
+    if move:
+        doses = suggestion_selectors.day_doses_for(
+            day=day, pks=[_item_pk(target_key or "", "dose-") or 0]
+        )
+        meal = names.get(meal_name)
+        if len(doses) != 1 or meal is None or doses[0].meal_id != meal.pk:
+            return _refused(
+                request, the_date, panel_meal, "That supplement dose is no longer on this day."
+            )
+    elif kind == "split":
         if meal_name.startswith("supplement:"):
             return _refused(
                 request,
@@ -371,11 +387,15 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
             item=item,
             preparation=data.get("preparation") or None,
             doses=doses or (),
+            move=move,
         )
     except ValidationError as error:
         return _refused(request, the_date, panel_meal, " ".join(error.messages))
-    added = _added_by(day, kind, steps)
-    text = _applied_text(kind, food, added, item, meal_name, data.get("preparation", ""))
+    if move and doses:
+        text = f"{doses[0].product.name} is now taken on its own, away from {meal_name}."
+    else:
+        added = _added_by(day, kind, steps)
+        text = _applied_text(kind, food, added, item, meal_name, data.get("preparation", ""))
     version = suggestion_selectors.day_version_of(day=day)
     token = signing.dumps(
         {"day": day.pk, "version": version, "steps": steps, "text": text}, salt=UNDO_SALT
@@ -435,7 +455,15 @@ def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None)
             panel_meal,
             "That change can no longer be undone: the day has changed since.",
         )
-    services.suggestion_undo(day=day, steps=payload["steps"], editor=user)
+    try:
+        services.suggestion_undo(day=day, steps=payload["steps"], editor=user)
+    except ValidationError as error:
+        return _refused(
+            request,
+            the_date,
+            panel_meal,
+            f"That change can no longer be undone: {' '.join(error.messages)}",
+        )
     if request.htmx:  # type: ignore[attr-defined]
         return _render_panel_blocks(
             request,

@@ -1,5 +1,9 @@
 """Suggestions that raise a day's effective magnesium: add, replace, prepare, split (pure).
 
+Kind "split" is the issue's kind 4, "move or split a supplement dose": half of a large dose
+taken at another time, or (`Suggestion.move`) a whole dose taken away from a meal whose
+phytate or oxalate binds it.
+
 Every suggestion is scored by the engine on the changed day: `gain_mg` is
 `score_day(changed).effective_mg - score_day(today).effective_mg`, never a rule of thumb, and a
 change whose day carries a warning today's day does not (supplement above the UL, any
@@ -16,6 +20,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from foods.antinutrients import SALTED, salt_twin_key
 from foods.diet import allowed
@@ -47,6 +52,13 @@ JSON_KEYS = (
 KCAL_PENALTY_MG_PER_100KCAL = 5.0
 # Below this a change is noise, not advice.
 MIN_GAIN_MG = 1.0
+# A dose taken with a meal is proposed to be taken on its own when the meal's phytate and
+# oxalate together keep less than this share of its magnesium. Any dose gains a little
+# away from a meal (two smaller loads saturate the gut less), so without this bar every
+# dose with a meal would be told to leave it; 0.9 asks for a meal that binds a tenth or
+# more: about 190 mg of phytic acid (two slices of wholemeal bread) or 220 mg of oxalic acid
+# (a cup of raw spinach).
+MOVE_MAX_BINDING_FACTOR = 0.9
 # An item carrying at least this much phytic acid (mg) is worth soaking/sprouting/fermenting.
 PREPARE_MIN_PHYTATE_MG = 50.0
 # Fewer curated adds than this fitting the person: automatic adds fill the gap.
@@ -76,6 +88,15 @@ AUTO_REPLACE_ROLES = frozenset(
 # An automatic replacement may carry at most this times the replaced food's kcal per 100 g
 # (+ 50 kcal, so that very lean foods can still be replaced).
 REPLACE_KCAL_DENSITY_RATIO = 1.5
+# SR28's greens are either high in oxalate (spinach 970, chard 645, beet greens 610,
+# vinespinach 170 mg per 100 g) or low (kale 20, collards 9, cabbage 3, mustard greens 2):
+# no green with a known value lies between 21 and 169. A green above this line is replaced
+# only by one below it: the swap is there to free the meal's magnesium from oxalate, and
+# spinach -> chard only trades one binder for another (issue 6: "spinach -> kale").
+HIGH_OXALATE_GREEN_MG_PER_100G = 100.0
+# A pair curated for a database food fits an inline item of that name only in a like state:
+# its kcal per 100 g within this factor either way (dry rice is no stand-in for cooked).
+PAIR_NAME_KCAL_RATIO = 2.0
 
 # Which preparations make sense for a food, by its role (kitchen practice, not chemistry:
 # nobody sprouts bread; Gupta et al. 2015 for the reductions the engine applies).
@@ -101,6 +122,54 @@ def sensible_preparations(description: str, role: str) -> tuple[str, ...]:
     if _PROCESSED.search(description):
         return ()
     return SENSIBLE_PREPARATIONS.get(role, ())
+
+
+# Words that say how a food is kept, cooked, cut, salted or packed, not which food it is
+# ("Spinach, frozen, chopped or leaf, cooked, boiled, drained, without salt" is spinach).
+# Not sprouted, soaked or fermented: those change the food's phytate (sprouted wheat bread
+# for wheat bread is a change the engine counts), and not "plain", which SR28 sets against
+# a variety ("Crackers, matzo, plain" and "..., whole-wheat").
+_STATE_WORD = re.compile(
+    r"""
+    raw|cooked|boiled|drained|frozen|canned|fresh|dried|dry|roasted|toasted|steamed|baked
+    |broiled|braised|fried|pan-fried|grilled|poached|stewed|simmered|microwaved|blanched
+    |heated|unheated|prepared|unprepared|uncooked|chopped|leaf|leaves|whole|sliced|diced
+    |shredded|mashed|regular|pack|solids|liquids|salt|salted|unsalted|sodium|low|reduced
+    |added|with|without|no|not|and|or|in|oil|water|enriched|unenriched|fortified|unfortified
+    |instant|quick|refrigerated|fresh-refrigerated|stored|commercially|purchased|as|from
+    |recipe|made|ready-to-serve|reconstituted|condensed|moist|heat
+    """,
+    re.VERBOSE,
+)
+
+
+@lru_cache(maxsize=16384)  # ~9,000 database foods; a day's suggestions ask for each often
+def base_food(description: str) -> tuple[str, ...]:
+    """Which food a description names, whatever its state: its comma-separated parts, lower
+    case, without notes in brackets and without the words of `_STATE_WORD`; parts left
+    empty are dropped ("Spinach, canned, regular pack, drained solids" -> ("spinach",)).
+    """
+    text = re.sub(r"\([^)]*\)", " ", description.lower())
+    parts = []
+    for part in text.split(","):
+        words = [w for w in re.findall(r"[a-z0-9%'-]+", part) if not _STATE_WORD.fullmatch(w)]
+        if words:
+            parts.append(" ".join(words))
+    return tuple(parts)
+
+
+def same_food(description: str, other: str) -> bool:
+    """True when two descriptions name one food in two states (raw and cooked spinach).
+
+    Gram for gram, the same food in another state is water gained or lost, not advice.
+    SR28 names the food, then its variety, then its state ("Rice, white, long-grain,
+    regular, enriched, cooked"); with the state words dropped (`base_food`) the rest names
+    the food, so two listings are one food when all of it agrees. The first part alone
+    would not do: SR28 often puts a category there, and white and brown rice, white and
+    whole-wheat bread, iceberg and romaine lettuce share it and are the swaps worth making.
+    """
+    mine = base_food(description)
+    return bool(mine) and mine == base_food(other)
 
 
 PREPARATION_WORDS = {
@@ -140,6 +209,12 @@ class CandidatePool:
     roles: Mapping[str, str] = field(default_factory=dict)
     # Codes of the curated adds (the first entries of `adds`).
     curated_adds: frozenset[str] = frozenset()
+    # The foods curated pairs replace, by code: an inline item (no code) of the same food
+    # gets their pairs.
+    pair_foods: Mapping[str, FoodValues] = field(default_factory=dict)
+    # The best greens low in oxalate, as `same_role["green"]` (whose best are spinach, chard
+    # and beet greens): what replaces a green high in oxalate.
+    low_oxalate_greens: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +231,9 @@ class Suggestion:
     target_key: str | None = None
     preparation: str | None = None
     portion_label: str | None = None
+    # Kind "split" only: True when the whole dose moves away from its meal (taken on its own)
+    # instead of half of it; the `suggest` contract names both "split" (kind 4).
+    move: bool = False
 
     @property
     def gain_per_100kcal(self) -> float | None:
@@ -409,6 +487,16 @@ def build_pool(
         entries.sort(key=lambda entry: (-entry[0], entry[1].food.code))
         return [made for _, made in entries[:count]]
 
+    low_oxalate_greens = best(
+        [
+            entry
+            for entry in ranked_by_role.get("green", [])
+            if entry[1].food.oxalate_mg_per_100g < HIGH_OXALATE_GREEN_MG_PER_100G
+        ],
+        SAME_ROLE_PER_ROLE,
+    )
+    for made in low_oxalate_greens:
+        by_code.setdefault(made.food.code, made)
     same_role: dict[str, tuple[Candidate, ...]] = {}
     for role, entries in ranked_by_role.items():
         chosen = best(entries, SAME_ROLE_PER_ROLE)
@@ -430,6 +518,8 @@ def build_pool(
         same_role=same_role,
         roles=roles,
         curated_adds=frozenset(code for code, _, _ in curated_codes),
+        pair_foods={code: every[code].food for code in pair_map},
+        low_oxalate_greens=tuple(low_oxalate_greens),
     )
 
 
@@ -497,7 +587,7 @@ def apply_suggestion(day: Day, s: Suggestion, pool: CandidatePool) -> Day:
 
         return _with_meal(day, s.meal, change)
     if s.kind == "split":
-        return _split(day, s.meal)
+        return _move(day, s) if s.move else _split(day, s.meal)
     raise SuggestionError(f"Unknown suggestion kind {s.kind!r}.")
 
 
@@ -517,10 +607,45 @@ def _occasion_supplements(day: Day, occasion: str) -> list[int]:
     ]
 
 
+def supplement_label(supplement: Supplement) -> str:
+    """How a suggestion names a supplement: its name, else its form ("magnesium citrate")."""
+    return supplement.name or scoring.FORMS[supplement.form].label
+
+
+def occasion_names(day: Day) -> tuple[str, ...]:
+    """Every occasion a suggestion can name, as `score_day` lists them: the meals, then each
+    supplement taken on its own ("supplement:pm"), which only a split changes."""
+    names = [meal.name for meal in day.meals]
+    for supplement in day.supplements:
+        if supplement.with_meal is None:
+            name = supplement.occasion_name
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def _move(day: Day, s: Suggestion) -> Day:
+    """The dose `s` names taken on its own (an occasion of its own, at no time), away from
+    the meal whose phytate and oxalate bound it."""
+    supplements = list(day.supplements)
+    for index, supplement in enumerate(supplements):
+        if supplement.with_meal != s.meal:
+            continue
+        # The planner names a dose by its key; `suggest`'s input has none, only a label.
+        if s.target_key:
+            named = supplement.key == s.target_key
+        else:
+            named = supplement_label(supplement) == s.replaces
+        if named:
+            supplements[index] = replace(supplement, with_meal=None, at=None)
+            return replace(day, supplements=tuple(supplements))
+    raise SuggestionError(f"{s.meal} no longer has that supplement with it.")
+
+
 def _second_half_name(day: Day, supplement: Supplement) -> str:
     """A name whose standalone occasion clashes with no existing occasion."""
     taken = {meal.name for meal in day.meals} | {s.occasion_name for s in day.supplements}
-    base = f"{supplement.name or scoring.FORMS[supplement.form].label}, second half"
+    base = f"{supplement_label(supplement)}, second half"
     name, number = base, 2
     while f"supplement:{name}" in taken:
         name, number = f"{base} {number}", number + 1
@@ -712,6 +837,36 @@ def _role_of(pool: CandidatePool, item: Item) -> str:
     return role_for(item.name)
 
 
+def _high_oxalate_green(food: Item | FoodValues, role: str) -> bool:
+    return role == "green" and food.oxalate_mg_per_100g >= HIGH_OXALATE_GREEN_MG_PER_100G
+
+
+def _pairs_for(pool: CandidatePool, item: Item, role: str) -> tuple[SwapPair, ...]:
+    """The curated pairs for an item: its food's, or for an inline item (no food code) those
+    of the database foods it names, in its role and of a like energy density.
+
+    An inline name is the person's words, so it names a database food when either name
+    starts with the other, part by part (`base_food`): worked example 03's "spinach, test
+    meal" gets the pairs of "Spinach, raw" and "Spinach, cooked" (kale, arugula, collards);
+    "rice, brown" does not get those written for white rice.
+    """
+    if item.code:
+        return pool.pairs.get(item.code, ())
+    name = base_food(item.name)
+    found: list[SwapPair] = []
+    for code, food in pool.pair_foods.items():
+        other = base_food(food.name)
+        shorter = min(len(name), len(other))
+        if pool.roles.get(code) != role or not shorter or name[:shorter] != other[:shorter]:
+            continue
+        if item.kcal_per_100g > 0.0 and food.kcal_per_100g > 0.0:
+            ratio = food.kcal_per_100g / item.kcal_per_100g
+            if not 1 / PAIR_NAME_KCAL_RATIO <= ratio <= PAIR_NAME_KCAL_RATIO:
+                continue
+        found.extend(pool.pairs[code])
+    return tuple(found)
+
+
 def _suggest_replacements(ctx: _Context, pool: CandidatePool, meals: Sequence[str]) -> None:
     for meal in ctx.day.meals:
         if meal.name not in meals:
@@ -719,18 +874,22 @@ def _suggest_replacements(ctx: _Context, pool: CandidatePool, meals: Sequence[st
         for item in meal.items:
             if item.grams <= 0.0 or not _own_item(item):
                 continue
-            options: list[tuple[Candidate, str | None]] = []
-            for pair in pool.pairs.get(item.code or "", ()):
-                options.append((pool.by_code[pair.to_code], pair.why))
-            curated_codes = {candidate.food.code for candidate, _ in options}
             role = _role_of(pool, item)
+            options: list[tuple[Candidate, str | None]] = [
+                (pool.by_code[pair.to_code], pair.why) for pair in _pairs_for(pool, item, role)
+            ]
+            curated_codes = {candidate.food.code for candidate, _ in options}
+            high_oxalate = _high_oxalate_green(item, role)
             if role in AUTO_REPLACE_ROLES:
                 # Swapped gram for gram, so only foods of a like energy density: milk is not
                 # replaced by milk powder.
                 kcal_ceiling = REPLACE_KCAL_DENSITY_RATIO * item.kcal_per_100g + 50.0
+                automatic = (
+                    pool.low_oxalate_greens if high_oxalate else pool.same_role.get(role, ())
+                )
                 options.extend(
                     (candidate, None)
-                    for candidate in pool.same_role.get(role, ())
+                    for candidate in automatic
                     if candidate.food.kcal_per_100g <= kcal_ceiling
                 )
             tried: set[str] = {item.code or ""}
@@ -738,6 +897,10 @@ def _suggest_replacements(ctx: _Context, pool: CandidatePool, meals: Sequence[st
             for candidate, why in options:
                 code = candidate.food.code
                 if code in tried or not ctx.fits(candidate):
+                    continue
+                if candidate.role == role and same_food(item.name, candidate.food.name):
+                    continue  # the same food in another state: water, not advice
+                if high_oxalate and _high_oxalate_green(candidate.food, candidate.role):
                     continue
                 tried.add(code)
                 new_item = _item_for(candidate, item.grams, item.key)
@@ -867,7 +1030,7 @@ def _suggest_splits(ctx: _Context, meals: Sequence[str] | None) -> None:
         if not indexes:
             continue
         first = ctx.day.supplements[indexes[0]]
-        label = first.name or scoring.FORMS[first.form].label
+        label = supplement_label(first)
         changed = _split(ctx.day, occasion.name)
 
         def make(
@@ -901,6 +1064,66 @@ def _suggest_splits(ctx: _Context, meals: Sequence[str] | None) -> None:
             ctx.scored.append(entry)
 
 
+def _suggest_moves(ctx: _Context, meals: Sequence[str]) -> None:
+    """Kind 4's "move": a dose taken with a meal whose phytate or oxalate binds a good share
+    of it (MOVE_MAX_BINDING_FACTOR) is proposed on its own, away from the meal."""
+    if "ckd_supplement" in ctx.base_codes:
+        return  # as for splits: the renal team's agreement, not absorbing more
+    occasions = {o.name: o for o in ctx.base.occasions if o.is_meal}
+    for supplement in ctx.day.supplements:
+        occasion = occasions.get(supplement.with_meal or "")
+        if occasion is None or occasion.name not in meals or supplement.elemental_mg <= 0.0:
+            continue
+        phytate, oxalate = occasion.factors["phytate"], occasion.factors["oxalate"]
+        if phytate * oxalate >= MOVE_MAX_BINDING_FACTOR:
+            continue
+        label = supplement_label(supplement)
+        move = Suggestion(
+            kind="split",
+            meal=occasion.name,
+            food=None,
+            food_name="",
+            grams=None,
+            replaces=label,
+            gain_mg=0.0,
+            kcal_delta=0.0,
+            why="",
+            target_key=supplement.key,
+            move=True,
+        )
+        changed = _move(ctx.day, move)
+        binders = " and ".join(
+            name for name, factor in (("phytate", phytate), ("oxalate", oxalate)) if factor < 1.0
+        )
+
+        def make(
+            gain: float,
+            kcal_delta: float,
+            score: DayScore,
+            move: Suggestion = move,
+            supplement: Supplement = supplement,
+            binders: str = binders,
+            bound: float = 1.0 - phytate * oxalate,
+        ) -> Suggestion:
+            meal, label = move.meal, move.replaces or ""
+            return replace(
+                move,
+                food_name=f"{label[:1].upper()}{label[1:]}: on its own, away from {meal}",
+                gain_mg=gain,
+                kcal_delta=kcal_delta,
+                why=(
+                    f"{meal}'s {binders} {'bind' if ' and ' in binders else 'binds'} about "
+                    f"{100 * bound:.0f} % of the magnesium "
+                    f"taken with it: taking the {_mg(supplement.elemental_mg)} mg {label} on "
+                    f"its own, away from {meal}, adds about {_mg(gain)} mg effective."
+                ),
+            )
+
+        entry = ctx.offer(make, changed)
+        if entry is not None:
+            ctx.scored.append(entry)
+
+
 def suggest(
     day: Day,
     pool: CandidatePool,
@@ -914,7 +1137,9 @@ def suggest(
     """The best changes to the day, best first (see the module docstring for the rank)."""
     ctx = _Context(day, diet, frozenset(exclusions), kcal_goal)
     if meal is not None:
-        meals: tuple[str, ...] = (meal,)
+        # A supplement taken on its own ("supplement:pm") is an occasion too, with no food
+        # to add to or change: only its split applies.
+        meals: tuple[str, ...] = (meal,) if meal in {m.name for m in day.meals} else ()
         add_meals = meals
     else:
         meals = tuple(m.name for m in day.meals)
@@ -923,7 +1148,8 @@ def suggest(
     _suggest_adds(ctx, pool, add_meals)
     _suggest_replacements(ctx, pool, meals)
     _suggest_preparations(ctx, pool, meals)
-    _suggest_splits(ctx, None if meal is None else meals)
+    _suggest_splits(ctx, None if meal is None else (meal,))
+    _suggest_moves(ctx, meals)
     ctx.scored.sort(
         key=lambda entry: (
             -entry.rank,

@@ -119,11 +119,17 @@ def foods(db):
     return made
 
 
-def run(argument: str, stdin: str | None = None, *options: str) -> tuple[int, str, str]:
+def stdin_of(data: str | bytes) -> io.TextIOWrapper:
+    """A stdin like the real one under a C locale (UTF-8 mode): text over bytes."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="surrogateescape")
+
+
+def run(argument: str, stdin: str | bytes | None = None, *options: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     old_stdin = sys.stdin
     if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
+        sys.stdin = stdin_of(stdin)
     try:
         call_command("suggest", argument, *options, stdout=out, stderr=err)
         code = 0
@@ -206,6 +212,32 @@ def test_a_400_mg_dose_gets_a_split(foods):
     assert split[0]["gain_mg"] > 0
 
 
+# short_day's kcal from the SR28 values above: egg 143 + chicken 198 + rice 205.4
+# + chicken 247.5 + apple 93.6.
+SHORT_DAY_KCAL = 887.5
+
+
+def test_a_generous_kcal_goal_ranks_by_gain_alone(foods):
+    """README, Ranking: without a goal a change's rank loses 5 mg per 100 kcal it adds;
+    within the profile's kcal goal the rank is the gain."""
+    without = suggestions_for(short_day(), "--limit", "50")
+    within = suggestions_for(short_day(kcal_goal=5000), "--limit", "50")
+    assert sorted(map(json.dumps, within)) == sorted(map(json.dumps, without))
+    assert [s["gain_mg"] for s in within] == sorted((s["gain_mg"] for s in within), reverse=True)
+    assert within != without  # a gain that adds kcal moves ahead of one that saves kcal
+
+
+def test_a_tight_kcal_goal_drops_what_would_take_the_day_over_it(foods):
+    goal = SHORT_DAY_KCAL + 100
+    without = suggestions_for(short_day(), "--limit", "50")
+    within = suggestions_for(short_day(kcal_goal=goal), "--limit", "50")
+    assert any(s["kcal_delta"] > 100 for s in without)
+    assert within
+    assert all(s["kcal_delta"] <= 100 for s in within)
+    kept = [s for s in without if s["kcal_delta"] <= 100]
+    assert sorted(map(json.dumps, within)) == sorted(map(json.dumps, kept))
+
+
 def test_reads_a_file(foods, tmp_path: Path):
     path = tmp_path / "day.json"
     path.write_text(json.dumps(short_day()), encoding="utf-8")
@@ -222,6 +254,12 @@ def test_reads_a_file(foods, tmp_path: Path):
         ({"exclusions": ["celery"]}, "profile.exclusions[0]: unknown exclusion"),
         ({"exclusions": "nuts"}, "profile.exclusions: must be a list"),
         ({"sex": "other"}, "profile.sex"),
+        ({"kcal_goal": 0}, "profile.kcal_goal: must be more than 0"),
+        ({"kcal_goal": -1800}, "profile.kcal_goal: must be more than 0"),
+        ({"kcal_goal": "1800"}, "profile.kcal_goal: must be a number"),
+        ({"kcal_goal": 10**400}, "profile.kcal_goal: must be a finite number"),
+        ({"medications": ""}, "profile.medications: must be a list"),
+        ({"sex": "male", "pregnant": True}, "profile.pregnant: applies only when sex is 'female'"),
     ],
 )
 def test_bad_profile_is_one_line_and_exit_2(foods, change, message):
@@ -250,6 +288,14 @@ def test_bad_profile_is_one_line_and_exit_2(foods, change, message):
             ),
             (),
             "unknown food code",
+        ),
+        ('{"profile": ' + "[" * 100_000, (), "invalid JSON: nested too deeply"),
+        (b'{"profile": {"sex": "female", "age_years": 40}, "x": "\xff"}', (), "not UTF-8 text"),
+        (
+            '{"profile": {"sex": "female", "age_years": 40}, '
+            '"occasions": [{"name": "\\udfff", "items": []}]}',
+            (),
+            "occasions[0].name: has a lone surrogate",
         ),
         (None, ("--meal", "Brunch"), "--meal"),
         (None, ("--limit", "0"), "--limit"),
@@ -287,3 +333,63 @@ def test_custom_foods_are_not_candidates(foods):
     pool = swap_pool.candidate_pool()
     assert "custom-1" not in pool.by_code
     assert "custom-1" not in pool.roles
+
+
+def bran_breakfast(**profile) -> dict:
+    """QA's day: a bran cereal (1,200 mg phytate per 100 g) and 240 mg citrate with it."""
+    return {
+        "profile": {"sex": "female", "age_years": 40, **profile},
+        "occasions": [
+            {
+                "name": "Breakfast",
+                "items": [
+                    {
+                        "name": "bran cereal",
+                        "grams": 100,
+                        "magnesium_mg_per_100g": 100,
+                        "phytate_mg_per_100g": 1200,
+                    }
+                ],
+            }
+        ],
+        "supplements": [{"form": "citrate", "elemental_mg": 240, "with": "Breakfast"}],
+    }
+
+
+def test_a_dose_whose_meal_binds_it_is_moved_first_as_kind_split(foods):
+    found = suggestions_for(bran_breakfast(), "--limit", "60")
+    assert found[0] == {
+        "kind": "split",
+        "meal": "Breakfast",
+        "food": None,
+        "grams": None,
+        "food_name": "Magnesium citrate: on its own, away from Breakfast",
+        "replaces": "magnesium citrate",
+        "gain_mg": 125.0,  # 202.7 on its own against 77.7 mg with the bran
+        "kcal_delta": 0.0,
+        "why": found[0]["why"],
+    }
+    assert "phytate" in found[0]["why"]
+    assert [s for s in found if s["kind"] == "split"] == found[:1]  # 240 mg: no split in two
+
+
+def test_a_dose_with_a_plain_meal_or_under_ckd_3_is_not_moved(foods):
+    plain = short_day()
+    plain["supplements"] = [{"form": "citrate", "elemental_mg": 240, "with": "Breakfast"}]
+    assert not [s for s in suggestions_for(plain, "--limit", "60") if s["kind"] == "split"]
+    renal = suggestions_for(bran_breakfast(ckd_stage=3), "--limit", "60")
+    assert not [s for s in renal if s["kind"] == "split"]
+
+
+def test_meal_may_name_a_supplement_taken_on_its_own(foods, tmp_path):
+    # score_day lists it ("supplement:pm") and a split names it: --meal takes it too, and
+    # gives only that occasion's suggestions.
+    day = short_day()
+    day["supplements"] = [{"form": "glycinate", "elemental_mg": 500, "name": "pm"}]
+    found = suggestions_for(day, "--meal", "supplement:pm", "--limit", "60")
+    assert [(s["kind"], s["meal"]) for s in found] == [("split", "supplement:pm")]
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(day))
+    code, _, err = run(str(path), None, "--meal", "supplement:am")
+    assert code == 2
+    assert "--meal: names no occasion: 'supplement:am'" in err

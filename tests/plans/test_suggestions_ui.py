@@ -1,6 +1,7 @@
 """Suggestions on the day page (apply in one click, undo) and fill my day: views and services."""
 
 import re
+from datetime import time
 from decimal import Decimal
 
 import pytest
@@ -460,3 +461,75 @@ def test_a_recipe_ingredient_is_changed_in_the_recipe_not_in_one_click():
     assert "recipe" in _by_hand(change("replace", "recipe-3-7"))
     assert "recipe" in _by_hand(change("prepare", "recipe-3-7"))
     assert _by_hand(change("replace", "item-7")) == ""
+
+
+# ---------------------------------------------------------------- move a dose (kind 4)
+
+
+def bean_breakfast_with_a_dose(person, day, foods, **dose):
+    """240 mg citrate with a breakfast of black beans, whose phytate binds over half of it."""
+    MealItemFactory(meal=meal(day, "Breakfast"), food=foods["beans"], grams=172)
+    product = SupplementProductFactory(
+        owner=person, name="Mag citrate 240", amount_mg=240, amount_basis="elemental"
+    )
+    return SupplementDoseFactory(
+        day=day, product=product, meal=meal(day, "Breakfast"), quantity=1, **dose
+    )
+
+
+def move_form(html):
+    return next(f for f in suggestion_forms(html) if f["kind"] == "split" and f.get("move"))
+
+
+def test_a_move_then_undo_restores_the_day_exactly(client, person, day, foods):
+    dose = bean_breakfast_with_a_dose(person, day, foods, taken_at=time(7, 30))
+    html = panel(client, day).content.decode()
+    assert "Move the dose" in html
+    assert "Mag citrate 240: on its own, away from Breakfast" in html
+    fields = move_form(html)
+    assert (fields["meal"], fields["target_key"], fields["move"]) == (
+        "Breakfast",
+        f"dose-{dose.pk}",
+        "1",
+    )
+    after = apply_and_undo(client, person, day, fields)
+    # Applied: the same dose, whole, on its own at no time (what the engine scored).
+    assert after[1] == [(dose.pk, dose.product_id, "1.00", None, None)]
+    dose.refresh_from_db()
+    assert (dose.meal_id, dose.taken_at) == (meal(day, "Breakfast").pk, time(7, 30))
+
+
+def test_a_move_applies_what_the_panel_promised(client, person, day, foods):
+    bean_breakfast_with_a_dose(person, day, foods)
+    html = panel(client, day).content.decode()
+    gain = float(re.search(r'data-move>.*?suggestion-gain">\+([0-9.,]+) mg', html, re.S).group(1))
+    before = snapshot(person, day)[2]["effective_mg"]
+    response = client.post(url("suggestion_apply", day), move_form(html), **HTMX)
+    assert response.status_code == 200
+    assert "is now taken on its own, away from Breakfast" in response.content.decode()
+    assert snapshot(person, day)[2]["effective_mg"] == pytest.approx(before + gain, abs=0.11)
+
+
+def test_without_javascript_a_move_redirects_and_undoes(client, person, day, foods):
+    dose = bean_breakfast_with_a_dose(person, day, foods)
+    fields = move_form(client.get(url("day_suggestions", day)).content.decode())
+    before = snapshot(person, day)
+    response = client.post(url("suggestion_apply", day), fields)
+    assert response.status_code == 302
+    landing = client.get(response["Location"]).content.decode()
+    assert snapshot(person, day)[1] == [(dose.pk, dose.product_id, "1.00", None, None)]
+    response = client.post(url("suggestion_undo", day), {"token": undo_token(landing)})
+    assert response.status_code == 302
+    assert snapshot(person, day) == before
+
+
+def test_a_move_of_a_dose_no_longer_with_that_meal_is_refused(client, person, day, foods):
+    dose = bean_breakfast_with_a_dose(person, day, foods)
+    fields = move_form(panel(client, day).content.decode())
+    dose.meal = meal(day, "Lunch")
+    dose.save()
+    before = snapshot(person, day)
+    response = client.post(url("suggestion_apply", day), fields, **HTMX)
+    assert response.status_code == 422
+    assert "Breakfast no longer has that supplement with it" in response.content.decode()
+    assert snapshot(person, day) == before

@@ -387,7 +387,8 @@ def test_a_400_mg_single_dose_gets_a_split_with_its_gain():
     score = scoring.score_day(day)
     assert "split_dose" in score.warning_codes
     pool = small_pool(PAIRS)
-    splits = [s for s in swaps.suggest(day, pool, limit=50) if s.kind == "split"]
+    # The beans' phytate also earns the whole dose a move away from Breakfast (`move`).
+    splits = [s for s in swaps.suggest(day, pool, limit=50) if s.kind == "split" and not s.move]
     assert len(splits) == 1
     split = splits[0]
     occasion = next(o for o in score.occasions if o.name == "Breakfast")
@@ -686,3 +687,191 @@ def test_the_real_pool_offers_no_vegetable_with_estimated_oxalate():
         c.food.code for c in pool.adds
     }
     assert not (automatic - curated) & estimated
+
+
+# ---------------------------------------------------------------- move a dose (kind 4)
+
+
+def bran_breakfast(person: Person = WOMAN, **supplement) -> Day:
+    """QA's day: 100 g of a bran cereal (1,200 mg phytate) and 240 mg citrate with it."""
+    bran = Item(name="bran cereal", grams=100, magnesium_mg_per_100g=100, phytate_mg_per_100g=1200)
+    dose = {"form": "citrate", "elemental_mg": 240.0, "with_meal": "Breakfast", "key": "dose-1"}
+    return Day(
+        person=person,
+        meals=(Meal("Breakfast", (bran,)),),
+        supplements=(Supplement(**{**dose, **supplement}),),
+    )
+
+
+def test_a_dose_whose_meal_binds_it_is_moved_away_from_the_meal_first():
+    day = bran_breakfast()
+    assert scoring.score_day(day).effective_mg == pytest.approx(77.7, abs=0.05)
+    pool = small_pool(PAIRS)
+    found = swaps.suggest(day, pool, limit=60)
+    move = found[0]  # +125 mg: the biggest change there is
+    assert (move.kind, move.move, move.meal) == ("split", True, "Breakfast")
+    assert (move.food, move.grams, move.replaces) == (None, None, "magnesium citrate")
+    assert move.food_name == "Magnesium citrate: on its own, away from Breakfast"
+    assert move.gain_mg == pytest.approx(125.0, abs=0.05)
+    assert move.gain_mg == pytest.approx(gain_by_engine(day, move, pool))
+    assert "phytate" in move.why
+    assert "125 mg" in move.why
+    assert move.target_key == "dose-1"
+    changed = swaps.apply_suggestion(day, move, pool)
+    assert changed.supplements[0].with_meal is None
+    assert changed.supplements[0].at is None
+    assert changed.supplements[0].elemental_mg == 240.0
+    assert scoring.score_day(changed).effective_mg == pytest.approx(202.7, abs=0.05)
+    # The contract's fields stay as they are: kind "split", nothing about the move.
+    assert tuple(swaps.suggestion_to_json(move)) == swaps.JSON_KEYS
+
+
+def test_a_dose_with_a_plain_meal_is_not_told_to_leave_it():
+    # Egg, white bread and milk bind almost nothing: the dose stays with breakfast, although
+    # two smaller loads would gain a little from the dose factor alone.
+    day = replace(
+        short_day(),
+        supplements=(Supplement("citrate", 240.0, with_meal="Breakfast", key="dose-1"),),
+    )
+    breakfast = next(o for o in scoring.score_day(day).occasions if o.name == "Breakfast")
+    assert breakfast.factors["phytate"] * breakfast.factors["oxalate"] > 0.9
+    assert not [s for s in swaps.suggest(day, small_pool(PAIRS), limit=60) if s.move]
+
+
+def test_no_move_under_ckd_stage_3():
+    day = bran_breakfast(replace(WOMAN, ckd_stage=3))
+    assert not [s for s in swaps.suggest(day, small_pool(PAIRS), limit=60) if s.kind == "split"]
+
+
+def test_a_move_of_a_dose_no_longer_with_the_meal_is_refused():
+    day = bran_breakfast()
+    pool = small_pool(PAIRS)
+    move = next(s for s in swaps.suggest(day, pool, limit=60) if s.move)
+    gone = bran_breakfast(with_meal=None)
+    with pytest.raises(swaps.SuggestionError):
+        swaps.apply_suggestion(gone, move, pool)
+
+
+def test_a_standalone_supplement_occasion_gets_only_its_own_split():
+    day = replace(short_day(), supplements=(Supplement("citrate", 500.0, name="pm", key="dose-2"),))
+    assert "supplement:pm" in swaps.occasion_names(day)
+    found = swaps.suggest(day, small_pool(PAIRS), meal="supplement:pm", limit=50)
+    assert found
+    assert {(s.kind, s.meal) for s in found} == {("split", "supplement:pm")}
+
+
+# ---------------------------------------------------------------- replacements
+
+
+@pytest.mark.parametrize(
+    ("description", "other", "same"),
+    [
+        ("Spinach, raw", "Spinach, cooked, boiled, drained, without salt", True),
+        ("Spinach, raw", "Spinach, frozen, chopped or leaf, unprepared", True),
+        ("Spinach, raw", "Spinach, canned, regular pack, drained solids", True),
+        ("Nuts, almonds", "Nuts, almonds, dry roasted, with salt added", True),
+        (
+            "Cereals, oats, regular and quick, not fortified, dry",
+            "Cereals, oats, regular and quick, unenriched, cooked with water (includes boiling)",
+            True,
+        ),
+        ("Spinach, raw", "Kale, raw", False),
+        ("Spinach, raw", "Spinach souffle", False),
+        (
+            "Rice, white, long-grain, regular, enriched, cooked",
+            "Rice, brown, long-grain, cooked",
+            False,
+        ),
+        ("Bread, white, commercially prepared", "Bread, whole-wheat, commercially prepared", False),
+        ("Pasta, cooked, enriched, without added salt", "Pasta, whole-wheat, cooked", False),
+        ("Lettuce, iceberg, raw", "Lettuce, cos or romaine, raw", False),
+        ("Crackers, matzo, plain", "Crackers, matzo, whole-wheat", False),
+    ],
+)
+def test_same_food_is_one_food_in_two_states(description, other, same):
+    assert swaps.same_food(description, other) is same
+    assert swaps.same_food(other, description) is same
+
+
+def test_no_curated_pair_swaps_a_food_for_itself_in_another_state():
+    import csv
+
+    from plans.swap_pool import SWAP_PAIRS_FILE
+
+    with SWAP_PAIRS_FILE.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            assert not swaps.same_food(row["from_description"], row["to_description"]), row
+
+
+def test_the_same_food_in_another_state_is_never_a_replacement():
+    # Canned spinach (its oxalate an estimate of 9.6 mg per 100 g) gained 4 mg from cooked
+    # spinach gram for gram: drained of its water, not a change of food.
+    for code, grams in (("11855", 150), ("11457", 300)):
+        day = Day(
+            person=WOMAN,
+            meals=(Meal("Lunch", (replace(food_item_of(code), grams=grams, key="item-1"),)),),
+        )
+        replaced = [s for s in swaps.suggest(day, real_pool(), limit=60) if s.kind == "replace"]
+        spinach = [s.food_name for s in replaced if s.food_name.startswith("Spinach")]
+        assert spinach == [], code
+
+
+def food_item_of(code: str) -> Item:
+    """An item of one real SR28 food (foods.jsonl), 100 g."""
+    with FOODS_FILE.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row.get("code") == code:
+                values = FoodValues(
+                    code,
+                    row["description"],
+                    row.get("magnesium_mg_per_100g") or 0.0,
+                    row.get("phytate_mg_per_100g") or 0.0,
+                    row.get("oxalate_mg_per_100g") or 0.0,
+                    row.get("calcium_mg_per_100g") or 0.0,
+                    row.get("kcal_per_100g") or 0.0,
+                    row["food_group"],
+                )
+                return scoring.food_item(values, 100.0)
+    raise LookupError(code)
+
+
+def worked_example_03() -> Day:
+    """The spec's example 03: 300 g of inline spinach (no food code) at lunch."""
+    path = REPO / "tests" / "plans" / "scoring_examples" / "03_spinach_lunch.day.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    meals = tuple(
+        Meal(
+            occasion["name"],
+            tuple(
+                Item(
+                    name=entry["name"],
+                    grams=entry["grams"],
+                    magnesium_mg_per_100g=entry["magnesium_mg_per_100g"],
+                    phytate_mg_per_100g=entry["phytate_mg_per_100g"],
+                    oxalate_mg_per_100g=entry["oxalate_mg_per_100g"],
+                    calcium_mg_per_100g=entry["calcium_mg_per_100g"],
+                )
+                for entry in occasion["items"]
+            ),
+        )
+        for occasion in data["occasions"]
+    )
+    return Day(person=Person(**data["profile"]), meals=meals)
+
+
+def test_worked_example_03_gets_a_low_oxalate_green_in_place_of_its_spinach():
+    pool = real_pool()
+    replaced = [
+        s for s in swaps.suggest(worked_example_03(), pool, limit=60) if s.kind == "replace"
+    ]
+    assert replaced
+    for s in replaced:
+        candidate = pool.by_code[s.food]
+        assert candidate.role == "green"
+        assert candidate.food.oxalate_mg_per_100g < swaps.HIGH_OXALATE_GREEN_MG_PER_100G
+        assert s.replaces == "spinach, test meal"
+        assert s.gain_mg > 5
+    # The curated spinach -> kale pair reaches the inline item by its name, with its reason.
+    kale = next(s for s in replaced if s.food == "11233")
+    assert "Bohn et al." in kale.why

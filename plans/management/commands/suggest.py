@@ -14,7 +14,7 @@ from foods.selectors import food_values_by_code
 from plans.day_json import SUGGEST_PROFILE_KEYS, DayInputError, parse_day, parse_preferences
 from plans.management.day_command import DayCommand
 from plans.swap_pool import candidate_pool
-from plans.swaps import suggest, suggestion_to_json
+from plans.swaps import occasion_names, suggest, suggestion_to_json
 from plans.targets import TargetError
 
 DEFAULT_LIMIT = 10
@@ -43,7 +43,7 @@ class Command(DayCommand):
         try:
             day = parse_day(data, food_values_by_code, profile_keys=SUGGEST_PROFILE_KEYS)
             diet, exclusions, kcal_goal = parse_preferences(data["profile"])
-            if options["meal"] is not None and options["meal"] not in {m.name for m in day.meals}:
+            if options["meal"] is not None and options["meal"] not in occasion_names(day):
                 raise DayInputError(f"--meal: names no occasion: {options['meal']!r}")
             suggestions = suggest(
                 day,
