@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from foods.models import Food, Portion
 from foods.values import MAX_PORTION_GRAMS
+from plans.recipes import servings_label
 
 # A month of days at most in one copy: enough for "the rest of the month", small enough
 # that a slip of the range cannot fill a year.
@@ -509,9 +510,14 @@ class ServingsFields(models.Model):
     Abstract, so each keeps its own table; the fields are the ones both declared before.
     """
 
+    # To 1e-9 serving, so servings worked out from grams of the dish weigh those grams: a
+    # serving weighs at most 300 kg (60 foods of 5 kg, no cooked weight, 1 serving), so the
+    # rounding stays under 0.00015 g, below the milligram the shopping list rounds to; to
+    # 0.001 a step was up to 20 g of a 20 kg pot. Shown to 0.001 (recipes.servings_label).
+    # 12 digits hold MAX_RECIPE_SERVINGS (100.000000000).
     servings = models.DecimalField(
-        max_digits=6,
-        decimal_places=3,
+        max_digits=12,
+        decimal_places=9,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_RECIPE_SERVINGS)],
     )
     # What the person typed when they entered grams of the finished dish (shown back).
@@ -528,8 +534,7 @@ class ServingsFields(models.Model):
     def amount_label(self) -> str:
         """ "1.5 servings (211 g)" when grams were entered, "1 serving" otherwise: as a
         day, a meal's tools page and the templates list show it (MealItem.amount_label)."""
-        count = f"{self.servings.normalize():f}"
-        label = f"{count} serving{'' if self.servings == 1 else 's'}"
+        label = servings_label(self.servings)
         return f"{label} ({self.grams:,.0f} g)" if self.grams else label
 
 

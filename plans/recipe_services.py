@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -42,8 +42,9 @@ from plans.services import (
 
 # A copy's name says it is one, within the name's length.
 COPY_SUFFIX = " (copy)"
-# The servings column's precision (3 decimal places) and the servings a meal takes.
-SERVINGS_STEP = Decimal("0.001")
+# The servings column's precision (ServingsFields.servings): servings worked out from grams
+# of the dish are kept to it, so they weigh the grams entered (within 0.00015 g).
+SERVINGS_STEP = Decimal("1e-9")
 # How many of a household measure, as AmountFields.portion_quantity keeps it.
 QUANTITY_STEP = Decimal("0.001")
 MIN_SERVINGS = Decimal("0.01")
@@ -216,8 +217,9 @@ def recipes_handed_over_for_ended_links() -> set[int]:
 
 
 def _servings_in(pure: recipes.Recipe, grams: float) -> Decimal:
-    """Servings in `grams` of the finished dish, as the column keeps them; ValueError when
-    the dish weighs nothing (no foods, no cooked weight)."""
+    """Servings in `grams` of the finished dish, as the column keeps them: finer than they
+    are shown, so the day, the score, the shopping list and the reports all count the grams
+    entered. ValueError when the dish weighs nothing (no foods, no cooked weight)."""
     value = recipes.servings_from_grams(pure, grams)
     return Decimal(str(value)).quantize(SERVINGS_STEP, rounding=ROUND_HALF_UP)
 
@@ -226,8 +228,12 @@ def _servings_range_error(grams: float, servings: Decimal, where: str) -> str | 
     if MIN_SERVINGS <= servings <= MAX_RECIPE_SERVINGS:
         return None
     where = f" {where}" if where else ""
+    # Rounded away from the range, so the servings shown are outside it too (0.009, not 0.01).
+    shown = recipes.servings_label(
+        servings, rounding=ROUND_FLOOR if servings < MIN_SERVINGS else ROUND_CEILING
+    )
     return (
-        f"{grams:g} g of this dish{where} would be {servings.normalize():f} servings, and "
+        f"{grams:g} g of this dish{where} would be {shown}, and "
         f"a meal takes {MIN_SERVINGS} to {MAX_RECIPE_SERVINGS} servings of a recipe."
     )
 

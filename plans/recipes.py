@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from foods.values import MAX_PORTION_GRAMS
@@ -148,6 +149,18 @@ def servings_from_grams(recipe: Recipe, grams: float) -> float:
             "This recipe has no ingredients yet, so grams cannot be turned into servings."
         )
     return grams / recipe.serving_grams
+
+
+# Servings as people read them: to 0.001, the finest they may type them. Servings worked out
+# from grams of the dish are kept finer, so that they weigh those grams (ServingsFields).
+SERVINGS_SHOWN_STEP = Decimal("0.001")
+
+
+def servings_label(servings: Decimal, rounding: str = ROUND_HALF_UP) -> str:
+    """ "1.5 servings", "1 serving", "0.024 servings" (of 0.0235): to 0.001, whatever finer
+    servings the grams of the dish eaten came to; `rounding` a decimal module mode."""
+    shown = servings.quantize(SERVINGS_SHOWN_STEP, rounding=rounding)
+    return f"{shown.normalize():f} serving{'' if shown == 1 else 's'}"
 
 
 def grams_to_buy(grams: float) -> int:

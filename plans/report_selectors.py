@@ -7,7 +7,6 @@ Whoever calls these has already resolved the plan's owner through an access chec
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -26,7 +25,7 @@ from plans.models import (
     WeekTemplate,
 )
 from plans.recipe_selectors import pure_recipe
-from plans.recipes import meal_recipe_scores
+from plans.recipes import meal_recipe_scores, servings_label
 from plans.reports import Report, ReportDayInput, build_report
 from plans.scoring import score_day
 from plans.selectors import (
@@ -89,11 +88,6 @@ def template_get_for(*, user: User, kind: str, pk: int) -> DayTemplate | WeekTem
     return template
 
 
-def _servings_label(servings: Decimal) -> str:
-    amount = f"{servings.normalize():f}"
-    return f"{amount} serving" if servings == 1 else f"{amount} servings"
-
-
 def template_recipe_lines(*, user: User) -> dict[tuple[str, int], list[str]]:
     """The recipes of each of the user's templates, keyed ("day", pk) or ("week", pk), as
     "Breakfast: Overnight oats (1 serving)" (a week's lines start "Day 2, "). One query."""
@@ -105,7 +99,7 @@ def template_recipe_lines(*, user: User) -> dict[tuple[str, int], list[str]]:
     )
     for used in rows:
         template = used.template
-        line = f"{used.meal_name}: {used.recipe.name} ({_servings_label(used.servings)})"
+        line = f"{used.meal_name}: {used.recipe.name} ({servings_label(used.servings)})"
         if template.week_id is None:
             lines.setdefault(("day", template.pk), []).append(line)
         else:
@@ -226,7 +220,7 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
                         kind="recipe",
                         code="",
                         name=used.recipe.name,
-                        amount=_servings_label(used.servings),
+                        amount=servings_label(used.servings),
                         grams=grams,
                         preparation="",
                         magnesium_mg=recipe.per_serving().magnesium_mg * servings,

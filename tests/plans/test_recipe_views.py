@@ -749,6 +749,11 @@ def _edit(client, recipe, **changes):
     return client.post(reverse("recipes:edit", args=[recipe.pk]), data)
 
 
+def _weighs(used, serving_grams):
+    """The grams of the dish that a use's servings weigh, for servings of `serving_grams`."""
+    return pytest.approx(float(used.servings) * serving_grams, abs=1e-6)
+
+
 def _engine_grams(person, on):
     day = day_to_engine(day_get_for(user=person, on=on), person_on(person.profile, on))
     return sorted(item.grams for meal in day.meals for item in meal.items)
@@ -759,43 +764,45 @@ def test_grams_of_the_dish_keep_their_grams_when_the_yield_changes(client, perso
     by_grams = meal_recipe_add(meal=meal, recipe=hummus, editor=person, grams=210.67)
     dinner = meal.day.meals.get(name="Dinner")
     by_servings = meal_recipe_add(meal=dinner, recipe=hummus, editor=person, servings=Decimal(2))
-    assert by_grams.servings == Decimal("2.000")
+    assert _weighs(by_grams, 632 / 6) == 210.67  # 2.00003 servings, shown as 2
     day_url = reverse("plans:day", args=[meal.day.date.isoformat()])
     assert "2 servings (211 g)" in client.get(day_url).content.decode()
-    before = _engine_grams(person, meal.day.date)
+    # Dinner's 2 servings of 105.33 g, lunch's 210.67 g.
+    assert _engine_grams(person, meal.day.date) == pytest.approx([2 * 632 / 6, 210.67])
 
     assert _edit(client, hummus, servings=3).status_code == 302
 
     by_grams.refresh_from_db()
     by_servings.refresh_from_db()
-    assert (by_grams.servings, by_grams.grams) == (Decimal("1.000"), 210.67)
+    assert (_weighs(by_grams, 632 / 3), by_grams.grams) == (210.67, 210.67)
     assert (by_servings.servings, by_servings.grams) == (Decimal(2), None)
     page = client.get(day_url).content.decode()
     assert "1 serving (211 g)" in page
     assert "2 servings</span>" in page  # entered in servings: no grams to go stale
     # Lunch still weighs 210.67 g; dinner's 2 servings are now twice as much.
-    assert _engine_grams(person, meal.day.date) == pytest.approx(sorted([before[0], 2 * before[1]]))
+    assert _engine_grams(person, meal.day.date) == pytest.approx([210.67, 2 * 632 / 3])
     # The shopping list buys what the day scores.
     shopping = shopping_list_for(user=person, start=meal.day.date, end=meal.day.date)
-    assert shopping.aisles[0].lines[0].grams == 632  # 1 + 2 of the 3 servings
+    # 210.67 g and 2 servings of 210.667 g: 632.003 g, bought in whole grams rounded up.
+    assert shopping.aisles[0].lines[0].grams == 633
 
 
 def test_a_cooked_weight_and_a_new_food_move_the_servings_of_grams_eaten(client, person, hummus):
     used = meal_recipe_add(meal=lunch(person), recipe=hummus, editor=person, grams=210.67)
     assert _edit(client, hummus, cooked_weight_grams="1264").status_code == 302
     used.refresh_from_db()
-    assert used.servings == Decimal("1.000")  # 1264 g in 6: 210.67 g a serving
+    assert _weighs(used, 1264 / 6) == 210.67  # 1264 g in 6: 210.67 g a serving
     # With a cooked weight, the foods no longer set the weight of a serving.
     recipe_ingredient_add(recipe=hummus, food=FoodFactory(), grams=100)
     used.refresh_from_db()
-    assert used.servings == Decimal("1.000")
+    assert _weighs(used, 1264 / 6) == 210.67
     assert _edit(client, hummus, cooked_weight_grams="").status_code == 302
     used.refresh_from_db()
-    assert (used.servings, used.grams) == (Decimal("1.727"), 210.67)  # 732 g raw in 6
+    assert (_weighs(used, 732 / 6), used.grams) == (210.67, 210.67)  # 1.727 servings
     # Without one, a food added makes every serving heavier.
     recipe_ingredient_add(recipe=hummus, food=FoodFactory(), grams=100)
     used.refresh_from_db()
-    assert (used.servings, used.grams) == (Decimal("1.519"), 210.67)  # 832 g raw in 6
+    assert (_weighs(used, 832 / 6), used.grams) == (210.67, 210.67)  # 1.519 servings
 
 
 def test_a_yield_that_would_make_grams_eaten_over_100_servings_is_refused(client, person, hummus):
@@ -825,7 +832,7 @@ def test_a_meal_template_entered_in_grams_follows_the_yield_too(client, person, 
     template = services.meal_template_create(meal=meal, name="Hummus lunch", owner=person)
     assert _edit(client, hummus, servings=3).status_code == 302
     saved = template.recipes.get()
-    assert (saved.servings, saved.grams) == (Decimal("1.000"), 210.67)
+    assert (_weighs(saved, 632 / 3), saved.grams) == (210.67, 210.67)
 
 
 # ---------------------------------------------------------------- shopping amounts
