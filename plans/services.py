@@ -70,6 +70,10 @@ def _unchanged_key(row: Any, fields: Sequence[str]) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in fields)
 
 
+ITEM_EDITABLE = ("grams", "portion_id", "portion_quantity", "preparation")
+DOSE_EDITABLE = ("product_id", "quantity", "meal_id", "taken_at")
+
+
 def _touch(day: Day, *, editor: User | None, log_access: bool = True) -> None:
     # Under the row lock: a write sent with a version the day has left is refused
     # (StaleDayError rolls the whole write back; plans/concurrency.py).
@@ -334,14 +338,14 @@ def meal_item_update(
     portion_quantity: Decimal | None = None,
     preparation: str | None = None,
 ) -> MealItem:
-    before = _unchanged_key(item, ("grams", "portion_id", "portion_quantity", "preparation"))
+    before = _unchanged_key(item, ITEM_EDITABLE)
     item.grams, item.portion, item.portion_quantity = _amount(
         food=item.food, grams=grams, portion=portion, portion_quantity=portion_quantity
     )
     if preparation is not None:
         item.preparation = _preparation(item.food, preparation)
     _clean_item(item)
-    if _unchanged_key(item, ("grams", "portion_id", "portion_quantity", "preparation")) == before:
+    if _unchanged_key(item, ITEM_EDITABLE) == before:
         return item
     item.save(update_fields=["grams", "portion", "portion_quantity", "preparation"])
     _touch(item.meal.day, editor=editor)
@@ -676,13 +680,13 @@ def supplement_dose_update(
             saved=False,
             **label,
         )
-    before = _unchanged_key(dose, ("product_id", "quantity", "meal_id", "taken_at"))
+    before = _unchanged_key(dose, DOSE_EDITABLE)
     dose.product = product
     dose.quantity = quantity
     dose.meal = meal
     dose.taken_at = taken_at
     dose.full_clean()
-    if _unchanged_key(dose, ("product_id", "quantity", "meal_id", "taken_at")) == before:
+    if _unchanged_key(dose, DOSE_EDITABLE) == before:
         return dose
     dose.save(update_fields=["product", "quantity", "meal", "taken_at"])
     _touch(day, editor=editor)
