@@ -1,24 +1,62 @@
 """Admin for food editors: foods with portions, edit history with revert, CSV import/export."""
 
+import csv
+import io
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import ImportForm, SelectableFieldsExportForm
+from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
-from foods.models import Food, FoodDataLoad, Portion
-from foods.resources import FoodResource
+from foods.models import Food, FoodDataLoad, FoodSource, Portion
+from foods.resources import MAX_IMPORT_MEGABYTES, MAX_IMPORT_ROWS, FoodResource
+from foods.signals import food_deleting
+
+
+class PortionFormSet(forms.BaseInlineFormSet):
+    """A food's household measures. A measure left without an order number goes last: "Add
+    another" used to pre-fill 1, which the first measure has, so it never saved first time."""
+
+    def clean(self) -> None:
+        # Every number in use: the rows' (deleted ones too, as the save runs in row order)
+        # and the stored ones, so a number given here cannot meet one on save.
+        filled = [form.cleaned_data for form in self.forms if getattr(form, "cleaned_data", None)]
+        taken = {data["seq"] for data in filled if data.get("seq") is not None}
+        if self.instance.pk is not None:
+            taken.update(self.instance.portions.values_list("seq", flat=True))
+        next_seq = max(taken, default=0) + 1
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if data and not data.get("DELETE") and data.get("seq") is None:
+                data["seq"] = form.instance.seq = next_seq
+                next_seq += 1
+        super().clean()
+
+    def get_unique_error_message(self, unique_check: Any) -> str:
+        if "seq" in unique_check:
+            return (
+                "Two household measures have the same order number: give each its own, "
+                "or leave a new one's blank to put it last."
+            )
+        return str(super().get_unique_error_message(unique_check))
 
 
 class PortionInline(admin.TabularInline):
     model = Portion
+    formset = PortionFormSet
     extra = 0
     fields = ("seq", "amount", "unit", "grams")
+    verbose_name = "household measure"
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         """Each input named for a screen reader: a tabular inline labels its columns only
@@ -26,6 +64,14 @@ class PortionInline(admin.TabularInline):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is not None:
             field.widget.attrs["aria-label"] = f"Household measure: {db_field.verbose_name}"
+        if db_field.name == "seq":
+            # Blank on a new measure: PortionFormSet gives it the next number.
+            field.required = False
+            field.initial = None
+            field.help_text = (
+                "The measures' order on the food's page; search sorts by the first. "
+                "Left blank, a new measure goes after the others."
+            )
         return field
 
 
@@ -36,10 +82,57 @@ class Utf8CSV(base_formats.CSV):
     CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
+class FoodImportForm(ImportForm):
+    """The upload form, refusing up front a file too big to check in one request (the limits,
+    and what they are measured from, are in foods.resources)."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        if upload.size > MAX_IMPORT_MEGABYTES * 1_000_000:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1_000_000:.1f} MB, and one import takes at most "
+                f"{MAX_IMPORT_MEGABYTES} MB: split it into smaller files."
+            )
+        try:
+            # Decoded as import_export reads it (ImportMixin.from_encoding).
+            text = b"".join(upload.chunks()).decode("utf-8-sig")
+            rows = sum(1 for _ in csv.reader(io.StringIO(text))) - 1  # less the header
+        except (UnicodeDecodeError, csv.Error):
+            return upload  # import_export says why it cannot read the file
+        if rows > MAX_IMPORT_ROWS:
+            raise forms.ValidationError(
+                f"The file has {rows:,} rows, and one import takes at most "
+                f"{MAX_IMPORT_ROWS:,}: split it into smaller files."
+            )
+        return upload
+
+
+class FoodExportForm(SelectableFieldsExportForm):
+    """The export form, with the script that binds its "Select all" box."""
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + forms.Media(js=["js/admin_export.js"])
+
+
+# import_export's export page binds "Select all" with an inline onchange attribute, which the
+# Content-Security-Policy blocks (scripts only from our files), and Chromium reports the
+# violation on every load. The page leaves without it; static/js/admin_export.js binds the
+# box. Not a template override: the project's templates/ folders belong to Jinja2, which
+# would find an admin template there first and fail to parse it.
+SELECT_ALL_INLINE_HANDLER = b'onchange="onSelectToggleChange(event)"'
+
+
+def _without_inline_handler(response: HttpResponse) -> None:
+    response.content = response.content.replace(SELECT_ALL_INLINE_HANDLER, b"")
+
+
 @admin.register(Food)
 class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [FoodResource]
     formats = [Utf8CSV]  # the one format the README and the editors' workflow use
+    import_form_class = FoodImportForm
+    export_form_class = FoodExportForm
     list_display = (
         "description",
         "code",
@@ -75,7 +168,42 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
         # A citation runs to a few hundred characters: a box that shows it whole.
         if db_field.name in ("phytate_source", "oxalate_source"):
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80})
+        # A custom food is a person's, with them as its owner (Food.clean): not an editor's.
+        if db_field.name == "source":
+            kwargs["choices"] = [c for c in FoodSource.choices if c[0] != FoodSource.CUSTOM]
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A database food's code is who it is: load_foods upserts by (source, code), and
+        # score_day, suggest and the curated swap lists look foods up by it. A changed code
+        # made the next load add the food again, leaving people's days on the orphan.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if obj is None else (*readonly, "code")
+
+    # A meal item a person deleted is kept only so Undo can bring it back, yet it PROTECTs
+    # its food: the delete page refused with "Meal item: 50 g …" that nobody can see. Such
+    # rows go with the food, as with a person's own food (plans.food_uses, told through
+    # foods.signals.food_deleting); live items, recipes and templates still keep it.
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # The page shows what the delete will find once those rows are gone; it only asks,
+        # so their removal is rolled back here and done again by the delete itself.
+        with transaction.atomic():
+            for food in objs:
+                food_deleting.send(sender=Food, food=food)
+            deleted = super().get_deleted_objects(objs, request)
+            transaction.set_rollback(True)
+        return deleted
+
+    def delete_model(self, request: HttpRequest, obj: Food) -> None:
+        with transaction.atomic():
+            food_deleting.send(sender=Food, food=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Food]) -> None:
+        with transaction.atomic():
+            for food in queryset:
+                food_deleting.send(sender=Food, food=food)
+            super().delete_queryset(request, queryset)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Food]:
         # Custom foods are private to the people who made them, editors included.
@@ -128,6 +256,68 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def get_export_queryset(self, request: HttpRequest) -> Any:
         return super().get_export_queryset(request).filter(owner__isnull=True)
+
+    def export_action(self, request: HttpRequest) -> HttpResponse:
+        response = super().export_action(request)
+        if isinstance(response, TemplateResponse):  # the form page, not the file
+            response.add_post_render_callback(_without_inline_handler)
+        return response
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        # The preview lists only the rows that change something (FoodResource): say how many
+        # others there are, or a file that changes nothing shows an empty table.
+        result = (getattr(response, "context_data", None) or {}).get("result")
+        if result is not None and not (result.has_errors() or result.has_validation_errors()):
+            unchanged = result.totals[RowResult.IMPORT_TYPE_SKIP]
+            if unchanged:
+                messages.info(
+                    request,
+                    f"{unchanged:,} of the file's {result.total_rows:,} rows change nothing: "
+                    "they are not listed, and the import leaves those foods as they are.",
+                )
+        return response
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """The confirm step, answering a confirm that cannot be carried out with a message
+        instead of a 500: a second click on "Confirm import" (or Back and confirm again)
+        finds import_export's stored file gone, and a tampered form names no format."""
+        if request.method != "POST" or not self.has_import_permission(request):
+            return super().process_import(request, **kwargs)  # its 405 or 403
+        if self._confirmable(request):
+            try:
+                return super().process_import(request, **kwargs)
+            except FileNotFoundError:
+                pass  # two confirms at once: the other one took the file first
+        messages.error(
+            request, "This import was already confirmed or has expired: upload the file again."
+        )
+        return HttpResponseRedirect(reverse("admin:foods_food_import"))
+
+    def _confirmable(self, request: HttpRequest) -> bool:
+        """Whether the confirm form names a format, a resource and a stored file there are
+        (import_export indexes its lists with the posted numbers as they come)."""
+        form = self.create_confirm_form(request)
+        formats = self.get_import_formats()
+        resources = self.get_import_resource_classes(request)
+        if not (
+            form.is_valid()
+            and form.cleaned_data["format"] in {str(i) for i in range(len(formats))}
+            and form.cleaned_data["resource"] in {"", *(str(i) for i in range(len(resources)))}
+        ):
+            return False
+        input_format = formats[int(form.cleaned_data["format"])](encoding=self.from_encoding)
+        storage = self.get_tmp_storage_class()(
+            name=form.cleaned_data["import_file_name"],
+            encoding=self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        try:
+            # The cache storage (with Redis) answers None for a file it no longer holds.
+            return storage.read() is not None
+        except OSError:
+            return False
 
 
 @admin.register(FoodDataLoad)

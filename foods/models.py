@@ -1,5 +1,6 @@
 """Foods with nutrients per 100 g, household portions, and phytate/oxalate with their basis."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,6 +40,38 @@ CEILING_BY_UNIT: dict[str, Ceiling] = {
     "kcal": Ceiling(902, "nothing has more (pure fat)."),
 }
 
+# Protein, fat and carbohydrate are shares of the same 100 g (USDA's carbohydrate is "by
+# difference" and already includes the fibre, so fibre is not added again): together no more
+# than 100 g. Each is analysed and rounded on its own, so a little over is allowed: the most
+# among the shipped SR28 foods is 100.16 g (bearded seal oil: 0.56 protein + 99.6 fat), and a
+# food label that rounds each of the three to the gram can be up to a gram over.
+MACRONUTRIENT_FIELDS = ("protein_g_per_100g", "fat_g_per_100g", "carbohydrate_g_per_100g")
+MAX_MACRONUTRIENTS_G_PER_100G = 101
+
+
+def macronutrients_error(values: Mapping[str, object]) -> tuple[str, str] | None:
+    """Why protein, fat and carbohydrate in `values` cannot be in one 100 g, and the field
+    to say it at (the largest, the likeliest slip), or None if they can.
+
+    Checked with the per-nutrient ceilings wherever those are (Food.clean: admin, CSV
+    imports, the food loader, custom foods). Blank counts as none; call it only once each
+    of the three passed per_100g_error, so one slip gets one message.
+    """
+    amounts = {
+        field: float(value)
+        for field in MACRONUTRIENT_FIELDS
+        if isinstance(value := values.get(field), int | float)
+    }
+    total = sum(amounts.values())
+    if total <= MAX_MACRONUTRIENTS_G_PER_100G:
+        return None
+    largest = max(amounts, key=amounts.__getitem__)
+    return largest, (
+        f"Protein, fat and carbohydrate add up to {total:g} g per 100 g, but together they "
+        "can be at most 100 g (the carbohydrate includes the fibre). Check each of them."
+    )
+
+
 # The lightest portion anyone can plan: a meal item weighs at least 0.1 g
 # (plans.models.AmountFields.grams; foods may not import plans). SR28's lightest measures
 # weigh that (a dash of black pepper); one of 1e-320 g showed as "1 bar (0.0 g)".
@@ -46,6 +79,13 @@ MIN_PORTION_GRAMS = 0.1
 PORTION_TOO_LIGHT = (
     f"A portion must weigh at least {MIN_PORTION_GRAMS:g} g, the least a meal item can weigh."
 )
+# The least amount three decimal places hold: "0 cup (258 g)" measures nothing, and a
+# person would read "2 × 0 cup".
+MIN_PORTION_AMOUNT = Decimal("0.001")
+PORTION_AMOUNT_NOT_POSITIVE = "The amount must be more than 0: 1 for “1 cup”, 0.5 for “½ cup”."
+# Two measures with one number leave which comes first (the food page's first column, the
+# one search sorts by per portion) to chance.
+PORTION_ORDER_TAKEN = "Another household measure of this food already has this order number."
 
 
 def per_100g_error(field: str, value: float) -> str | None:
@@ -180,6 +220,21 @@ class Food(models.Model):
                 message = per_100g_error(nutrient.field, value)
                 if message is not None:
                     errors[nutrient.field] = message
+        if not errors.keys() & set(MACRONUTRIENT_FIELDS):
+            found = macronutrients_error({f: getattr(self, f) for f in MACRONUTRIENT_FIELDS})
+            if found is not None:
+                errors[found[0]] = found[1]
+        # A custom food is someone's and only they see it; a database food is everyone's.
+        # An ownerless "custom" food was listed for all in /foods/ and broke the CSV round
+        # trip (import refuses the source); an owned database food would be a private
+        # food the next load_foods overwrites.
+        if self.source == FoodSource.CUSTOM and self.owner_id is None:
+            errors["source"] = (
+                "A custom food belongs to the person who made it: "
+                "a database food's source is its database."
+            )
+        elif self.source != FoodSource.CUSTOM and self.owner_id is not None:
+            errors["source"] = "A person's own food has the source “Custom food”."
         if errors:
             raise ValidationError(errors)
 
@@ -194,9 +249,13 @@ class Portion(models.Model):
     """A USDA household measure: `amount` `unit` weighs `grams` ("1 oz" = 28.35 g)."""
 
     food = models.ForeignKey(Food, on_delete=models.CASCADE, related_name="portions")
-    seq = models.PositiveSmallIntegerField(default=1)
+    # The measures' order on the food's page; the first is the one search sorts by.
+    seq = models.PositiveSmallIntegerField("order", default=1)
     amount = models.DecimalField(
-        max_digits=8, decimal_places=3, default=Decimal(1), validators=[MinValueValidator(0)]
+        max_digits=8,
+        decimal_places=3,
+        default=Decimal(1),
+        validators=[MinValueValidator(MIN_PORTION_AMOUNT, PORTION_AMOUNT_NOT_POSITIVE)],
     )
     unit = models.CharField(max_length=120)
     grams = models.FloatField(validators=[MinValueValidator(0)])
@@ -208,10 +267,18 @@ class Portion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["food", "seq"], name="portion_unique_food_seq"),
             models.CheckConstraint(condition=Q(grams__gt=0), name="portion_grams_positive"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="portion_amount_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.label} = {self.grams:g} g"
+
+    def unique_error_message(
+        self, model_class: type[models.Model], unique_check: tuple[str, ...]
+    ) -> ValidationError:
+        if tuple(unique_check) == ("food", "seq"):
+            return ValidationError(PORTION_ORDER_TAKEN, code="unique_together")
+        return super().unique_error_message(model_class, unique_check)
 
     @property
     def label(self) -> str:

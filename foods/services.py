@@ -20,7 +20,15 @@ from foods.food_file import (
     FoodRecord,
     parse_food_file,
 )
-from foods.models import Basis, Food, FoodDataLoad, FoodSource, Portion
+from foods.models import (
+    MIN_PORTION_AMOUNT,
+    PORTION_AMOUNT_NOT_POSITIVE,
+    Basis,
+    Food,
+    FoodDataLoad,
+    FoodSource,
+    Portion,
+)
 from foods.signals import custom_food_deleting
 from mgplanner.page_cache import site_stamp_bump
 
@@ -137,6 +145,11 @@ def _check(food: Food, record: FoodRecord) -> None:
 def _check_portions(record: FoodRecord) -> None:
     """The portions' model validation, as the admin applies it (bulk_create runs none)."""
     for portion in record.portions:
+        # The amount's bound is a field validator (clean_fields), which a load does not run.
+        if not portion.amount >= MIN_PORTION_AMOUNT:
+            raise FoodFileError(
+                record.line, f"portion {portion.seq}: amount: {PORTION_AMOUNT_NOT_POSITIVE}"
+            )
         try:
             Portion(seq=portion.seq, unit=portion.unit, grams=portion.grams).clean()
         except ValidationError as error:

@@ -1,7 +1,8 @@
-"""A person deletes one of their custom foods: what in plans goes with it, what keeps it.
+"""A food is deleted: what in plans goes with it, what keeps it.
 
-Connected to `foods.signals.custom_food_deleting` in `PlansConfig.ready`; runs inside
-`foods.services.custom_food_delete`'s transaction.
+Connected to `foods.signals.food_deleting` (alias `custom_food_deleting`) in
+`PlansConfig.ready`; runs inside the delete's transaction: a person's
+`foods.services.custom_food_delete`, or a food editor's delete of a database food in the admin.
 """
 
 from collections.abc import Sequence
@@ -47,6 +48,12 @@ def custom_food_release(*, food: Food) -> None:
         raise ValidationError(
             f"“{food.description}” is still used in: {'; '.join(own + others)}. {what_now}"
         )
+    undo_only_items_delete(food=food)
+
+
+def undo_only_items_delete(*, food: Food) -> None:
+    """Delete the meal items that name `food` but only Undo still holds (deleted on their own
+    or with their meal): off every page and score, they must not keep the food."""
     MealItem.objects.filter(food=food).filter(
         Q(deleted_at__isnull=False) | Q(meal__deleted_at__isnull=False)
     ).delete()
@@ -122,4 +129,13 @@ def _listed(names: Sequence[str]) -> str:
 
 
 def on_custom_food_deleting(sender: type[Food], *, food: Food, **kwargs: Any) -> None:
-    custom_food_release(food=food)
+    """Receives `foods.signals.food_deleting` for custom and database foods alike.
+
+    A database food is everyone's: the admin's delete page lists the live rows that keep it
+    (PROTECT), so here only the rows nobody can see any more go. A custom food is refused
+    here, in its owner's words, while they use it.
+    """
+    if food.owner_id is None:
+        undo_only_items_delete(food=food)
+    else:
+        custom_food_release(food=food)

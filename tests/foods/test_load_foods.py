@@ -134,6 +134,18 @@ def test_custom_foods_are_never_touched(small_file: Path) -> None:
             lambda obj: obj["portions"][0].update(grams=0.05),
             "line 13: portion 1: grams: A portion must weigh at least 0.1 g",
         ),
+        (
+            13,
+            lambda obj: obj["portions"][0].update(amount=0),
+            "line 13: portion 1: amount: The amount must be more than 0",
+        ),
+        (
+            12,
+            lambda obj: obj.update(
+                protein_g_per_100g=70.0, fat_g_per_100g=40.0, carbohydrate_g_per_100g=5.0
+            ),
+            "line 12: protein_g_per_100g: Protein, fat and carbohydrate add up to",
+        ),
     ],
 )
 def test_a_broken_file_is_refused_by_line_with_no_partial_write(
