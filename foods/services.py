@@ -29,7 +29,7 @@ from foods.models import (
     FoodSource,
     Portion,
 )
-from foods.signals import custom_food_deleting
+from foods.signals import food_deleting
 from mgplanner.page_cache import site_stamp_bump
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "data" / "foods.jsonl"
@@ -380,11 +380,11 @@ def custom_food_delete(*, food: Food) -> None:
 
     Raises ValidationError, with where the food is still used, and deletes nothing while
     a live meal item, recipe or template names it; what only Undo still holds (deleted
-    meal items) goes with the food (see foods.signals.custom_food_deleting).
+    meal items) goes with the food (see foods.signals.food_deleting).
     """
     if food.owner_id is None:
         raise ValueError("Database foods are deleted by food editors in the admin.")
-    custom_food_deleting.send(sender=Food, food=food)
+    food_deleting.send(sender=Food, food=food)
     try:
         food.delete()
     except ProtectedError:

@@ -10,5 +10,3 @@ from django.dispatch import Signal
 # they still use names the food; for a database food the admin names what keeps it (the
 # rows that PROTECT it). The transaction then rolls back whatever any receiver removed.
 food_deleting = Signal()
-# The name foods.services and PlansConfig.ready use; the same signal.
-custom_food_deleting = food_deleting

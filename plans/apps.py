@@ -6,11 +6,9 @@ class PlansConfig(AppConfig):
     verbose_name = "Plans"
 
     def ready(self) -> None:
-        # foods never imports plans: it announces a custom food's delete, and plans says
+        # foods never imports plans: it announces a food's delete, and plans says
         # what goes with it and what keeps it (plans/food_uses.py).
-        from foods.signals import custom_food_deleting
-        from plans.food_uses import on_custom_food_deleting
+        from foods.signals import food_deleting
+        from plans.food_uses import on_food_deleting
 
-        custom_food_deleting.connect(
-            on_custom_food_deleting, dispatch_uid="plans.custom_food_release"
-        )
+        food_deleting.connect(on_food_deleting, dispatch_uid="plans.food_uses")

@@ -1,6 +1,6 @@
 """A food is deleted: what in plans goes with it, what keeps it.
 
-Connected to `foods.signals.food_deleting` (alias `custom_food_deleting`) in
+Connected to `foods.signals.food_deleting` in
 `PlansConfig.ready`; runs inside the delete's transaction: a person's
 `foods.services.custom_food_delete`, or a food editor's delete of a database food in the admin.
 """
@@ -128,7 +128,7 @@ def _listed(names: Sequence[str]) -> str:
     return f"{shown} and {rest} more" if rest > 0 else shown
 
 
-def on_custom_food_deleting(sender: type[Food], *, food: Food, **kwargs: Any) -> None:
+def on_food_deleting(sender: type[Food], *, food: Food, **kwargs: Any) -> None:
     """Receives `foods.signals.food_deleting` for custom and database foods alike.
 
     A database food is everyone's: the admin's delete page lists the live rows that keep it
