@@ -231,7 +231,8 @@ class SupplementProduct(models.Model):
     vitamin_d_iu = models.FloatField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100000)]
     )
-    # Overrides the form's fractional absorption when a study of this product says otherwise.
+    # For form "other" only, as the spec's table gives it ("entered, default 1.0"): a named
+    # form has its own (oxide 0.40), and score_day refuses an override of it alike.
     bioavailability = models.FloatField(
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
@@ -252,6 +253,16 @@ class SupplementProduct(models.Model):
                 errors["form"] = "Pick the magnesium form printed on the label."
             if not self.amount_mg:
                 errors["amount_mg"] = "Enter the magnesium per tablet or scoop."
+            form = FORMS.get(self.form)
+            if (
+                self.bioavailability is not None
+                and form is not None
+                and form.molar_mass_g_per_mol is not None
+            ):
+                errors["bioavailability"] = (
+                    f"Only the form “other” takes a bioavailability; {form.label} has its own "
+                    f"({form.bioavailability:g})."
+                )
         elif self.form:
             errors["form"] = "Only magnesium products have a form."
         if self.kind == SupplementKind.CALCIUM and not self.calcium_mg:

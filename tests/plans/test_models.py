@@ -12,6 +12,7 @@ from tests.factories import (
     MealItemFactory,
     PlanFactory,
     PortionFactory,
+    SupplementProductFactory,
     UserFactory,
 )
 
@@ -59,3 +60,15 @@ def test_amount_label_shows_the_household_measure_and_its_weight():
     )
     assert item.amount_label == "2 × 1 oz (57 g)"
     assert MealItemFactory(grams=120).amount_label == "120 g"
+
+
+def test_only_the_form_other_takes_a_bioavailability():
+    # As in the spec's table and score_day: a named form has its own (oxide 0.40).
+    oxide = SupplementProductFactory(form="oxide", bioavailability=1.0)
+    with pytest.raises(ValidationError) as error:
+        oxide.full_clean()
+    assert error.value.message_dict["bioavailability"] == [
+        "Only the form “other” takes a bioavailability; magnesium oxide has its own (0.4)."
+    ]
+    SupplementProductFactory(form="other", bioavailability=0.5).full_clean()
+    SupplementProductFactory(form="oxide", bioavailability=None).full_clean()
