@@ -1586,34 +1586,44 @@ def suggestion_apply(
     elif kind == "split":
         if not doses or any(d.day_id != day.pk or d.deleted_at is not None for d in doses):
             raise ValidationError("That supplement dose is no longer on this day.")
-        if move:
-            for dose in doses:
-                taken_at = dose.taken_at.isoformat() if dose.taken_at else None
-                undo.append(["dose_meal", dose.pk, dose.meal_id, taken_at])
-                dose.meal, dose.taken_at = None, None
-                dose.save(update_fields=["meal", "taken_at"])
-            _touch(day, editor=editor)
-            return undo
-        last = day.supplement_doses.aggregate(last=Max("position"))["last"] or 0
-        for offset, dose in enumerate(doses, start=1):
-            original = dose.quantity
-            dose.quantity = _halve(original)
-            dose.full_clean()
-            dose.save(update_fields=["quantity"])
-            other = SupplementDose(
-                day=day,
-                product=dose.product,
-                quantity=dose.quantity,
-                meal=None,
-                taken_at=None,
-                position=last + offset,
-            )
-            other.full_clean()
-            other.save()
-            undo += [["dose_quantity", dose.pk, f"{original:f}"], ["remove_dose", other.pk]]
+        undo += _doses_moved(doses) if move else _doses_split(day, doses)
     else:
         raise ValidationError(f"Unknown suggestion kind {kind!r}.")
     _touch(day, editor=editor)
+    return undo
+
+
+def _doses_moved(doses: Sequence[SupplementDose]) -> list[UndoStep]:
+    """Each dose taken on its own, whole, at no time; the steps put its meal and time back."""
+    undo: list[UndoStep] = []
+    for dose in doses:
+        taken_at = dose.taken_at.isoformat() if dose.taken_at else None
+        undo.append(["dose_meal", dose.pk, dose.meal_id, taken_at])
+        dose.meal, dose.taken_at = None, None
+        dose.save(update_fields=["meal", "taken_at"])
+    return undo
+
+
+def _doses_split(day: Day, doses: Sequence[SupplementDose]) -> list[UndoStep]:
+    """Each dose halved, the other half a dose of its own taken on its own."""
+    undo: list[UndoStep] = []
+    last = day.supplement_doses.aggregate(last=Max("position"))["last"] or 0
+    for offset, dose in enumerate(doses, start=1):
+        original = dose.quantity
+        dose.quantity = _halve(original)
+        dose.full_clean()
+        dose.save(update_fields=["quantity"])
+        other = SupplementDose(
+            day=day,
+            product=dose.product,
+            quantity=dose.quantity,
+            meal=None,
+            taken_at=None,
+            position=last + offset,
+        )
+        other.full_clean()
+        other.save()
+        undo += [["dose_quantity", dose.pk, f"{original:f}"], ["remove_dose", other.pk]]
     return undo
 
 
