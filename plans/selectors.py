@@ -354,6 +354,18 @@ def day_item_count(day: Day) -> int:
     return planned + sum(dose.product.kind == SupplementKind.MAGNESIUM for dose in _doses_of(day))
 
 
+def day_logged_without_magnesium(day: Day) -> tuple[str, ...]:
+    """The kinds of tablet ("Calcium", "Vitamin D", sorted) logged on a day that
+    `day_item_count` leaves unplanned; empty for a planned day and for an empty one.
+
+    Such a day stays out of averages, but the pages must not say "Nothing planned" of a
+    day the person logged a tablet on: this is the one rule that tells the two apart.
+    """
+    if day_item_count(day):
+        return ()
+    return tuple(sorted({dose.product.get_kind_display() for dose in _doses_of(day)}))
+
+
 def day_to_engine(day: Day, person: "Person") -> "scoring.Day":
     """The engine's view of a day: items keyed "item-<id>", doses keyed "dose-<id>".
 
@@ -428,6 +440,7 @@ class DaySummary:
     target_mg: float | None
     percent_of_target: float | None
     status: str | None  # "meets" | "near" | "low", None when not planned or not scorable
+    logged_without_magnesium: tuple[str, ...] = ()  # day_logged_without_magnesium
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +472,10 @@ def week_summary(*, user: User, week_start: date, profile: Profile | None = None
             summaries.append(DaySummary(on, False, 0, None, None, None, None))
             continue
         item_count = day_item_count(day)
+        if not item_count:
+            logged = day_logged_without_magnesium(day)
+            summaries.append(DaySummary(on, True, 0, None, None, None, None, logged))
+            continue
         try:
             score = score_day(day_to_engine(day, person_on(profile, on)))
         except (TargetError, ValueError):

@@ -8,7 +8,12 @@ from django.db.models import Max, Q, QuerySet
 
 from accounts.models import Profile, User
 from accounts.selectors import clients_of, person_on
-from plans.selectors import _days_prefetched, day_item_count, day_to_engine
+from plans.selectors import (
+    _days_prefetched,
+    day_item_count,
+    day_logged_without_magnesium,
+    day_to_engine,
+)
 
 # The window the list judges need by; the week page shows any other.
 WINDOW_DAYS = 7
@@ -23,6 +28,9 @@ class ClientSummary:
     warnings: tuple[tuple[str, str], ...]  # (code, message), newest day's wording
     last_activity: datetime | None
     problem: str | None  # why nothing could be scored (an unfinished profile)
+    # Tablets logged on unplanned days of the window (day_logged_without_magnesium), so a
+    # client who logged only vitamin D is not listed as having done nothing.
+    logged_without_magnesium: tuple[str, ...] = ()
 
     @property
     def need_key(self) -> tuple[float, int, int]:
@@ -75,8 +83,10 @@ def client_summaries(*, dietitian: User, today: date, query: str = "") -> list[C
         below = 0
         warnings: dict[str, str] = {}
         problem = None
+        logged: set[str] = set()
         for day in days_by_owner[client.pk]:
             if not day_item_count(day):
+                logged.update(day_logged_without_magnesium(day))
                 continue
             try:
                 score = score_day(day_to_engine(day, person_on(profile, day.date)))
@@ -96,6 +106,7 @@ def client_summaries(*, dietitian: User, today: date, query: str = "") -> list[C
                 warnings=tuple(sorted(warnings.items())),
                 last_activity=client.last_activity,  # type: ignore[attr-defined]
                 problem=problem,
+                logged_without_magnesium=tuple(sorted(logged)),
             )
         )
     return sorted(summaries, key=lambda summary: summary.need_key)

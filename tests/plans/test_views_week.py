@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -6,7 +7,13 @@ from django.utils import timezone
 
 from plans.selectors import monday_of
 from plans.services import day_get_or_create
-from tests.factories import FoodFactory, MealItemFactory, ProfileFactory
+from tests.factories import (
+    FoodFactory,
+    MealItemFactory,
+    ProfileFactory,
+    SupplementDoseFactory,
+    SupplementProductFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +66,44 @@ def test_week_shows_only_the_persons_own_days(client, person):
     MealItemFactory(meal=theirs.meals.first())
     html = client.get(week_url(monday)).content.decode()
     assert html.count("Nothing planned") == 7
+
+
+def test_a_day_with_only_vitamin_d_or_calcium_says_so_not_nothing_planned(client, person):
+    """A tablet alone leaves the day out of the average (no magnesium planned), but the
+    person logged something: the day reads "No magnesium planned" and what was logged,
+    while a day with nothing in it still reads "Nothing planned"."""
+    monday = monday_of(timezone.localdate())
+    vitamin_d = SupplementProductFactory(
+        owner=person, kind="vitamin_d", form="", amount_mg=None, vitamin_d_iu=1000, name="D3"
+    )
+    calcium = SupplementProductFactory(
+        owner=person, kind="calcium", form="", amount_mg=None, calcium_mg=500, name="Calcium"
+    )
+    tablets_by_offset = {0: [vitamin_d], 1: [vitamin_d, calcium], 2: []}  # Wednesday: empty
+    for offset, products in tablets_by_offset.items():
+        day = day_get_or_create(user=person, on=monday + timedelta(days=offset))
+        for product in products:
+            SupplementDoseFactory(day=day, product=product)
+    food = FoodFactory(magnesium_mg_per_100g=320 / 3, phytate_mg_per_100g=0, calcium_mg_per_100g=0)
+    thursday = day_get_or_create(user=person, on=monday + timedelta(days=3))
+    MealItemFactory(meal=thursday.meals.first(), food=food, grams=100)
+    SupplementDoseFactory(day=thursday, product=vitamin_d)  # planned: no note
+
+    html = client.get(week_url(monday)).content.decode()
+    days = re.findall(r'<li class="week-day (.*?)</li>', html, re.S)
+    notes = [re.findall(r'<span class="small muted">(.*?)</span>', day) for day in days]
+    assert notes[:3] == [
+        ["No magnesium planned", "Vitamin D logged"],
+        ["No magnesium planned", "Calcium and Vitamin D logged"],
+        ["Nothing planned"],  # Wednesday: a day, but nothing in it
+    ]
+    assert "33 %" in days[3]
+    assert notes[3] == ["107 of 320 mg"]  # planned: the tablet adds no note
+    assert notes[4:] == [["Nothing planned"]] * 3
+    # Not scored, so not coloured as a low day either.
+    assert [re.match(r"week-day-(\w+)", day)[1] for day in days[:3]] == ["none"] * 3
+    # The tablets' days stay out of the average.
+    assert re.search(r"over the 1 planned\s+day\)", html)
 
 
 def test_week_htmx_returns_the_body_block(client, person):

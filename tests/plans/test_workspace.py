@@ -26,6 +26,7 @@ from tests.factories import (
     PlanFactory,
     ProfileFactory,
     SupplementDoseFactory,
+    SupplementProductFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +104,40 @@ def test_clients_are_sorted_by_need_with_their_figures(dietitian) -> None:
     assert "kidney" in rows[names.index(kidney.name)].lower()
     assert 'data-code="ckd_supplement"' in rows[names.index(kidney.name)]
     assert "Nothing planned" in rows[names.index(idle.name)]
+
+
+def test_a_client_who_logged_only_vitamin_d_reads_no_magnesium_planned(dietitian) -> None:
+    """The week page's rule (plans.selectors.day_logged_without_magnesium) on the list: a
+    client whose days hold only vitamin D or calcium tablets has no average (no magnesium
+    planned) but did log something; a client with empty days still has "Nothing planned"."""
+    today = timezone.localdate()
+    tablets = ProfileFactory(user__display_name="Tablet Tia").user
+    empty = ProfileFactory(user__display_name="Empty Eve").user
+    for person in (tablets, empty):
+        DietitianLinkFactory(dietitian=dietitian, client=person)
+    vitamin_d = SupplementProductFactory(
+        owner=tablets, kind="vitamin_d", form="", amount_mg=None, vitamin_d_iu=1000
+    )
+    calcium = SupplementProductFactory(
+        owner=tablets, kind="calcium", form="", amount_mg=None, calcium_mg=500
+    )
+    plan = PlanFactory(owner=tablets)
+    for back, product in enumerate([vitamin_d, calcium, vitamin_d]):
+        SupplementDoseFactory(
+            day=DayFactory(plan=plan, date=today - timedelta(days=back)), product=product
+        )
+    MealFactory(day=DayFactory(plan=PlanFactory(owner=empty), date=today), name="Lunch")
+
+    html = _as(dietitian).get(reverse("clients:list")).content.decode()
+    rows = re.findall(r'<tr class="client-row">(.*?)</tr>', html, re.S)
+    (tablets_row,) = [row for row in rows if tablets.name in row]
+    (empty_row,) = [row for row in rows if empty.name in row]
+    assert "No magnesium planned" in tablets_row
+    assert "Calcium and Vitamin D logged" in tablets_row
+    assert "Nothing planned" not in tablets_row
+    assert "Nothing planned" in empty_row
+    assert "logged" not in empty_row
+    assert re.search(r'<td data-label="Days below the EAR">0</td>', tablets_row)
 
 
 def test_the_list_is_a_fixed_number_of_queries(dietitian) -> None:
