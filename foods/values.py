@@ -8,6 +8,13 @@ from dataclasses import dataclass
 MAX_PORTION_GRAMS = 5000
 
 
+def grams_text(grams: float) -> str:
+    """ "1,020", "28.4": grams as people read them, to 0.1 g with no trailing ".0", thousands
+    separated. One form for a measure wherever it shows (the measure menu, an item's label,
+    a recipe's messages), so "1 oz" is 28.4 g on every page."""
+    return f"{round(grams, 1):,g}"
+
+
 @dataclass(frozen=True, slots=True)
 class FoodValues:
     """Per-100 g values of one food; missing nutrients are 0 (the engine cannot score a gap)."""

@@ -13,6 +13,7 @@ from django_htmx.jinja import django_htmx_script, htmx_script
 from jinja2 import Environment
 from markupsafe import Markup
 
+from foods.values import grams_text
 from mgplanner.lru import LRU
 from mgplanner.reverse import cached_reverse, script_prefix
 from plans.client_scope import plan_read_only_global, plan_url, plan_whose
@@ -137,6 +138,7 @@ def environment(**options: Any) -> Environment:
         django_htmx_script=django_htmx_script,
     )
     env.filters["number"] = number
+    env.filters["grams"] = grams_text
     env.filters["short_of"] = short_of
     # The form macros as globals too: an htmx request renders one block of a page alone
     # (jinja2-fragments), and a `{% from ... import %}` at the top of the file does not run

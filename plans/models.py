@@ -11,7 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from foods.models import Food, Portion
-from foods.values import MAX_PORTION_GRAMS
+from foods.values import MAX_PORTION_GRAMS, grams_text
 from plans.recipes import servings_label
 
 # A month of days at most in one copy: enough for "the rest of the month", small enough
@@ -163,7 +163,7 @@ class AmountFields(models.Model):
         """ "2 × 1 oz (56.7 g)" for a household measure, "120 g" otherwise."""
         if self.portion_id is not None and self.portion_quantity is not None:
             quantity = f"{self.portion_quantity.normalize():f}"
-            return f"{quantity} × {self.portion.label} ({self.grams:.0f} g)"
+            return f"{quantity} × {self.portion.label} ({grams_text(self.grams)} g)"
         return f"{self.grams:g} g"
 
 
@@ -546,7 +546,7 @@ class ServingsFields(models.Model):
         """ "1.5 servings (211 g)" when grams were entered, "1 serving" otherwise: as a
         day, a meal's tools page and the templates list show it (MealItem.amount_label)."""
         label = servings_label(self.servings)
-        return f"{label} ({self.grams:,.0f} g)" if self.grams else label
+        return f"{label} ({grams_text(self.grams)} g)" if self.grams else label
 
 
 class MealRecipe(ServingsFields):

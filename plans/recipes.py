@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from foods.values import MAX_PORTION_GRAMS
+from foods.values import MAX_PORTION_GRAMS, grams_text
 from plans import scoring, swaps
 from plans.targets import Person
 
@@ -220,11 +220,6 @@ def score_as_meal(recipe: Recipe, person: Person, *, servings: float = 1.0) -> s
     """
     meal = scoring.Meal(name="Recipe", items=engine_items(recipe, servings, key_prefix="ing"))
     return scoring.score_day(scoring.Day(person=person, meals=(meal,) if meal.items else ()))
-
-
-def grams_text(grams: float) -> str:
-    """ "1,020", "14.2": grams as a sentence gives them (to 0.1 g, thousands separated)."""
-    return f"{round(grams, 1):,g}"
 
 
 @dataclass(frozen=True, slots=True)

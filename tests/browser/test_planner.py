@@ -69,7 +69,7 @@ def test_sign_up_plan_a_day_copy_it_and_see_the_week(page, browser_foods):
 
     breakfast = page.locator("section.meal", has=page.get_by_role("heading", name="Breakfast"))
     expect(breakfast.locator(".meal-item")).to_contain_text(PUMPKIN)
-    expect(breakfast.locator(".meal-item")).to_contain_text("1 × 1 oz (28 g)")
+    expect(breakfast.locator(".meal-item")).to_contain_text("1 × 1 oz (28.4 g)")
     expect(page.locator("#gauge-text")).not_to_contain_text(f"{before:.0f} mg effective")
     after = effective_mg(page)
     assert after > before

@@ -269,7 +269,7 @@ def test_the_meal_copy_form_offers_the_next_day(client, person, source):
     page = client.get(reverse("plans:meal_tools", args=[breakfast.pk])).content.decode()
     # An ISO value, or a browser's date input shows it empty.
     assert f'value="{(source.date + timedelta(days=1)).isoformat()}"' in page
-    assert "Pumpkin seeds, 1 × 1 oz (28 g)" in page
+    assert "Pumpkin seeds, 1 × 1 oz (28.4 g)" in page
 
 
 def _append_queries(person, source, on):

@@ -85,7 +85,7 @@ def measured_item(day, *, quantity=2):
         portion_quantity=Decimal(quantity),
         grams=round(28.35 * quantity, 2),
     )
-    assert item.amount_label == "2 × 1 oz (57 g)"
+    assert item.amount_label == "2 × 1 oz (56.7 g)"
     return item
 
 
@@ -134,7 +134,7 @@ def test_a_measure_picked_for_an_item_in_grams_wins_over_its_grams_shown(client,
     assert client.post(update, fields).status_code == 302
 
     item.refresh_from_db()
-    assert item.amount_label == "2 × 1 oz (57 g)"
+    assert item.amount_label == "2 × 1 oz (56.7 g)"
 
 
 def test_grams_and_a_changed_measure_together_are_refused(client, person, day):
@@ -151,7 +151,7 @@ def test_grams_and_a_changed_measure_together_are_refused(client, person, day):
     assert "Give the grams or a measure, not both" in html
     assert 'value="10"' in html  # what was typed is shown again
     item.refresh_from_db()
-    assert item.amount_label == "2 × 1 oz (57 g)"
+    assert item.amount_label == "2 × 1 oz (56.7 g)"
 
 
 def test_adding_with_grams_and_a_measure_is_refused_not_saved_as_the_measure(client, person, day):
@@ -355,9 +355,9 @@ def test_an_applied_suggestion_says_the_amount_as_the_item_does(
 
     assert response.status_code == 200
     item = MealItem.objects.get(meal__name="Lunch", food=seeds)
-    assert item.amount_label == "1 × 1 oz (28 g)"
+    assert item.amount_label == "1 × 1 oz (28.4 g)"
     html = response.content.decode()
-    assert f"Added 1 × 1 oz (28 g) {seeds.description} to Lunch." in html
+    assert f"Added 1 × 1 oz (28.4 g) {seeds.description} to Lunch." in html
     assert "28.35 g" not in html
 
 

@@ -58,7 +58,7 @@ def test_amount_label_shows_the_household_measure_and_its_weight():
     item = MealItemFactory(
         food=portion.food, portion=portion, portion_quantity=Decimal(2), grams=56.7
     )
-    assert item.amount_label == "2 × 1 oz (57 g)"
+    assert item.amount_label == "2 × 1 oz (56.7 g)"
     assert MealItemFactory(grams=120).amount_label == "120 g"
 
 

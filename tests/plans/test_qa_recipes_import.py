@@ -141,7 +141,7 @@ def test_an_imported_measure_that_agrees_with_its_grams_keeps_both(client, perso
     assert post_import(client, kale_document(grams=1020)).status_code == 302
     line = Recipe.objects.get(owner=person).ingredients.get(food=kale)
     assert (line.portion.unit, line.portion_quantity, line.grams) == ("bunch", Decimal(3), 1020)
-    assert line.amount_label == "3 × 1 bunch (1020 g)"
+    assert line.amount_label == "3 × 1 bunch (1,020 g)"
 
 
 @pytest.mark.django_db
