@@ -35,7 +35,7 @@ from foods.values import MAX_PORTION_GRAMS
 from mgplanner.forms import parse_id
 from mgplanner.rendering import render_blocks_response, render_page
 from plans import fill, scoring, services, suggestion_selectors, swaps
-from plans.client_scope import plan_owner, plan_reverse, scope_to_client
+from plans.client_scope import date_problem_response, plan_owner, plan_reverse, scope_to_client
 from plans.fill_undo import FILL_UNDO_PARAM, fill_undo_read, fill_undo_token
 from plans.models import Day, Meal, MealItem
 from plans.selectors import day_date_error, day_get_for, day_to_engine, engine_meal_names
@@ -71,14 +71,30 @@ KIND_LABELS = {
 MOVE_LABEL = "Move the dose"
 
 
-def _writable_date(on: str, profile: Profile) -> date:
-    """The day's date from the URL, or 404 when it is no date or outside the plan."""
+def _url_date(on: str) -> date:
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
+    return the_date
+
+
+def _page_date(on: str, profile: Profile) -> date:
+    """The date of a page (the panel, fill my day's proposal): a day outside the plan is a
+    404, as the day page itself is, whose controls these pages are."""
+    the_date = _url_date(on)
     if day_date_error(profile=profile, on=the_date):
         raise Http404("That day is outside your plan.")
     return the_date
+
+
+def _write_date(request: HttpRequest, on: str, profile: Profile) -> tuple[date, str | None]:
+    """The date of a write, and why the planner does not take it (None when it does).
+
+    A write to a day outside the plan (an apply, an undo, a fill accepted from a page
+    opened before the date of birth was corrected) is answered as every other day write:
+    `date_problem_response`, a 422 that says why, before anything is read or written."""
+    the_date = _url_date(on)
+    return the_date, day_date_error(profile=profile, on=the_date, viewer=request_user(request))
 
 
 def _meal_names(day: Day) -> dict[str, Meal]:
@@ -210,7 +226,7 @@ def day_suggestions(request: HttpRequest, on: str, client_id: int | None = None)
     """The panel (htmx), or the day page with the panel open (no JavaScript)."""
     owner = scope_to_client(request, client_id)
     profile = profile_for(user=owner)
-    the_date = _writable_date(on, profile)
+    the_date = _page_date(on, profile)
     day = _open_day(request, the_date)
     panel = _panel_context(
         request,
@@ -261,7 +277,9 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
     owner = scope_to_client(request, client_id)
     user = request_user(request)
     profile = profile_for(user=owner)
-    the_date = _writable_date(on, profile)
+    the_date, problem = _write_date(request, on, profile)
+    if problem:
+        return date_problem_response(request, problem)
     day = _load_day(request, the_date)
     data = request.POST
     panel_meal = parse_id(data.get("panel_meal"))
@@ -444,7 +462,9 @@ def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None)
     owner = scope_to_client(request, client_id)
     user = request_user(request)
     profile = profile_for(user=owner)
-    the_date = _writable_date(on, profile)
+    the_date, problem = _write_date(request, on, profile)
+    if problem:
+        return date_problem_response(request, problem)
     day = _load_day(request, the_date)
     panel_meal = parse_id(request.POST.get("panel_meal"))
     payload = _undo_payload(request.POST.get("token", ""), day)
@@ -524,7 +544,7 @@ def fill_page(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     """The proposal: what to add, where, the energy it costs and the % of target it reaches."""
     owner = scope_to_client(request, client_id)
     profile = profile_for(user=owner)
-    the_date = _writable_date(on, profile)
+    the_date = _page_date(on, profile)
     day = _open_day(request, the_date)
     return render_page(request, FILL_TEMPLATE, _fill_context(request, day, profile), block="fill")
 
@@ -536,7 +556,9 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
     owner = scope_to_client(request, client_id)
     user = request_user(request)
     profile = profile_for(user=owner)
-    the_date = _writable_date(on, profile)
+    the_date, problem = _write_date(request, on, profile)
+    if problem:
+        return date_problem_response(request, problem)
     day = _load_day(request, the_date)
     diet, exclusions, _ = _preferences(profile)
     meals = {meal.pk: meal for meal in day.ordered_meals}  # type: ignore[attr-defined]
@@ -623,11 +645,14 @@ def fill_undo(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     422 with the reason where the page shows its "not saved" prompts (`_fill_undo_refused`);
     one of another day, or naming items that are not this day's, a 404 (as if there were
     no such fill: another plan's rows are neither touched nor revealed). Undoing a fill
-    whose items are all gone already changes nothing.
+    whose items are all gone already changes nothing. A day now outside the plan is the
+    422 of every day write (`_write_date`), whatever the token.
     """
     scope_to_client(request, client_id)
     user = request_user(request)
-    the_date = _writable_date(on, profile_for(user=plan_owner(request)))
+    the_date, problem = _write_date(request, on, profile_for(user=plan_owner(request)))
+    if problem:
+        return date_problem_response(request, problem)
     undo = fill_undo_read(request.POST.get("token", ""))
     if undo is None:
         return _fill_undo_refused(request, the_date)
