@@ -95,15 +95,22 @@ def plan_get_or_create(*, user: User) -> Plan:
     return plan
 
 
+def day_date_check(*, user: User, on: date, editor: User | None = None) -> None:
+    """Raise ValidationError (keyed `date`) when the planner does not take the person's day
+    `on` (`day_date_error`): what a write that plans a day, or changes one already planned
+    but now outside the plan (a dietitian's note deleted), is refused with."""
+    problem = day_date_error(profile=profile_for(user=user), on=on, viewer=editor)
+    if problem:
+        raise ValidationError({"date": problem})
+
+
 @transaction.atomic
 def day_get_or_create(*, user: User, on: date, editor: User | None = None) -> Day:
     """The person's day on `on`, created with the four default meals the first time.
 
     Raises ValidationError for a date outside the plan (before birth, over two years ahead).
     """
-    problem = day_date_error(profile=profile_for(user=user), on=on, viewer=editor)
-    if problem:
-        raise ValidationError({"date": problem})
+    day_date_check(user=user, on=on, editor=editor)
     plan = plan_get_or_create(user=user)
     day, created = Day.objects.get_or_create(
         plan=plan, date=on, defaults={"last_edited_by": editor or user}
@@ -1087,10 +1094,13 @@ def day_note_add_on(*, owner: User, on: date, author: User, visibility: str, tex
 
 @transaction.atomic
 def day_note_delete(*, note: DayNote, author: User) -> None:
-    """Only the note's author deletes it (a shared note is theirs, not the client's)."""
+    """Only the note's author deletes it (a shared note is theirs, not the client's), and
+    only on a day the planner takes, as it is added (`day_date_check`): a date of birth
+    corrected later can leave a noted day before the first birthday."""
     if note.author_id != author.pk:
         raise ValidationError("Only the note's author deletes it.")
     day = note.day
+    day_date_check(user=day.plan.owner, on=day.date, editor=author)
     shared = note.visibility == NoteVisibility.SHARED
     note.delete()
     if shared:  # as `day_note_add`: a private note never shows in the client's log

@@ -210,3 +210,34 @@ def test_a_note_on_an_unplanned_day_plans_it(client, link):
     assert response.status_code == 302
     note = DayNote.objects.get()
     assert (note.day.plan.owner, note.day.date, note.text) == (link.client, on, "Start here.")
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_a_note_on_a_day_now_outside_the_plan_is_not_deleted_as_none_is_added_there(
+    client, link, day, notes, htmx
+):
+    shared, _ = notes
+    # A date of birth corrected later: the noted day now lies before the first birthday.
+    link.client.profile.date_of_birth = day.date - timedelta(days=100)
+    link.client.profile.save()
+    log = AccessLog.objects.count()
+    client.force_login(link.dietitian)
+    url = reverse("reports:note_delete", args=[link.client.pk, shared.pk])
+    response = client.post(url, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    assert response.status_code == 422
+    body = html.unescape(response.content.decode())
+    assert f"Plans start on {link.client.name}'s first birthday" in body
+    if htmx:  # the notes panel, as an add refused on such a day
+        assert body.lstrip().startswith('<section id="dietitian-notes"')
+    else:
+        assert b"<html" in response.content
+    assert DayNote.objects.count() == 2
+    assert AccessLog.objects.count() == log  # no "deleted a note" row in the client's log
+    # The add on the same day says the same.
+    response = client.post(
+        _note_url(link, day), {"text": "a", "visibility": "shared"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 422
+    assert f"Plans start on {link.client.name}'s first birthday" in html.unescape(
+        response.content.decode()
+    )
