@@ -1,6 +1,6 @@
 """Web benchmark: gunicorn (2 sync workers) on PostgreSQL, driven by wrk over loopback.
 
-    .venv/bin/python bench/bench_web.py [--duration 10] [--connections 8] [--strict]
+    .venv/bin/python bench/bench_web.py [--duration 10] [--connections 8] [--strict] [--floor]
 
 It migrates the database named by DATABASE_URL (default mgplanner_bench on the local
 PostgreSQL, created if missing), loads the foods, seeds a person whose day has 5 meals and
@@ -8,6 +8,10 @@ PostgreSQL, created if missing), loads the foods, seeds a person whose day has 5
 work), the logged-in day page, and the HTMX add-item POST. Each figure is compared with the
 health view's throughput. Items the add-item run creates are deleted afterwards.
 Targets (issue 5): day page >= 35 % of health req/s and p99 < 50 ms; add-item >= 25 %.
+
+`--floor` adds a fourth run: the same POSTs to a view that only inserts the row (one INSERT
+in a transaction, behind the same middleware; bench/floor_urls.py, served with
+bench/floor_settings.py). No add-item can be faster than that on the same machine.
 """
 
 import argparse
@@ -303,6 +307,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time a bare INSERT behind the middleware"
+    )
     args = parser.parse_args()
 
     ensure_wrk()
@@ -313,7 +320,7 @@ def main() -> int:
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "mgplanner.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.floor_settings" if args.floor else "mgplanner.settings",
     }
     manage("migrate", "--noinput", "-v", "0", env=env)
     manage("collectstatic", "--noinput", "-v", "0", env=env)
@@ -340,7 +347,9 @@ def main() -> int:
     )  # fmt: skip
     try:
         wait_for(f"{base}/health/", gunicorn)
-        results = measure(base, seeded, duration_s=args.duration, connections=args.connections)
+        results = measure(
+            base, seeded, duration_s=args.duration, connections=args.connections, floor=args.floor
+        )
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=20)
@@ -349,7 +358,9 @@ def main() -> int:
     return 1 if missed and args.strict else 0
 
 
-def measure(base: str, seeded: dict, *, duration_s: int, connections: int) -> list[Result]:
+def measure(
+    base: str, seeded: dict, *, duration_s: int, connections: int, floor: bool = False
+) -> list[Result]:
     session = seeded["session"]
     today: date = seeded["today"]
     day_url = f"{base}/plan/day/{today.isoformat()}/"
@@ -364,10 +375,21 @@ def measure(base: str, seeded: dict, *, duration_s: int, connections: int) -> li
 
     health = run_wrk("Health view /health/", f"{base}/health/", **common)
     day = run_wrk("Day page (5 meals, 30 items)", day_url, headers={"Cookie": cookie}, **common)
-    # 1 oz of pumpkin seeds to breakfast, as the day page's add form posts it (field prefix
-    # "add-<meal id>"), to a different day each time.
+    headers = {"Cookie": cookie, "X-CSRFToken": csrf, "HX-Request": "true"}
+    add = run_posts("HTMX add-item POST", base, "/plan/meals/{}/items/", seeded, headers, common)
+    if not floor:
+        return [health, day, add]
+    bare = run_posts("Floor: bare INSERT", base, "/bench/floor-add/{}/", seeded, headers, common)
+    return [health, day, add, bare]
+
+
+def run_posts(
+    name: str, base: str, path: str, seeded: dict, headers: dict[str, str], common: dict
+) -> Result:
+    """1 oz of pumpkin seeds to breakfast, as the day page's add form posts it (field prefix
+    "add-<meal id>"), to a different day each time; `path` holds the meal id's place."""
     requests = ", ".join(
-        f'{{"/plan/meals/{meal_id}/items/", '
+        f'{{"{path.format(meal_id)}", '
         f'"add-{meal_id}-food={seeded["food_id"]}&add-{meal_id}-grams=28.35'
         f'&add-{meal_id}-preparation=none"}}'
         for meal_id in seeded["breakfast_ids"]
@@ -375,16 +397,9 @@ def measure(base: str, seeded: dict, *, duration_s: int, connections: int) -> li
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(ADD_ITEM_LUA % {"requests": requests})
     try:
-        add = run_wrk(
-            "HTMX add-item POST",
-            base,
-            headers={"Cookie": cookie, "X-CSRFToken": csrf, "HX-Request": "true"},
-            script=Path(lua.name),
-            **common,
-        )
+        return run_wrk(name, base, headers=headers, script=Path(lua.name), **common)
     finally:
         Path(lua.name).unlink()
-    return [health, day, add]
 
 
 def remove_added_items(seeded: dict) -> int:
@@ -411,6 +426,9 @@ def report(results: list[Result], args: argparse.Namespace, removed: int) -> lis
             f"| {result.p99_ms:.1f} | {ratio:.0%} |"
         )
     day, add = results[1], results[2]
+    if len(results) > 3:
+        floor = results[3].requests_per_s / health.requests_per_s
+        print(f"\nThe bare INSERT reached {floor:.0%} of the health view: no add-item can do more.")
     checks = [
         (
             f"day page throughput >= {TARGET_DAY_RATIO:.0%} of health",
@@ -425,7 +443,8 @@ def report(results: list[Result], args: argparse.Namespace, removed: int) -> lis
     print()
     for label, ok in checks:
         print(f"{'met   ' if ok else 'MISSED'} {label}")
-    print(f"\n{add.requests} items added by the add-item run; {removed} rows removed afterwards.")
+    added = sum(result.requests for result in results[2:])
+    print(f"\n{added} items added by the POST runs; {removed} rows removed afterwards.")
     return [label for label, ok in checks if not ok]
 
 

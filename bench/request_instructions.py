@@ -2,8 +2,11 @@
 
     .venv/bin/python bench/request_instructions.py [KIND ...] [--runs 5]
 
-KIND is any of: health, day, week, search, fragment, picker, suggestions, add, delete (default:
-all). Wall-clock figures on a shared 2-core machine drift by half from run to run; the number of
+KIND is any of: health, day, week, search, fragment, picker, suggestions, add, delete, floor
+(default: all). "floor" is bench/floor_urls.py's bare INSERT behind the same middleware, the
+least any add-item can cost.
+
+Wall-clock figures on a shared 2-core machine drift by half from run to run; the number of
 instructions the app executes for a request is repeatable to about 1 %, so a change to the code can
 be judged by it. Each kind runs in its own process under `valgrind --tool=callgrind` (Debian's
 valgrind; instrumentation switched on only around the measured requests, with callgrind_control),
@@ -22,7 +25,9 @@ import sys
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-KINDS = ["health", "day", "week", "search", "fragment", "picker", "suggestions", "add", "delete"]
+KINDS = [
+    "health", "day", "week", "search", "fragment", "picker", "suggestions", "add", "delete", "floor"
+]  # fmt: skip
 WARM_UP = 3
 
 
@@ -44,11 +49,12 @@ def measure(kind: str, runs: int) -> float:
 def inside(kind: str, runs: int) -> None:
     """Under callgrind: seed, warm up, then count `runs` requests of `kind`."""
     sys.path.insert(0, str(BENCH_DIR))
+    sys.path.insert(0, str(BENCH_DIR.parent))
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mgplanner_bench")
     os.environ.update(
         DJANGO_DEBUG="false",
         DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_SETTINGS_MODULE="mgplanner.settings",
+        DJANGO_SETTINGS_MODULE="bench.floor_settings" if kind == "floor" else "mgplanner.settings",
     )
     import bench_load_test
 
@@ -96,6 +102,12 @@ def inside(kind: str, runs: int) -> None:
             HTTP_HX_REQUEST="true",
         ),
         "add": add,
+        "floor": lambda: client.post(
+            f"/bench/floor-add/{meals[0]}/",
+            {f"add-{meals[0]}-food": food},
+            HTTP_HX_REQUEST="true",
+            HTTP_X_CSRFTOKEN=user.csrf,
+        ),
         "delete": lambda: client.post(
             f"/plan/items/{added.pop()}/delete/", HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=user.csrf
         ),
