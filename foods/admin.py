@@ -2,11 +2,14 @@
 
 import csv
 import io
+from bisect import bisect_right
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from foods.models import Food, FoodDataLoad, FoodSource, Portion
 from foods.resources import MAX_IMPORT_MEGABYTES, MAX_IMPORT_ROWS, FoodResource
-from foods.signals import food_deleting
+from foods.signals import food_deleting, portion_deleting, portion_reweighed
 
 
 class PortionFormSet(forms.BaseInlineFormSet):
@@ -41,6 +44,38 @@ class PortionFormSet(forms.BaseInlineFormSet):
                 data["seq"] = form.instance.seq = next_seq
                 next_seq += 1
         super().clean()
+        self._check_new_weights()
+
+    def _check_new_weights(self) -> None:
+        """Put on each measure given another weight why what is planned by it cannot take
+        that weight (`portion_reweighed`'s refusal), before anything is saved: a refusal
+        in the save itself would be a server error. The receivers' writes are rolled back
+        here and done again by the save."""
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or form.instance.pk is None:
+                continue
+            if "grams" not in form.changed_data or form.has_error("grams"):
+                continue
+            try:
+                with transaction.atomic():
+                    portion_reweighed.send(sender=Portion, portion=form.instance)
+                    transaction.set_rollback(True)
+            except ValidationError as error:
+                form.add_error("grams", error.messages)
+
+    def save_existing(self, form: Any, obj: Portion, commit: bool = True) -> Portion:
+        # In the admin's transaction: what people planned by the measure weighs its new
+        # grams once the food is saved (plans, through foods.signals.portion_reweighed).
+        portion: Portion = super().save_existing(form, obj, commit=commit)
+        if commit and "grams" in form.changed_data:
+            portion_reweighed.send(sender=Portion, portion=portion)
+        return portion
+
+    def delete_existing(self, obj: Portion, commit: bool = True) -> None:
+        if commit:
+            portion_deleting.send(sender=Portion, portion=obj)
+        super().delete_existing(obj, commit=commit)
 
     def get_unique_error_message(self, unique_check: Any) -> str:
         if "seq" in unique_check:
@@ -73,6 +108,66 @@ class PortionInline(admin.TabularInline):
                 "Left blank, a new measure goes after the others."
             )
         return field
+
+
+# A measure's change is the detail of the food's history row saved with it: the admin saves
+# the food, then its measures, in one request, so they follow it within moments and under
+# the same user. Further apart, or by someone else (a load replacing measures of a food it
+# did not change), it is no detail of that row.
+MEASURE_CHANGE_WINDOW = timedelta(minutes=1)
+# No measure before it was added, or after it was deleted.
+NOTHING = "—"
+
+
+def _measure(row: Any) -> str:
+    return f"{row.instance.label} = {row.grams:g} g"
+
+
+def measure_changes(before: Any, after: Any) -> list[dict[str, str]]:
+    """What one saved version of a household measure (`after`, a HistoricalPortion) changed
+    since the one before it (None when there is none), as the history table's Changes column
+    lists a field: {"field", "old", "new"}. "1 cup: 258 g → 50 g"."""
+    if after.history_type == "+":
+        return [{"field": "Household measure", "old": NOTHING, "new": _measure(after)}]
+    if after.history_type == "-":
+        return [{"field": "Household measure", "old": _measure(after), "new": NOTHING}]
+    label = after.instance.label
+    if before is None:  # saved before measures had a history (a load writes none)
+        return [{"field": label, "old": "not recorded", "new": f"{after.grams:g} g"}]
+    changes = []
+    if before.instance.label != label:
+        changes.append(
+            {"field": "Household measure", "old": _measure(before), "new": _measure(after)}
+        )
+    elif before.grams != after.grams:
+        changes.append({"field": label, "old": f"{before.grams:g} g", "new": f"{after.grams:g} g"})
+    if before.seq != after.seq:
+        changes.append({"field": f"{label}, order", "old": str(before.seq), "new": str(after.seq)})
+    return changes
+
+
+def _measure_changes_by_record(food_id: int) -> dict[int, list[dict[str, str]]]:
+    """The measures' changes of food `food_id`, by the history_id of the food's history row
+    each is a detail of (MEASURE_CHANGE_WINDOW). Two queries, whatever the history's length."""
+    records = list(
+        Food.history.filter(id=food_id)  # type: ignore[attr-defined]
+        .order_by("history_date", "history_id")
+        .values_list("history_date", "history_id", "history_user_id")
+    )
+    dates = [date for date, _, _ in records]
+    found: dict[int, list[dict[str, str]]] = {}
+    last: dict[int, Any] = {}
+    rows = Portion.history.filter(food_id=food_id)  # type: ignore[attr-defined]
+    for row in rows.order_by("history_date", "history_id"):
+        changes = measure_changes(last.get(row.id), row)
+        last[row.id] = row
+        at = bisect_right(dates, row.history_date) - 1
+        if at < 0 or not changes:
+            continue
+        date, history_id, user_id = records[at]
+        if user_id == row.history_user_id and row.history_date - date <= MEASURE_CHANGE_WINDOW:
+            found.setdefault(history_id, []).extend(changes)
+    return found
 
 
 class Utf8CSV(base_formats.CSV):
@@ -133,6 +228,9 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
     formats = [Utf8CSV]  # the one format the README and the editors' workflow use
     import_form_class = FoodImportForm
     export_form_class = FoodExportForm
+    # simple_history's table of versions, with the measures' changes and no "None"
+    # (foods/admin_templates/, a folder of the Django template engine's alone).
+    object_history_list_template = "foods/food_history_list.html"
     list_display = (
         "description",
         "code",
@@ -230,6 +328,25 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
         if not request.user.has_perm(f"{user_model.app_label}.view_{user_model.model_name}"):
             extra_context = {**(extra_context or {}), "admin_user_view": "no-user-page"}
         return super().history_view(request, object_id, extra_context)
+
+    def set_history_delta_changes(
+        self, request: HttpRequest, historical_records: Any, foreign_keys_are_objs: bool = True
+    ) -> None:
+        """The food's changed fields, as simple_history lists them, then its measures':
+        an edit of a measure alone saved the food unchanged, listed as "Changed" and
+        nothing more."""
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        records = list(historical_records)
+        if not records:
+            return
+        by_record = _measure_changes_by_record(records[0].id)
+        for record in records:
+            measures = by_record.get(record.history_id)
+            if measures:
+                record.history_delta_changes = [
+                    *getattr(record, "history_delta_changes", []),
+                    *measures,
+                ]
 
     def history_form_view(
         self,

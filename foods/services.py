@@ -29,7 +29,7 @@ from foods.models import (
     FoodSource,
     Portion,
 )
-from foods.signals import food_deleting
+from foods.signals import food_deleting, portion_deleting, portion_reweighed
 from mgplanner.page_cache import site_stamp_bump
 
 SHIPPED_FILE = Path(__file__).resolve().parent / "data" / "foods.jsonl"
@@ -313,14 +313,23 @@ def _custom_portion_set(food: Food, *, portion_unit: str, portion_grams: float |
     portion = food.portions.order_by("seq").first()
     if portion_grams is None:
         if portion is not None:
+            # What the person planned by it stays, in grams (plans, through the signal).
+            portion_deleting.send(sender=Portion, portion=portion)
             portion.delete()
         return
+    reweighed = portion is not None and portion.grams != portion_grams
     if portion is None:
         portion = Portion(food=food, seq=1, amount=Decimal(1))
     portion.unit = portion_unit or "portion"
     portion.grams = portion_grams
     portion.full_clean()
     portion.save()
+    if reweighed:
+        # What they planned by it weighs the new grams, or the save is refused on the field.
+        try:
+            portion_reweighed.send(sender=Portion, portion=portion)
+        except ValidationError as error:
+            raise ValidationError({"portion_grams": error.messages}) from None
 
 
 @transaction.atomic

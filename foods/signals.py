@@ -10,3 +10,15 @@ from django.dispatch import Signal
 # they still use names the food; for a database food the admin names what keeps it (the
 # rows that PROTECT it). The transaction then rolls back whatever any receiver removed.
 food_deleting = Signal()
+
+# Sent with `portion=` inside the save's transaction, once a household measure was given
+# another weight: by the admin's measures table (and, with the save rolled back, by its
+# check before saving) and by a person's custom food. A receiver weighs again what is
+# planned by the measure (plans: its count × the new grams), or raises ValidationError,
+# keyed `grams`, to refuse the weight; the transaction then rolls back.
+portion_reweighed = Signal()
+
+# Sent with `portion=` inside the delete's transaction, before the measure is deleted, by
+# the same two. A receiver keeps what is planned by it in plain grams: the foreign key
+# alone is set to NULL and leaves a count of nothing ("2 ×").
+portion_deleting = Signal()

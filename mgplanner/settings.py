@@ -111,9 +111,11 @@ TEMPLATES = [
         },
     },
     {
-        # The admin (and the apps it embeds) keep the Django template language.
+        # The admin (and the apps it embeds) keep the Django template language. Overrides of
+        # the admin's templates live in a folder of this engine's alone: the Jinja2 engine
+        # above compiles every file in its folders.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "foods" / "admin_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,19 +1,25 @@
-"""A food is deleted: what in plans goes with it, what keeps it.
+"""A food is deleted, or one of its household measures is re-weighed or deleted: what in
+plans goes with it, what keeps it, what follows it.
 
-Connected to `foods.signals.food_deleting` in
-`PlansConfig.ready`; runs inside the delete's transaction: a person's
-`foods.services.custom_food_delete`, or a food editor's delete of a database food in the admin.
+Connected to `foods.signals.food_deleting`, `portion_reweighed` and `portion_deleting` in
+`PlansConfig.ready`; each runs inside the change's transaction: a person's custom food
+(`foods.services`), or a food editor's change of a database food in the admin.
 """
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 
-from foods.models import Food
+from foods.models import Food, Portion
+from foods.values import MAX_PORTION_GRAMS
+from mgplanner.page_cache import user_stamps_bump_on_commit
 from plans.models import (
+    AmountFields,
     DayTemplate,
     DayTemplateItem,
     MealItem,
@@ -139,3 +145,105 @@ def on_food_deleting(sender: type[Food], *, food: Food, **kwargs: Any) -> None:
         undo_only_items_delete(food=food)
     else:
         custom_food_release(food=food)
+
+
+# ---------------------------------------------------------------- household measures changed
+
+# Every row that plans an amount by a household measure, with the path to the person whose
+# pages show it.
+BY_MEASURE: tuple[tuple[type[AmountFields], str], ...] = (
+    (MealItem, "meal__day__plan__owner_id"),
+    (MealTemplateItem, "template__owner_id"),
+    (DayTemplateItem, "template__owner_id"),
+    (RecipeIngredient, "recipe__owner_id"),
+)
+
+
+def measured_grams(quantity: Decimal, portion_grams: float) -> float:
+    """`quantity` of a measure weighing `portion_grams`, to 0.01 g as `_amount` keeps it, but
+    never 0 g, which the rows' constraint refuses (0.001 of a 0.1 g measure)."""
+    grams = float(quantity) * portion_grams
+    return round(grams, 2) or grams
+
+
+@transaction.atomic
+def portion_uses_reweigh(*, portion: Portion) -> set[int]:
+    """Weigh every row planned by `portion` again: its count × the grams the measure has now.
+
+    A food editor corrects a measure ("1 cup" 258 g → 50 g); what people planned by it keeps
+    the count they chose, so its grams follow. Else the day shows "2 × 1 cup (516 g)" and
+    scores 516 g, and a recipe exported with it fails its own measure check on import.
+    Deleted meal items (and items of deleted meals) are weighed too: Undo brings back the
+    count, and it must weigh what the measure weighs then. A recipe whose raw weight changed
+    keeps its uses entered in grams of the dish at those grams (`recipe_foods_changed`).
+
+    Day versions are left as they are: no open page has a write that could conflict with
+    this one (an edit sets the grams from the measure again), so none is sent the reload
+    prompt. The people's cached pages go once this commits.
+
+    Raises ValidationError keyed `grams`, and the caller's transaction writes nothing, when
+    a row would weigh more than MAX_PORTION_GRAMS (copying its day or applying its template
+    would then be refused) or a recipe use would leave the servings a meal takes.
+    Returns the ids of the people whose rows changed.
+    """
+    from plans.recipe_services import recipe_foods_changed
+
+    people: set[int] = set()
+    recipe_ids: set[int] = set()
+    for model, owner_path in BY_MEASURE:
+        rows = model._default_manager.filter(portion=portion, portion_quantity__isnull=False)
+        changed = []
+        for pk, quantity, grams, owner_id in rows.values_list(
+            "pk", "portion_quantity", "grams", owner_path
+        ):
+            now = measured_grams(quantity, portion.grams)
+            if now == grams:
+                continue
+            if now > MAX_PORTION_GRAMS:
+                raise ValidationError(
+                    {
+                        "grams": f"{quantity.normalize():f} × {portion.label} is planned, "
+                        f"which would weigh {now:,.0f} g: at most {MAX_PORTION_GRAMS:,} g "
+                        "of one food can be planned."
+                    }
+                )
+            changed.append(model(pk=pk, grams=now))
+            people.add(owner_id)
+        model._default_manager.bulk_update(changed, ["grams"], batch_size=500)
+        if model is RecipeIngredient:
+            recipe_ids.update(
+                RecipeIngredient.objects.filter(pk__in=[row.pk for row in changed]).values_list(
+                    "recipe_id", flat=True
+                )
+            )
+    for recipe in Recipe.objects.filter(pk__in=recipe_ids):
+        try:
+            recipe_foods_changed(recipe)
+        except ValidationError as error:
+            raise ValidationError(
+                {"grams": [f"A recipe made with this measure: {m}" for m in error.messages]}
+            ) from None
+    user_stamps_bump_on_commit(people)
+    return people
+
+
+@transaction.atomic
+def portion_uses_in_grams(*, portion: Portion) -> set[int]:
+    """`portion` is about to be deleted: every row planned by it keeps its grams, in plain
+    grams, so none is left a count of no measure. Returns the ids of their people, whose
+    cached pages go once this commits."""
+    people: set[int] = set()
+    for model, owner_path in BY_MEASURE:
+        rows = model._default_manager.filter(portion=portion)
+        people.update(rows.values_list(owner_path, flat=True))
+        rows.update(portion=None, portion_quantity=None)
+    user_stamps_bump_on_commit(people)
+    return people
+
+
+def on_portion_reweighed(sender: type[Portion], *, portion: Portion, **kwargs: Any) -> None:
+    portion_uses_reweigh(portion=portion)
+
+
+def on_portion_deleting(sender: type[Portion], *, portion: Portion, **kwargs: Any) -> None:
+    portion_uses_in_grams(portion=portion)

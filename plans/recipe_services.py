@@ -430,7 +430,10 @@ def recipe_duplicate(*, recipe: Recipe, owner: User) -> Recipe:
     return copy
 
 
-def _foods_changed(recipe: Recipe) -> None:
+def recipe_foods_changed(recipe: Recipe) -> None:
+    """The recipe's foods or their grams changed (a line edited here, or a household measure
+    re-weighed: plans.food_uses): uses by grams of the dish follow the yield, and the pages
+    of everyone who eats it are refreshed."""
     recipe.save(update_fields=["updated_at"])
     changed = _eaters(recipe)
     # Without a cooked weight, a serving weighs the foods' raw total over the servings.
@@ -465,7 +468,7 @@ def recipe_ingredient_add(
     )
     line.full_clean()
     line.save()
-    _foods_changed(recipe)
+    recipe_foods_changed(recipe)
     return line
 
 
@@ -484,7 +487,7 @@ def recipe_ingredient_update(
     line.preparation = _preparation(line.food, preparation)
     line.full_clean()
     line.save()
-    _foods_changed(line.recipe)
+    recipe_foods_changed(line.recipe)
     return line
 
 
@@ -492,7 +495,7 @@ def recipe_ingredient_update(
 def recipe_ingredient_delete(*, line: RecipeIngredient) -> None:
     recipe = line.recipe
     line.delete()
-    _foods_changed(recipe)
+    recipe_foods_changed(recipe)
 
 
 def _import_foods(

@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Group
@@ -129,6 +130,32 @@ def test_history_names_the_editor_without_a_link_editors_cannot_open(client, edi
     html = client.get(history).content.decode()
     assert str(editor) in html
     assert reverse("admin:accounts_user_change", args=[editor.pk]) not in html
+
+
+def _cells(html: str) -> list[str]:
+    """The history table's cells, as text without surrounding white space."""
+    return [
+        " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+        for cell in re.findall(r"<td>(.*?)</td>", html, re.S)
+    ]
+
+
+def test_history_says_what_changed_in_a_measure_and_leaves_no_none(client, editor, seeds) -> None:
+    url = reverse("admin:foods_food_change", args=[seeds.pk])
+    data = change_data(seeds, **{"portions-0-grams": 50, "portions-TOTAL_FORMS": 2})
+    data.update({"portions-1-amount": "1", "portions-1-unit": "oz", "portions-1-grams": "28.35"})
+    assert client.post(url, data).status_code == 302
+    data = change_data(seeds, **{"portions-1-DELETE": "on"})
+    assert client.post(url, data).status_code == 302
+
+    html = client.get(reverse("admin:foods_food_history", args=[seeds.pk])).content.decode()
+
+    cells = _cells(html)
+    assert "Household measure: 1 oz = 28.35 g → —" in cells  # the second save, newest first
+    assert "1 cup: 129 g → 50 g Household measure: — → 1 oz = 28.35 g" in cells
+    # The food made before there was any editor: no user and no reason, a dash for each.
+    assert "None" not in cells
+    assert cells[-3:-1] == ["—", "—"]
 
 
 def test_editor_cannot_see_users(client, editor) -> None:
