@@ -74,7 +74,7 @@ class PortionFormSet(forms.BaseInlineFormSet):
 
     def delete_existing(self, obj: Portion, commit: bool = True) -> None:
         if commit:
-            portion_deleting.send(sender=Portion, portion=obj)
+            portion_deleting.send(sender=Portion, portion_ids=[obj.pk])
         super().delete_existing(obj, commit=commit)
 
     def get_unique_error_message(self, unique_check: Any) -> str:

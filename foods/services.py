@@ -173,7 +173,8 @@ def food_data_load(
     "Loaded from <file> (sha256 …)". They are the shipped values an editor can revert to
     in the admin. Foods loaded by an older version, which wrote none, get theirs from
     any load, even a skipped one (`_history_baselines`). Replaced portions are deleted
-    through the ORM, so their removal is in the portion history.
+    through the ORM, so their removal is in the portion history, after
+    `foods.signals.portion_deleting` (what was planned by them stays, in grams).
     Raises FoodFileError (with the line number) before any write if the file is malformed.
     """
     data = path.read_bytes()
@@ -238,7 +239,12 @@ def food_data_load(
         )
     replaced_ids = [food.pk for food, _ in replace_portions]
     for chunk in _chunks(replaced_ids, IN_CHUNK):
-        Portion.objects.filter(food_id__in=chunk).delete()
+        old = Portion.objects.filter(food_id__in=chunk)
+        # What people planned by a replaced measure stays, in plain grams (plans, through
+        # the signal), not a count of a measure that is gone.
+        for ids in _chunks(list(old.values_list("pk", flat=True)), IN_CHUNK):
+            portion_deleting.send(sender=Portion, portion_ids=ids)
+        old.delete()
     portions = [
         Portion(food=food, seq=p.seq, amount=p.amount, unit=p.unit, grams=p.grams)
         for food, record in (*to_create, *replace_portions)
@@ -314,7 +320,7 @@ def _custom_portion_set(food: Food, *, portion_unit: str, portion_grams: float |
     if portion_grams is None:
         if portion is not None:
             # What the person planned by it stays, in grams (plans, through the signal).
-            portion_deleting.send(sender=Portion, portion=portion)
+            portion_deleting.send(sender=Portion, portion_ids=[portion.pk])
             portion.delete()
         return
     reweighed = portion is not None and portion.grams != portion_grams

@@ -18,7 +18,8 @@ food_deleting = Signal()
 # keyed `grams`, to refuse the weight; the transaction then rolls back.
 portion_reweighed = Signal()
 
-# Sent with `portion=` inside the delete's transaction, before the measure is deleted, by
-# the same two. A receiver keeps what is planned by it in plain grams: the foreign key
-# alone is set to NULL and leaves a count of nothing ("2 ×").
+# Sent with `portion_ids=` (a list) inside the delete's transaction, before those household
+# measures are deleted: by the same two, and by a food load replacing a food's measures. A
+# receiver keeps what is planned by them in plain grams: the foreign key alone is set to
+# NULL and leaves a count of nothing ("2 ×").
 portion_deleting = Signal()

@@ -228,13 +228,13 @@ def portion_uses_reweigh(*, portion: Portion) -> set[int]:
 
 
 @transaction.atomic
-def portion_uses_in_grams(*, portion: Portion) -> set[int]:
-    """`portion` is about to be deleted: every row planned by it keeps its grams, in plain
-    grams, so none is left a count of no measure. Returns the ids of their people, whose
-    cached pages go once this commits."""
+def portion_uses_in_grams(*, portion_ids: Sequence[int]) -> set[int]:
+    """The measures `portion_ids` are about to be deleted: every row planned by one keeps
+    its grams, in plain grams, so none is left a count of no measure. Returns the ids of
+    their people, whose cached pages go once this commits."""
     people: set[int] = set()
     for model, owner_path in BY_MEASURE:
-        rows = model._default_manager.filter(portion=portion)
+        rows = model._default_manager.filter(portion_id__in=portion_ids)
         people.update(rows.values_list(owner_path, flat=True))
         rows.update(portion=None, portion_quantity=None)
     user_stamps_bump_on_commit(people)
@@ -245,5 +245,7 @@ def on_portion_reweighed(sender: type[Portion], *, portion: Portion, **kwargs: A
     portion_uses_reweigh(portion=portion)
 
 
-def on_portion_deleting(sender: type[Portion], *, portion: Portion, **kwargs: Any) -> None:
-    portion_uses_in_grams(portion=portion)
+def on_portion_deleting(
+    sender: type[Portion], *, portion_ids: Sequence[int], **kwargs: Any
+) -> None:
+    portion_uses_in_grams(portion_ids=portion_ids)

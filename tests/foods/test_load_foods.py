@@ -90,6 +90,32 @@ def test_a_changed_food_is_updated_and_its_portions_replaced(small_file: Path) -
     assert [portion.label for portion in seeds.portions.all()] == ["1 cup"]
 
 
+def test_what_was_planned_by_a_replaced_measure_stays_in_plain_grams(small_file: Path) -> None:
+    from decimal import Decimal
+
+    from plans.models import MealItem
+    from tests.factories import MealItemFactory
+
+    food_data_load(path=small_file)
+    seeds = Food.objects.get(code="12014")
+    measure = seeds.portions.order_by("seq").last()
+    item = MealItemFactory(
+        food=seeds, portion=measure, portion_quantity=Decimal(2), grams=2 * measure.grams
+    )
+    other = MealItemFactory(food=seeds, grams=30)
+
+    def change(obj: dict) -> None:
+        obj["portions"] = obj["portions"][:1]  # the measure planned by is gone from the file
+
+    rewrite(small_file, 8, change)
+    food_data_load(path=small_file)
+
+    item = MealItem.objects.get(pk=item.pk)
+    assert (item.portion_id, item.portion_quantity, item.grams) == (None, None, 2 * measure.grams)
+    assert item.amount_label == f"{2 * measure.grams:g} g"
+    assert MealItem.objects.get(pk=other.pk).grams == 30
+
+
 def test_custom_foods_are_never_touched(small_file: Path) -> None:
     owner = UserFactory()
     custom = FoodFactory(source="custom", code="12014", owner=owner, magnesium_mg_per_100g=1.0)
