@@ -19,7 +19,10 @@ Deletion, in one transaction, is `account_remove`: the person's own "Delete my a
 - access log entries about them are kept without their identity: the client becomes
   NULL, `client_ref` a salted hash ("deleted user #…"), the client id leaves the path;
 - a dietitian's private notes go with them; notes they shared with a client stay on
-  the client's day, their author shown as "a former dietitian".
+  the client's day, their author shown as "a former dietitian";
+- custom targets they set stay on their clients' days, set by "a dietitian": the
+  clients' target histories forget who made each change, as the profile's
+  `custom_target_set_by` does.
 """
 
 import hashlib
@@ -325,6 +328,22 @@ def _linked_user_pks(user: User) -> set[int]:
     return {pk for pair in pairs for pk in pair if pk != user.pk}
 
 
+def _target_histories_forget(user: User, *, clients: set[int]) -> None:
+    """Remove `user` from the custom-target histories of `clients`. Only a linked dietitian
+    sets or clears a client's target, and links go only with an account, so the people
+    `user` has links with are everyone whose history can name them."""
+    profiles = Profile.objects.select_for_update().filter(user_id__in=clients)
+    changed = []
+    for profile in profiles:
+        if any(entry["by"] == user.pk for entry in profile.custom_target_history):
+            profile.custom_target_history = [
+                entry | {"by": None} if entry["by"] == user.pk else entry
+                for entry in profile.custom_target_history
+            ]
+            changed.append(profile)
+    Profile.objects.bulk_update(changed, ["custom_target_history"])
+
+
 @transaction.atomic
 def account_remove(*, user: User) -> str:
     """Delete `user` and their data (see the module's docstring); returns their pseudonym.
@@ -352,7 +371,9 @@ def account_remove(*, user: User) -> str:
     user = User.objects.select_for_update().get(pk=user.pk)
     ref = deleted_user_ref(user.pk)
     _hand_over_shared_uses(user)
-    user_stamps_bump_on_commit(_linked_user_pks(user))
+    linked = _linked_user_pks(user)
+    user_stamps_bump_on_commit(linked)
+    _target_histories_forget(user, clients=linked)
 
     # Access log about them: kept, without who they were.
     entries = list(AccessLog.objects.filter(client=user))

@@ -150,12 +150,19 @@ class Profile(models.Model):
     exclusions = models.JSONField(default=list, blank=True)
     kcal_goal = models.PositiveIntegerField(null=True, blank=True)
 
-    # Set by a linked dietitian; replaces the RDA (its EAR is target / 1.2).
+    # Set by a linked dietitian; replaces the RDA (its EAR is target / 1.2). These three
+    # are the target in force from today on: the last entry of the history below.
     custom_target_mg = models.PositiveIntegerField(null=True, blank=True)
     custom_target_reason = models.CharField(max_length=255, blank=True)
     custom_target_set_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Every custom target set or cleared, oldest first: {"from": "YYYY-MM-DD" or None (always),
+    # "mg": int or None (none), "reason": str, "by": user id or None}, each in force from its
+    # day on (plans.targets.custom_target_in_force), so a change does not re-score past days.
+    # On the row, not in a table of its own: every page that scores a day reads the profile
+    # already, and a table would add a query to each of them.
+    custom_target_history = models.JSONField(default=list, blank=True, editable=False)
 
     onboarded_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,7 +1,8 @@
 """Reads for accounts: a person's profile, and the engine's view of it on a given day."""
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -45,7 +46,7 @@ def person_on(profile: Profile, day: date) -> "Person":
     Pregnancy counts from its start to the due date, both inclusive; lactation from its
     start to its end inclusive, or on indefinitely while the end is blank.
     """
-    from plans.targets import Person, age_on
+    from plans.targets import Person, age_on, custom_target_in_force
 
     if profile.date_of_birth is None or not profile.sex:
         raise ValueError("The profile needs a date of birth and a sex before it has a target.")
@@ -66,8 +67,30 @@ def person_on(profile: Profile, day: date) -> "Person":
         lactating=lactating,
         ckd_stage=profile.ckd_stage,
         medications=frozenset(str(name) for name in profile.medications),
-        target_mg=profile.custom_target_mg,
+        target_mg=_custom_mg(custom_target_in_force(custom_target_history(profile), day)),
     )
+
+
+def custom_target_history(profile: Profile) -> list[dict[str, Any]]:
+    """The profile's custom targets over time (`Profile.custom_target_history`).
+
+    A custom target stored without a history (set before there was one: the data migration
+    gives those theirs, but a row written by hand may lack it) applies always, as it did.
+    """
+    if profile.custom_target_history or profile.custom_target_mg is None:
+        return profile.custom_target_history
+    return [
+        {
+            "from": None,
+            "mg": profile.custom_target_mg,
+            "reason": profile.custom_target_reason,
+            "by": profile.custom_target_set_by_id,
+        }
+    ]
+
+
+def _custom_mg(entry: Mapping[str, Any] | None) -> int | None:
+    return None if entry is None else entry["mg"]
 
 
 def target_on(profile: Profile, day: date) -> "Target | None":
@@ -81,36 +104,80 @@ def target_on(profile: Profile, day: date) -> "Target | None":
 
 def target_periods(profile: Profile, start: date, end: date) -> list[tuple[date, date, str]]:
     """The target line of each run of days from `start` to `end` with the same target: a
-    birthday, a pregnancy or a breastfeeding period inside the range changes it, and each day
-    is scored against its own. Empty while the profile lacks a date of birth or sex."""
-    periods: list[tuple[date, date, str]] = []
-    lines: dict[Target, str] = {}
+    birthday, a pregnancy or a breastfeeding period, or a custom target set or cleared inside
+    the range changes it, and each day is scored against its own. Empty while the profile
+    lacks a date of birth or sex. The names of who set the custom targets shown cost one
+    query at most, as one custom target's did."""
+    from plans.targets import custom_target_in_force
+
+    history = custom_target_history(profile)
+    runs: list[tuple[date, date, Target, Mapping[str, Any] | None]] = []
     on = start
     while on <= end:
         target = target_on(profile, on)
         if target is None:
             return []
-        if target not in lines:
-            lines[target] = target_line_of(profile, target)
-        if periods and periods[-1][2] == lines[target]:
-            periods[-1] = (periods[-1][0], on, lines[target])
+        entry = custom_target_in_force(history, on) if target.source == "custom" else None
+        if runs and runs[-1][2:] == (target, entry):
+            runs[-1] = (runs[-1][0], on, target, entry)
         else:
-            periods.append((on, on, lines[target]))
+            runs.append((on, on, target, entry))
         on += timedelta(days=1)
+    names = _setter_names(profile, (entry["by"] for *_, entry in runs if entry))
+    periods: list[tuple[date, date, str]] = []
+    for first, last, target, entry in runs:
+        line = _line(target, entry, names)
+        # Two targets with one line (a custom target across a change of upper limit) are one.
+        if periods and periods[-1][2] == line:
+            periods[-1] = (periods[-1][0], last, line)
+        else:
+            periods.append((first, last, line))
     return periods
 
 
-def target_line_of(profile: Profile, target: "Target") -> str:
-    """`plans.targets.target_line` with the profile's dietitian and reason (a query for
-    the dietitian's name, only for a custom target)."""
-    from plans.targets import target_line
+def target_line_of(profile: Profile, target: "Target", *, on: date | None = None) -> str:
+    """`plans.targets.target_line` with the dietitian who set a custom target and their
+    reason (a query for the dietitian's name, only for a custom target).
+
+    The custom target is the entry of the history in force `on` that day, or without a day
+    the latest with the target's mg: a past day shows the reason it was scored with.
+    """
+    from plans.targets import custom_target_in_force, target_line
 
     if target.source != "custom":
         return target_line(target)
-    setter = profile.custom_target_set_by
-    return target_line(
-        target, set_by=setter.name if setter else None, reason=profile.custom_target_reason
-    )
+    history = custom_target_history(profile)
+    entry = custom_target_in_force(history, on) if on is not None else None
+    if entry is None or entry["mg"] != target.target_mg:
+        entry = next((e for e in reversed(history) if e["mg"] == target.target_mg), None)
+    names = _setter_names(profile, [entry["by"]] if entry else [])
+    return _line(target, entry, names)
+
+
+def _line(target: "Target", entry: Mapping[str, Any] | None, names: dict[int, str]) -> str:
+    from plans.targets import target_line
+
+    if entry is None:
+        return target_line(target)
+    return target_line(target, set_by=names.get(entry["by"]), reason=entry["reason"])
+
+
+def _setter_names(profile: Profile, user_pks: Iterable[int | None]) -> dict[int, str]:
+    """The names of the users `user_pks`, in one query at most: the current setter through
+    the profile's foreign key (read once, then kept on the profile, as before targets had a
+    history), others (and the current one, when not yet read) in one query together. An id
+    of a deleted account has no name: the line says "a dietitian"."""
+    wanted = {pk for pk in user_pks if pk is not None}
+    names: dict[int, str] = {}
+    current = profile.custom_target_set_by_id
+    if current in wanted and (len(wanted) == 1 or Profile.custom_target_set_by.is_cached(profile)):
+        setter = profile.custom_target_set_by
+        if setter is not None:
+            names[setter.pk] = setter.name
+        wanted.discard(current)
+    if wanted:
+        names.update((user.pk, user.name) for user in User.objects.filter(pk__in=wanted))
+    return names
 
 
 def roles_of(user: User) -> list[str]:

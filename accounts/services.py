@@ -221,7 +221,12 @@ def profile_update(
 CUSTOM_TARGET_MIN_MG = 50
 CUSTOM_TARGET_MAX_MG = 1000
 CUSTOM_TARGET_REASON_MAX_CHARS = 255
-CUSTOM_TARGET_FIELDS = ["custom_target_mg", "custom_target_reason", "custom_target_set_by"]
+CUSTOM_TARGET_FIELDS = [
+    "custom_target_mg",
+    "custom_target_reason",
+    "custom_target_set_by",
+    "custom_target_history",
+]
 
 
 def _target_link_problem(dietitian: User, client: User) -> str | None:
@@ -235,8 +240,11 @@ def _target_link_problem(dietitian: User, client: User) -> str | None:
     return None
 
 
-def custom_target_set(*, dietitian: User, client: User, target_mg: Any, reason: str) -> Profile:
-    """Replace the client's RDA with `target_mg`, recording why and who set it.
+def custom_target_set(
+    *, dietitian: User, client: User, target_mg: Any, reason: str, today: date | None = None
+) -> Profile:
+    """Replace the client's RDA with `target_mg` from `today` on, recording why and who set
+    it (`_custom_target_change`: the days before keep theirs).
 
     Raises ValidationError keyed by `target_mg` / `reason` (or `__all__` without a link).
     """
@@ -261,51 +269,118 @@ def custom_target_set(*, dietitian: User, client: User, target_mg: Any, reason: 
         raise ValidationError(problems)
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=client)
-        profile.custom_target_mg = target
-        profile.custom_target_reason = reason
-        profile.custom_target_set_by = dietitian
-        profile.full_clean()
-        profile.save(update_fields=CUSTOM_TARGET_FIELDS)
+        _custom_target_change(
+            profile,
+            target_mg=target,
+            reason=reason,
+            set_by=dietitian,
+            changed_by=dietitian,
+            today=today or timezone.localdate(),
+        )
         access_change_record(
             editor=dietitian, client_id=client.pk, detail=f"set the target to {target} mg"
         )
     return profile
 
 
-def _custom_target_reset(profile: Profile) -> None:
-    """Back to the RDA for the profile's age, sex, pregnancy and lactation: the one write
-    that removes a custom target, whoever removes it. Runs in the caller's transaction."""
-    profile.custom_target_mg = None
-    profile.custom_target_reason = ""
-    profile.custom_target_set_by = None
+def custom_target_history_with(
+    history: list[dict[str, Any]], change: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """`history` (plans.targets.custom_target_in_force) with `change` in force from its day on.
+
+    A second change on one day replaces that day's first: a day has one target, and the
+    later change is the one that counts from then on. A change to the target already in
+    force the day before (clearing when there is no custom target, setting back what a
+    change earlier today replaced) is not an entry: it changes no day.
+    """
+    kept = [entry for entry in history if entry["from"] is None or entry["from"] < change["from"]]
+    if _same_target(kept[-1] if kept else None, change):
+        return kept
+    return [*kept, change]
+
+
+def _same_target(entry: dict[str, Any] | None, change: dict[str, Any]) -> bool:
+    """Whether `change` leaves every line as `entry` had it: no custom target either way,
+    or the same mg set by the same dietitian for the same reason."""
+    if entry is None or entry["mg"] is None or change["mg"] is None:
+        return (entry is None or entry["mg"] is None) and change["mg"] is None
+    return all(entry[key] == change[key] for key in ("mg", "reason", "by"))
+
+
+def _custom_target_change(
+    profile: Profile,
+    *,
+    target_mg: int | None,
+    reason: str,
+    set_by: User | None,
+    changed_by: User,
+    today: date,
+) -> None:
+    """The one write of a custom target (`target_mg` None: back to the RDA for the profile's
+    age, sex, pregnancy and lactation), whoever makes it, in force from `today` (the app's
+    time zone, as pages decide "today") on, future days included. The days before keep the
+    target they were scored against: last month's report, week averages and the client list
+    do not change after the fact. The history's "by" is who made the change, the fields'
+    `set_by` who set the custom target. Runs in the caller's transaction, on a locked row.
+    """
+    from accounts.selectors import custom_target_history
+
+    change = {"from": today.isoformat(), "mg": target_mg, "reason": reason, "by": changed_by.pk}
+    profile.custom_target_history = custom_target_history_with(
+        custom_target_history(profile), change
+    )
+    profile.custom_target_mg = target_mg
+    profile.custom_target_reason = reason
+    profile.custom_target_set_by = set_by
+    # What this writes only: going back to the RDA must not fail on another field.
+    written = set(CUSTOM_TARGET_FIELDS)
+    profile.clean_fields(exclude=[f.name for f in Profile._meta.fields if f.name not in written])
     profile.save(update_fields=CUSTOM_TARGET_FIELDS)
 
 
-def custom_target_clear(*, dietitian: User, client: User) -> Profile:
-    """Back to the RDA for the client's age, sex, pregnancy and lactation."""
+def custom_target_clear(*, dietitian: User, client: User, today: date | None = None) -> Profile:
+    """Back to the RDA for the client's age, sex, pregnancy and lactation from `today` on;
+    the days before keep the custom target they had."""
     link_problem = _target_link_problem(dietitian, client)
     if link_problem:
         raise ValidationError(link_problem)
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=client)
-        _custom_target_reset(profile)
+        _custom_target_change(
+            profile,
+            target_mg=None,
+            reason="",
+            set_by=None,
+            changed_by=dietitian,
+            today=today or timezone.localdate(),
+        )
         access_change_record(
             editor=dietitian, client_id=client.pk, detail="cleared the custom target"
         )
     return profile
 
 
-def custom_target_drop(*, person: User) -> bool:
-    """The person goes back to the RDA themself; True if a custom target was removed.
+def custom_target_drop(*, person: User, today: date | None = None) -> bool:
+    """The person goes back to the RDA themself from `today` on; True if a custom target
+    was removed.
 
     A custom target outlives the link that set it (ending a link or withdrawing the target
     right leaves it, as it may still be right for them), so the person, not only a linked
-    dietitian, must be able to end it. No access-log row: the log records what dietitians
-    did, and this is the person's own change. A second submit finds nothing to remove.
+    dietitian, must be able to end it. It ends it as the dietitian's "Back to the RDA"
+    does: the days before were planned and reported against the custom target, and keep
+    it. No access-log row: the log records what dietitians did, and this is the person's
+    own change (the history names them). A second submit finds nothing to remove.
     """
     with transaction.atomic():
         profile = Profile.objects.select_for_update().filter(user=person).first()
         if profile is None or profile.custom_target_mg is None:
             return False
-        _custom_target_reset(profile)
+        _custom_target_change(
+            profile,
+            target_mg=None,
+            reason="",
+            set_by=None,
+            changed_by=person,
+            today=today or timezone.localdate(),
+        )
     return True

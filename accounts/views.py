@@ -162,7 +162,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "profile": person_profile,
         "roles": roles_of(user),
         "target": target,
-        "target_line": target_line_of(person_profile, target) if target else None,
+        "target_line": target_line_of(person_profile, target, on=today) if target else None,
         "today": today,
         # .get: a value retired from the choices still shows, by its stored name.
         "medication_labels": [

@@ -88,7 +88,7 @@ def _client_context(
         "client": client,
         "profile": profile,
         "target": target,
-        "target_line": target_line_of(profile, target) if target else None,
+        "target_line": target_line_of(profile, target, on=today) if target else None,
         "link": link_get_for(dietitian=user, client=client),
         "target_form": forms.get("target")
         or CustomTargetForm(

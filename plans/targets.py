@@ -4,9 +4,10 @@ Figures are the IOM Dietary Reference Intakes (1997) as tabulated by the NIH Off
 Dietary Supplements magnesium fact sheet (scoring-model.md section 1).
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 SEXES = ("female", "male")
 MEDICATIONS = ("digoxin", "ppi", "loop_diuretic", "thiazide_diuretic")
@@ -168,6 +169,27 @@ def target_line(target: Target, *, set_by: str | None = None, reason: str = "") 
         if reason:
             line = f"{line} — {reason}"
     return line if line.endswith((".", "!", "?", "…")) else f"{line}."
+
+
+def custom_target_in_force(
+    history: Sequence[Mapping[str, Any]], day: date
+) -> Mapping[str, Any] | None:
+    """The entry of a custom-target history in force on `day`; None before its first entry.
+
+    Each entry applies from its "from" day ("YYYY-MM-DD"; None: always, a target set before
+    targets had a history) until the next entry's; its "mg" None means no custom target, so
+    the model's own (RDA, pregnancy, lactation) applies. A change thus leaves every earlier
+    day scored against the target it had then: last month's report, week averages and the
+    client list do not move after the fact. Of two entries from one day the later counts.
+    """
+    in_force: Mapping[str, Any] | None = None
+    in_force_from = date.min
+    for entry in history:
+        start = entry["from"]
+        entry_from = date.min if start is None else date.fromisoformat(start)
+        if entry_from <= day and (in_force is None or entry_from >= in_force_from):
+            in_force, in_force_from = entry, entry_from
+    return in_force
 
 
 def first_target_day(date_of_birth: date) -> date:

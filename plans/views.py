@@ -208,7 +208,7 @@ def _score_context(day: Day, profile: Profile) -> dict[str, Any]:
     return {
         "score": score,
         "score_problem": None,
-        "target_line": target_line_of(profile, score.target),
+        "target_line": target_line_of(profile, score.target, on=day.date),
         "meal_scores": meal_scores,
         "occasions": occasions,
         "status_label": scoring.STATUS_LABELS[score.status],

@@ -92,3 +92,22 @@ def test_roles_add_to_person():
     assert roles_of(User(email="a@example.org")) == ["person"]
     assert roles_of(User(email="b@example.org", is_dietitian=True)) == ["person", "dietitian"]
     assert roles_of(User(email="c@example.org", is_staff=True)) == ["person", "admin"]
+
+
+def test_the_custom_target_of_a_day_is_the_one_in_force_on_it():
+    history = [
+        {"from": "2026-03-10", "mg": 420, "reason": "Raised", "by": 7},
+        {"from": "2026-03-20", "mg": None, "reason": "", "by": 7},
+    ]
+    # The fields hold the target from today on: none, since the clear on 20 March.
+    stored = profile(custom_target_history=history)
+    assert person_on(stored, date(2026, 3, 9)).target_mg is None
+    assert person_on(stored, date(2026, 3, 10)).target_mg == 420
+    assert person_on(stored, date(2026, 3, 19)).target_mg == 420
+    assert person_on(stored, date(2026, 3, 20)).target_mg is None
+
+
+def test_a_custom_target_without_history_applies_on_every_day():
+    stored = profile(custom_target_mg=380)
+    assert person_on(stored, date(1991, 1, 1)).target_mg == 380
+    assert person_on(stored, date(2040, 1, 1)).target_mg == 380

@@ -3,6 +3,7 @@ themself from their profile (accounts.services.custom_target_drop)."""
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -16,6 +17,7 @@ from accounts import services
 from accounts.backends import USER_BACKEND
 from accounts.link_services import link_revoke, link_rights_set
 from accounts.models import AccessLog, Profile
+from accounts.selectors import person_on
 from plans import services as plan_services
 from tests.factories import DietitianLinkFactory
 
@@ -115,3 +117,25 @@ def test_the_drop_is_a_post_and_the_persons_own(link) -> None:
     assert _as(link.client).get(DROP).status_code == 405
     _as(link.dietitian).post(DROP)
     assert _custom(link.client)[0] == 380
+
+
+def test_dropping_ends_the_target_from_today_and_the_days_before_keep_it() -> None:
+    """The person's drop is a clear in their own name: the days planned and reported
+    against the dietitian's target keep it."""
+    link = DietitianLinkFactory()
+    set_on = timezone.localdate() - timedelta(days=7)
+    services.custom_target_set(
+        dietitian=link.dietitian, client=link.client, target_mg=380, reason="x", today=set_on
+    )
+    assert services.custom_target_drop(person=link.client) is True
+    today = timezone.localdate()
+    profile = Profile.objects.get(user=link.client)
+    assert profile.custom_target_history[-1] == {
+        "from": today.isoformat(),
+        "mg": None,
+        "reason": "",
+        "by": link.client.pk,
+    }
+    assert person_on(profile, today - timedelta(days=1)).target_mg == 380
+    assert person_on(profile, today).target_mg is None
+    assert person_on(profile, set_on - timedelta(days=1)).target_mg is None

@@ -464,8 +464,13 @@ def test_a_range_from_the_first_birthday_is_reported(client, born_1990, kind):
 
 def test_the_pdf_names_the_dietitian_who_set_a_custom_target(client, link):
     setter = DietitianLinkFactory(client=link.client, dietitian__display_name="Dr Ada Vale")
+    # Set on the report's first day: a custom target applies from the day it is set on.
     account_services.custom_target_set(
-        dietitian=setter.dietitian, client=link.client, target_mg=380, reason="Migraine trial."
+        dietitian=setter.dietitian,
+        client=link.client,
+        target_mg=380,
+        reason="Migraine trial.",
+        today=date(2026, 3, 1),
     )
     query = {"start": "2026-03-01", "end": "2026-03-02"}
     client.force_login(link.dietitian)  # another of her dietitians

@@ -8,6 +8,7 @@ from plans.targets import (
     Person,
     TargetError,
     age_on,
+    custom_target_in_force,
     custom_target_label,
     first_target_day,
     supplement_ul_mg,
@@ -164,3 +165,52 @@ def test_the_first_target_day_is_the_first_birthday(born, first):
     with pytest.raises(TargetError):
         target_for(Person("female", age_on(born, day_before)))
     assert target_for(Person("female", age_on(born, first))).target_mg == 80
+
+
+# ---------------------------------------------------------------- custom target history
+
+# Set "always" (before there was a history) at 380, raised to 420 on 10 March, cleared on
+# 20 March, set again at 400 on 1 April.
+HISTORY = [
+    {"from": None, "mg": 380, "reason": "Old", "by": 1},
+    {"from": "2026-03-10", "mg": 420, "reason": "Raised", "by": 1},
+    {"from": "2026-03-20", "mg": None, "reason": "", "by": 2},
+    {"from": "2026-04-01", "mg": 400, "reason": "Again", "by": 3},
+]
+
+
+@pytest.mark.parametrize(
+    ("day", "mg"),
+    [
+        (date(1990, 1, 1), 380),
+        (date(2026, 3, 9), 380),
+        (date(2026, 3, 10), 420),  # from the day it was set on
+        (date(2026, 3, 19), 420),
+        (date(2026, 3, 20), None),  # cleared: the model's own target
+        (date(2026, 3, 31), None),
+        (date(2026, 4, 1), 400),
+        (date(2030, 1, 1), 400),  # and on every later day
+    ],
+)
+def test_each_day_has_the_custom_target_in_force_on_it(day, mg):
+    entry = custom_target_in_force(HISTORY, day)
+    assert entry is not None
+    assert entry["mg"] == mg
+
+
+def test_before_the_first_change_there_is_no_custom_target():
+    history = [{"from": "2026-03-10", "mg": 420, "reason": "Raised", "by": 1}]
+    assert custom_target_in_force(history, date(2026, 3, 9)) is None
+    assert custom_target_in_force(history, date(2026, 3, 10))["mg"] == 420
+    assert custom_target_in_force([], date(2026, 3, 10)) is None
+
+
+def test_of_two_entries_from_one_day_the_later_counts_whatever_the_order():
+    later = {"from": "2026-03-10", "mg": 450, "reason": "Later", "by": 1}
+    history = [
+        {"from": "2026-04-01", "mg": 300, "reason": "April", "by": 1},
+        {"from": "2026-03-10", "mg": 420, "reason": "Raised", "by": 1},
+        later,
+    ]
+    assert custom_target_in_force(history, date(2026, 3, 15)) is later
+    assert custom_target_in_force(history, date(2026, 4, 2))["mg"] == 300
