@@ -47,6 +47,13 @@ def account_removal_lines(summary: dict[str, int]) -> list[str]:
             f"{'stays' if count == 1 else 'stay'} with them, signed “a former dietitian”; "
             "their private notes are deleted."
         )
+    if summary["custom_targets_kept"]:
+        count = summary["custom_targets_kept"]
+        lines.append(
+            f"The magnesium target{'' if count == 1 else 's'} they set for "
+            f"{_plural(count, 'client')} "
+            f"{'stays' if count == 1 else 'stay'} with them, set by “a dietitian”."
+        )
     if summary["access_log_kept"]:
         lines.append(
             f"The access log ({_plural(summary['access_log_kept'], 'entry', 'entries')} about "

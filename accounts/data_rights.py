@@ -27,6 +27,7 @@ Deletion, in one transaction, is `account_remove`: the person's own "Delete my a
 
 import hashlib
 import io
+import json
 import re
 import zipfile
 from collections import defaultdict
@@ -219,7 +220,11 @@ def account_data_csv_zip(*, user: User) -> bytes:
             for row in rows:
                 writer.writerow(
                     {
-                        k: ("" if v is None else v) if not isinstance(v, list | dict) else str(v)
+                        # Lists and objects (exclusions, a target history) as JSON, as
+                        # export.json has them, not as Python's repr.
+                        k: ("" if v is None else v)
+                        if not isinstance(v, list | dict)
+                        else json.dumps(v, ensure_ascii=False)
                         for k, v in row.items()
                     }
                 )
@@ -429,5 +434,6 @@ def account_delete_summary(*, user: User) -> dict[str, int]:
     counts["shared_notes_kept"] = DayNote.objects.filter(
         author=user, visibility=NoteVisibility.SHARED
     ).count()
+    counts["custom_targets_kept"] = Profile.objects.filter(custom_target_set_by=user).count()
     counts["access_log_kept"] = AccessLog.objects.filter(client=user).count()
     return dict(counts)

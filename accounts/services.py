@@ -269,7 +269,7 @@ def custom_target_set(
         raise ValidationError(problems)
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=client)
-        _custom_target_change(
+        changed = _custom_target_change(
             profile,
             target_mg=target,
             reason=reason,
@@ -277,9 +277,11 @@ def custom_target_set(
             changed_by=dietitian,
             today=today or timezone.localdate(),
         )
-        access_change_record(
-            editor=dietitian, client_id=client.pk, detail=f"set the target to {target} mg"
-        )
+        # A change that changes no day (the same target and reason again) is no access.
+        if changed:
+            access_change_record(
+                editor=dietitian, client_id=client.pk, detail=f"set the target to {target} mg"
+            )
     return profile
 
 
@@ -315,20 +317,21 @@ def _custom_target_change(
     set_by: User | None,
     changed_by: User,
     today: date,
-) -> None:
+) -> bool:
     """The one write of a custom target (`target_mg` None: back to the RDA for the profile's
     age, sex, pregnancy and lactation), whoever makes it, in force from `today` (the app's
     time zone, as pages decide "today") on, future days included. The days before keep the
     target they were scored against: last month's report, week averages and the client list
     do not change after the fact. The history's "by" is who made the change, the fields'
     `set_by` who set the custom target. Runs in the caller's transaction, on a locked row.
+    Returns whether the history changed (a change that changes no day is no entry).
     """
     from accounts.selectors import custom_target_history
 
     change = {"from": today.isoformat(), "mg": target_mg, "reason": reason, "by": changed_by.pk}
-    profile.custom_target_history = custom_target_history_with(
-        custom_target_history(profile), change
-    )
+    before = custom_target_history(profile)
+    profile.custom_target_history = custom_target_history_with(before, change)
+    changed = profile.custom_target_history != before
     profile.custom_target_mg = target_mg
     profile.custom_target_reason = reason
     profile.custom_target_set_by = set_by
@@ -336,6 +339,7 @@ def _custom_target_change(
     written = set(CUSTOM_TARGET_FIELDS)
     profile.clean_fields(exclude=[f.name for f in Profile._meta.fields if f.name not in written])
     profile.save(update_fields=CUSTOM_TARGET_FIELDS)
+    return changed
 
 
 def custom_target_clear(*, dietitian: User, client: User, today: date | None = None) -> Profile:
@@ -346,7 +350,7 @@ def custom_target_clear(*, dietitian: User, client: User, today: date | None = N
         raise ValidationError(link_problem)
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=client)
-        _custom_target_change(
+        changed = _custom_target_change(
             profile,
             target_mg=None,
             reason="",
@@ -354,9 +358,11 @@ def custom_target_clear(*, dietitian: User, client: User, today: date | None = N
             changed_by=dietitian,
             today=today or timezone.localdate(),
         )
-        access_change_record(
-            editor=dietitian, client_id=client.pk, detail="cleared the custom target"
-        )
+        # A change that changes no day (a second "Back to the RDA") is no access.
+        if changed:
+            access_change_record(
+                editor=dietitian, client_id=client.pk, detail="cleared the custom target"
+            )
     return profile
 
 

@@ -265,3 +265,55 @@ def test_the_pdf_lists_the_custom_targets_periods_across_a_change(link):
     assert f"9 Mar: {RDA_LINE}" in text
     assert "10 Mar to 11 Mar: Custom target set by Dr Ada Vale: 350 mg — First." in text
     assert "12 Mar to 13 Mar: Custom target set by Dr Ada Vale: 400 mg — Second." in text
+
+
+def test_a_target_dated_after_today_is_not_offered_back_to_the_rda_today(link):
+    # Only a clock or time zone moved back between two changes dates one after today.
+    _set(link, 500, "Later", on=TODAY + timedelta(days=2))
+    profile_page = _as(link.client).get(reverse("accounts:profile")).content.decode()
+    assert RDA_LINE in html.unescape(profile_page)
+    assert "Back to the RDA" not in profile_page
+    tools = reverse("reports:client_tools", args=[link.client.pk])
+    assert "Back to the RDA" not in _as(link.dietitian).get(tools).content.decode()
+    _set(link, 400, "Now")
+    assert "Back to the RDA" in _as(link.dietitian).get(tools).content.decode()
+
+
+def test_the_csv_export_writes_the_history_as_json(link):
+    import csv
+    import json
+    import zipfile
+
+    _set(link, 350, 'First, "quoted"', on=date(2026, 3, 10))
+    archive = zipfile.ZipFile(
+        io.BytesIO(_as(link.client).get(reverse("accounts:data_csv")).content)
+    )
+    row = next(csv.DictReader(io.StringIO(archive.read("profile.csv").decode())))
+    assert json.loads(row["custom_target_history"]) == [
+        {"from": "2026-03-10", "mg": 350, "reason": 'First, "quoted"', "by": link.dietitian.pk}
+    ]
+
+
+def test_a_clear_that_changes_nothing_is_no_access_log_row(link):
+    from accounts.models import AccessLog
+
+    _set(link, 400, "Trial")
+    services.custom_target_clear(dietitian=link.dietitian, client=link.client)
+    rows = AccessLog.objects.filter(client=link.client).count()
+    services.custom_target_clear(dietitian=link.dietitian, client=link.client)
+    _set(link, 400, "Trial", on=YESTERDAY)  # yesterday's is in force no more: a change
+    _set(link, 400, "Trial", on=YESTERDAY)  # the same again: none
+    assert AccessLog.objects.filter(client=link.client).count() == rows + 1
+
+
+def test_deleting_a_dietitians_account_says_their_targets_stay(link):
+    from accounts.admin import account_removal_lines
+    from accounts.data_rights import account_delete_summary
+
+    _set(link, 400, "Trial")
+    page = _as(link.dietitian).get(reverse("accounts:data")).content.decode()
+    assert "The magnesium target you set for 1 client stays with them" in page
+    lines = account_removal_lines(account_delete_summary(user=link.dietitian))
+    assert (
+        "The magnesium target they set for 1 client stays with them, set by “a dietitian”." in lines
+    )
