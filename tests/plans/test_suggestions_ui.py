@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.selectors import person_on
+from foods.values import grams_text
 from plans import services
 from plans.models import MealItem, SupplementDose
 from plans.scoring import score_day, score_to_json
@@ -303,6 +304,10 @@ def test_fill_reaches_the_target_and_accept_adds_the_items(client, person, day, 
     fields.pop("csrfmiddlewaretoken", None)
     count = int(fields["count"])
     assert count >= 1
+    # Grams as every page writes a measure's: "60", "28.4", never "60.0" (foods.values.grams_text).
+    grams = __import__("re").findall(r'data-label="Grams">([^<]*)<', html)
+    assert len(grams) == count
+    assert all(cell == grams_text(float(cell.replace(",", ""))) for cell in grams)
     before_items = MealItem.objects.filter(meal__day=day, deleted_at__isnull=True).count()
     response = client.post(url("fill_accept", day), fields)
     assert response.status_code == 302
