@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,14 +25,17 @@ from foods.models import Food, FoodDataLoad, FoodSource, Portion
 from foods.resources import MAX_IMPORT_MEGABYTES, MAX_IMPORT_ROWS, FoodResource
 from foods.signals import food_deleting, portion_deleting, portion_reweighed
 
+# Portion.seq is a PositiveSmallIntegerField: a smallint on every database, 32767 at most.
+MAX_SEQ = 32767
+
 
 class PortionFormSet(forms.BaseInlineFormSet):
     """A food's household measures. A measure left without an order number goes last: "Add
     another" used to pre-fill 1, which the first measure has, so it never saved first time."""
 
     def clean(self) -> None:
-        # Every number in use: the rows' (deleted ones too, as the save runs in row order)
-        # and the stored ones, so a number given here cannot meet one on save.
+        # After every number in use, the rows' (deleted ones too) and the stored ones: a
+        # measure given none goes last.
         filled = [form.cleaned_data for form in self.forms if getattr(form, "cleaned_data", None)]
         taken = {data["seq"] for data in filled if data.get("seq") is not None}
         if self.instance.pk is not None:
@@ -46,29 +49,80 @@ class PortionFormSet(forms.BaseInlineFormSet):
         super().clean()
         self._check_new_weights()
 
+    def _reweighs(self, form: Any) -> bool:
+        """Whether the save gives the stored measure of `form` another weight, and so sends
+        `portion_reweighed` for it (save_existing)."""
+        return form.instance.pk is not None and "grams" in form.changed_data
+
     def _check_new_weights(self) -> None:
         """Put on each measure given another weight why what is planned by it cannot take
         that weight (`portion_reweighed`'s refusal), before anything is saved: a refusal
-        in the save itself would be a server error. The receivers' writes are rolled back
-        here and done again by the save."""
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or form.instance.pk is None:
-                continue
-            if "grams" not in form.changed_data or form.has_error("grams"):
-                continue
-            try:
-                with transaction.atomic():
-                    portion_reweighed.send(sender=Portion, portion=form.instance)
-                    transaction.set_rollback(True)
-            except ValidationError as error:
-                form.add_error("grams", error.messages)
+        in the save itself would be a server error.
+
+        The measures are re-weighed as the save does it, one after the other in the table's
+        order in one transaction, each meeting what the ones before it wrote: cup and oz
+        each lighter may each be fine alone, yet make 6,000 g of a dish of both more servings
+        than a meal takes. A measure refused here is left out of what the next ones meet,
+        as the save would not happen with it. All of it is rolled back, and done again by
+        the save. (A deleted measure leaves its rows' grams as they are: nothing to try.)
+        """
+        with transaction.atomic():
+            for form in self.initial_forms:
+                data = getattr(form, "cleaned_data", None)
+                if not data or data.get("DELETE") or not self._reweighs(form):
+                    continue
+                if form.has_error("grams"):
+                    continue
+                try:
+                    # Its own savepoint: a refusal undoes this measure's writes alone.
+                    with transaction.atomic():
+                        # form.instance: the row with the grams given, as the save sends it.
+                        portion_reweighed.send(sender=Portion, portion=form.instance)
+                except ValidationError as error:
+                    form.add_error("grams", error.messages)
+            transaction.set_rollback(True)
+
+    def save(self, commit: bool = True) -> list[Portion]:
+        with transaction.atomic():
+            if commit:
+                self._free_numbers_given_up()
+            saved: list[Portion] = super().save(commit=commit)
+            return saved
+
+    def _free_numbers_given_up(self) -> None:
+        """Move the stored measures that give up their order number (renumbered or deleted)
+        to spare numbers first, in one UPDATE. The save writes the rows one by one, so a
+        measure taking the number of one further down the table met it still there
+        (portion_unique_food_seq): a swap was a server error. Duplicates among the numbers
+        asked for are refused by clean() before this.
+
+        The spares count down from the largest order number, past every number stored or
+        asked for, so no row meets another on the way. The UPDATE writes no history: each
+        row's version holds the number it was given, not the spare."""
+        leaving = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form.instance.pk is not None
+            and (self._should_delete_form(form) or "seq" in form.changed_data)
+        ]
+        if not leaving:
+            return
+        taken = set(Portion.objects.filter(food=self.instance).values_list("seq", flat=True))
+        taken.update(
+            form.cleaned_data["seq"]
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and form.cleaned_data.get("seq") is not None
+        )
+        spares = (seq for seq in range(MAX_SEQ, 0, -1) if seq not in taken)
+        Portion.objects.filter(pk__in=leaving).update(
+            seq=Case(*(When(pk=pk, then=Value(next(spares))) for pk in leaving))
+        )
 
     def save_existing(self, form: Any, obj: Portion, commit: bool = True) -> Portion:
         # In the admin's transaction: what people planned by the measure weighs its new
         # grams once the food is saved (plans, through foods.signals.portion_reweighed).
         portion: Portion = super().save_existing(form, obj, commit=commit)
-        if commit and "grams" in form.changed_data:
+        if commit and self._reweighs(form):
             portion_reweighed.send(sender=Portion, portion=portion)
         return portion
 
@@ -168,6 +222,12 @@ def _measure_changes_by_record(food_id: int) -> dict[int, list[dict[str, str]]]:
         if user_id == row.history_user_id and row.history_date - date <= MEASURE_CHANGE_WINDOW:
             found.setdefault(history_id, []).extend(changes)
     return found
+
+
+REVERT_KEEPS_MEASURES = (
+    "Reverting restores the food's own fields as they were in this version. Its household "
+    "measures stay as they are now: change those on the food's page."
+)
 
 
 class Utf8CSV(base_formats.CSV):
@@ -363,6 +423,18 @@ class FoodAdmin(ImportExportMixin, SimpleHistoryAdmin):
         if not version.exists():
             raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def render_history_view(
+        self, request: HttpRequest, template: str, context: dict[str, Any], **kwargs: Any
+    ) -> HttpResponse:
+        # The revert page (this renders the list of versions too): the list shows each
+        # version's measure changes, yet simple_history's revert form holds the food's own
+        # fields alone, so say what a revert leaves. Told on the page it renders, not on the
+        # page a revert redirects to.
+        if template == self.object_history_form_template and not context.get("revert_disabled"):
+            messages.info(request, REVERT_KEEPS_MEASURES)
+        response: HttpResponse = super().render_history_view(request, template, context, **kwargs)
+        return response
 
     # Import writes foods, so it needs add and change; export only reads.
     def has_import_permission(self, request: HttpRequest) -> bool:

@@ -107,6 +107,30 @@ def test_editor_reverts_a_loaded_food_to_its_shipped_values(
     assert seeds.history.count() == 4
 
 
+def test_the_revert_page_says_a_revert_leaves_the_measures_as_they_are(
+    client, editor, seeds
+) -> None:
+    url = reverse("admin:foods_food_change", args=[seeds.pk])
+    data = change_data(seeds, magnesium_mg_per_100g=590, **{"portions-0-grams": 50})
+    assert client.post(url, data).status_code == 302
+    first = seeds.history.earliest()
+    revert_url = reverse("admin:foods_food_simple_history", args=[seeds.pk, first.history_id])
+
+    page = unescape(client.get(revert_url).content.decode())
+
+    assert "Its household measures stay as they are now" in page
+    response = client.post(revert_url, food_data(first.instance), follow=True)
+    seeds.refresh_from_db()
+    assert (seeds.magnesium_mg_per_100g, seeds.portions.get().grams) == (
+        first.magnesium_mg_per_100g,
+        50,
+    )
+    # Said where a revert is offered, not again on the page it leads to.
+    assert "Its household measures stay" not in unescape(response.content.decode())
+    versions = client.get(reverse("admin:foods_food_history", args=[seeds.pk]))
+    assert "Its household measures stay" not in unescape(versions.content.decode())
+
+
 def test_the_change_form_names_each_field_with_its_unit_and_shows_whole_citations(
     client, editor, seeds
 ) -> None:

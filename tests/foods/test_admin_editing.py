@@ -31,7 +31,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.foods import test_admin, test_load_foods
-from tests.foods.test_admin import _export_csv_fields, _import, change_data, food_data
+from tests.foods.test_admin import _cells, _export_csv_fields, _import, change_data, food_data
 from tests.foods.test_load_foods import rewrite
 
 # The fixtures of the admin and loader tests.
@@ -186,6 +186,53 @@ def test_two_measures_with_one_number_are_refused_in_words(client, editor, seeds
     assert "Two household measures have the same order number" in html
     assert "duplicate data for seq" not in html
     assert seeds.portions.count() == 1
+
+
+@pytest.fixture
+def cup_and_oz(seeds) -> Food:
+    PortionFactory(food=seeds, seq=2, unit="oz", grams=28.35)
+    return seeds
+
+
+@db
+@pytest.mark.parametrize(
+    ("changes", "order"),
+    [
+        # A swap.
+        ({"portions-0-seq": 2, "portions-1-seq": 1}, ["1 oz", "1 cup"]),
+        # The first measure takes the number of one deleted after it in the table.
+        ({"portions-0-seq": 2, "portions-1-DELETE": "on"}, ["1 cup"]),
+        # A turn of three, the new measure taking the number the first gives up.
+        (
+            {
+                "portions-TOTAL_FORMS": 3,
+                "portions-0-seq": 2,
+                "portions-1-seq": 3,
+                "portions-2-seq": 1,
+                "portions-2-amount": 1,
+                "portions-2-unit": "tbsp",
+                "portions-2-grams": 8.5,
+            },
+            ["1 tbsp", "1 cup", "1 oz"],
+        ),
+    ],
+)
+def test_measures_trade_order_numbers_in_one_save(client, editor, cup_and_oz, changes, order):
+    response = _change(client, cup_and_oz, **changes)
+
+    assert response.status_code == 302
+    assert [p.label for p in cup_and_oz.portions.all()] == order
+
+
+@db
+def test_a_swap_of_order_numbers_is_in_the_history_as_it_was_asked(client, editor, cup_and_oz):
+    response = _change(client, cup_and_oz, **{"portions-0-seq": 2, "portions-1-seq": 1})
+    assert response.status_code == 302
+    html = client.get(reverse("admin:foods_food_history", args=[cup_and_oz.pk])).content
+
+    # The spare numbers they passed through on the way are no version of either measure.
+    assert "1 cup, order: 1 → 2 1 oz, order: 2 → 1" in _cells(html.decode())
+    assert not Portion.history.filter(seq__gt=2).exists()
 
 
 @db

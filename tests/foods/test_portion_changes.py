@@ -12,7 +12,7 @@ from django.utils import timezone
 from foods.models import Food, Portion
 from foods.services import custom_food_create, custom_food_update
 from plans.food_uses import measured_grams
-from plans.models import DayTemplate, DayTemplateItem, MealItem
+from plans.models import DayTemplate, DayTemplateItem, MealItem, MealRecipe
 from plans.recipe_selectors import recipe_get_for
 from plans.recipe_services import recipe_export, recipe_import
 from tests.factories import (
@@ -131,6 +131,51 @@ def test_a_weight_that_would_plan_too_much_is_refused_on_the_measure(
     cup.refresh_from_db()
     item.refresh_from_db()
     assert (cup.grams, item.grams) == (258, 3870.0)
+
+
+@pytest.fixture
+def seed_mix() -> MealRecipe:
+    """A person's recipe of one serving, 1 cup (129 g) and 1 oz (28.35 g) of pumpkin seeds,
+    planned as 6,000 g of the dish: 38.1 servings."""
+    seeds = FoodFactory(code="12014", description="Seeds, pumpkin and squash seed kernels")
+    recipe = RecipeFactory(name="Seed mix", servings=1)
+    for seq, unit, grams in ((1, "cup", 129.0), (2, "oz", 28.35)):
+        portion = PortionFactory(food=seeds, seq=seq, unit=unit, grams=grams)
+        RecipeIngredientFactory(
+            recipe=recipe, food=seeds, portion=portion, portion_quantity=1, grams=grams
+        )
+    return MealRecipeFactory(
+        recipe=recipe,
+        meal__day__plan__owner=recipe.owner,
+        grams=6000.0,
+        servings=Decimal(6000) / Decimal("157.35"),
+    )
+
+
+@db
+def test_two_measures_reweighed_together_are_checked_together(client, editor, seed_mix) -> None:
+    seeds = seed_mix.recipe.ingredients.first().food
+    # Each alone leaves the 6,000 g within a meal's 100 servings (87.8 and 43.2); both make a
+    # serving 50 g, and 6,000 g of it 120 servings. The save re-weighs the cup, then the oz.
+    response = _save(client, seeds, **{"portions-0-grams": 40, "portions-1-grams": 10})
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert "grams" not in errors[0]
+    assert errors[1]["grams"] == [
+        "A recipe made with this measure: 6000 g of this dish planned in a meal would be "
+        "120 servings, and a meal takes 0.01 to 100 servings of a recipe."
+    ]
+    assert [p.grams for p in seeds.portions.all()] == [129.0, 28.35]
+    assert sorted(seed_mix.recipe.ingredients.values_list("grams", flat=True)) == [28.35, 129.0]
+
+    # Both within the limit together: each is re-weighed once, by the save (65 g a serving).
+    response = _save(client, seeds, **{"portions-0-grams": 40, "portions-1-grams": 25})
+
+    assert response.status_code == 302
+    assert sorted(seed_mix.recipe.ingredients.values_list("grams", flat=True)) == [25.0, 40.0]
+    seed_mix.refresh_from_db()
+    assert float(seed_mix.servings) == pytest.approx(6000 / 65, abs=0.01)
 
 
 @db
