@@ -25,9 +25,6 @@ from foods.models import Food, FoodDataLoad, FoodSource, Portion
 from foods.resources import MAX_IMPORT_MEGABYTES, MAX_IMPORT_ROWS, FoodResource
 from foods.signals import food_deleting, portion_deleting, portion_reweighed
 
-# Portion.seq is a PositiveSmallIntegerField: a smallint on every database, 32767 at most.
-MAX_SEQ = 32767
-
 
 class PortionFormSet(forms.BaseInlineFormSet):
     """A food's household measures. A measure left without an order number goes last: "Add
@@ -113,7 +110,7 @@ class PortionFormSet(forms.BaseInlineFormSet):
             for form in self.forms
             if getattr(form, "cleaned_data", None) and form.cleaned_data.get("seq") is not None
         )
-        spares = (seq for seq in range(MAX_SEQ, 0, -1) if seq not in taken)
+        spares = (seq for seq in range(Portion.MAX_SEQ, 0, -1) if seq not in taken)
         Portion.objects.filter(pk__in=leaving).update(
             seq=Case(*(When(pk=pk, then=Value(next(spares))) for pk in leaving))
         )

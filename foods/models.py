@@ -251,6 +251,9 @@ class Portion(models.Model):
     food = models.ForeignKey(Food, on_delete=models.CASCADE, related_name="portions")
     # The measures' order on the food's page; the first is the one search sorts by.
     seq = models.PositiveSmallIntegerField("order", default=1)
+    # A PositiveSmallIntegerField is a smallint on every database: renumbering moves rows
+    # through spare numbers counted down from here (the admin, a food load).
+    MAX_SEQ = 32767
     amount = models.DecimalField(
         max_digits=8,
         decimal_places=3,

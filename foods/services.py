@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from foods.food_file import (
     FoodFile,
     FoodFileError,
     FoodRecord,
+    PortionRecord,
     parse_food_file,
 )
 from foods.models import (
@@ -61,6 +63,8 @@ class LoadResult:
     portions_replaced: int = 0
     # History rows written for foods that had no record of a load (loaded by an older version).
     baselines: int = 0
+    # Likewise for household measures that had no history row at all.
+    measure_baselines: int = 0
 
 
 def _no_progress(items: Sequence[T]) -> Iterable[T]:
@@ -72,9 +76,64 @@ def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
         yield items[start : start + size]
 
 
+# A stored household measure as the load reads it: (pk, seq, amount, unit, grams).
+StoredPortion = tuple[int, int, Decimal, str, float]
+
+
 def _portion_key(seq: int, amount: Decimal, unit: str, grams: float) -> tuple:
-    # Decimal compares by value, so 1.000 from the database equals 1 from the file.
+    # Decimal compares (and hashes) by value, so 1.000 from the database equals 1 from the file.
     return (seq, amount, unit, grams)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuresMatched:
+    """What a load does to a food's stored household measures to make them its file's."""
+
+    # Stored pk -> its order in the file: the same measure (amount, unit and grams), which
+    # stays, with what people planned by it, whatever its order.
+    kept: dict[int, int]
+    # Stored pks the file has not, or not at that weight: deleted (plans keep their grams).
+    gone: list[int]
+    # The file's measures no stored one is: created.
+    new: list[PortionRecord]
+
+
+def _measures_matched(
+    stored: Sequence[StoredPortion], wanted: Sequence[PortionRecord]
+) -> MeasuresMatched:
+    """Pair each stored measure with one of the file's that has the same amount, unit and
+    grams: the one at its own order first, then the others of those values in order, so a
+    food listing the same measure twice keeps both. Pure: no queries."""
+    at_seq = {portion.seq: portion for portion in wanted}
+    kept: dict[int, int] = {}
+    unpaired: list[StoredPortion] = []
+    for pk, seq, amount, unit, grams in stored:
+        same = at_seq.get(seq)
+        if same is not None and _same_measure(same, amount, unit, grams):
+            kept[pk] = seq
+        else:
+            unpaired.append((pk, seq, amount, unit, grams))
+    free: dict[tuple, list[int]] = {}
+    paired = set(kept.values())
+    for portion in wanted:
+        if portion.seq not in paired:
+            key = (portion.amount, portion.unit, portion.grams)
+            free.setdefault(key, []).append(portion.seq)
+    gone = []
+    for pk, _, amount, unit, grams in unpaired:
+        seqs = free.get((amount, unit, grams))
+        if seqs:
+            kept[pk] = seqs.pop(0)
+        else:
+            gone.append(pk)
+    paired = set(kept.values())
+    return MeasuresMatched(
+        kept=kept, gone=gone, new=[portion for portion in wanted if portion.seq not in paired]
+    )
+
+
+def _same_measure(portion: PortionRecord, amount: Decimal, unit: str, grams: float) -> bool:
+    return (portion.amount, portion.unit, portion.grams) == (amount, unit, grams)
 
 
 def _load_reason(file_name: str, sha256: str) -> str:
@@ -132,6 +191,117 @@ def _history_baselines(*, food_file: FoodFile, load: FoodDataLoad) -> int:
     return len(baselines)
 
 
+def _measure_baselines(*, load: FoodDataLoad) -> int:
+    """Write the missing record of what `load` left in each SR28 food's household measures;
+    the count written.
+
+    Loads write a "+" history row for every measure they create. Those loaded by an older
+    version have none, so an editor's first change of one could not say what it weighed
+    before ("not recorded → 50 g"). A measure without any history row was never edited
+    (every edit writes one) nor created since: it holds what the loads left, as of `load`,
+    the last. It gets the row a load writes for a measure it creates, dated at `load`.
+    """
+    has_row = Portion.history.filter(id=OuterRef("pk"))  # type: ignore[attr-defined]
+    missing = list(
+        Portion.objects.filter(food__source=FoodSource.USDA_SR28, food__owner__isnull=True)
+        .filter(~Exists(has_row))
+        .order_by("food_id", "seq")
+    )
+    Portion.history.bulk_history_create(  # type: ignore[attr-defined]
+        missing,
+        batch_size=CREATE_BATCH,
+        default_change_reason=_load_reason(load.file_name, load.sha256),
+        default_date=load.loaded_at,
+    )
+    return len(missing)
+
+
+def _measures_write(
+    *,
+    created: list[tuple[Food, FoodRecord]],
+    replaced: list[tuple[Food, FoodRecord]],
+    stored: dict[int, list[StoredPortion]],
+    reason: str,
+    now: datetime,
+) -> None:
+    """Give the created foods their file's measures, and make the replaced foods' stored
+    ones their file's, with a history row for each measure written, dated `now`, with no
+    user and `reason`, as the foods' rows are: the admin lists them with the food's.
+
+    A measure the file still has (same amount, unit and grams) stays, with what people
+    planned by it; only its order may change. The others are deleted through the ORM,
+    after `foods.signals.portion_deleting`: what was planned by them stays, in grams.
+    """
+    matched = [
+        (food, _measures_matched(stored.get(food.pk, []), record.portions))
+        for food, record in replaced
+    ]
+    _measures_delete([pk for _, match in matched for pk in match.gone], reason=reason, now=now)
+    reordered = _measures_reorder(matched, stored)
+    new = [
+        Portion(food=food, seq=p.seq, amount=p.amount, unit=p.unit, grams=p.grams)
+        for food, portions in (
+            *((food, record.portions) for food, record in created),
+            *((food, match.new) for food, match in matched),
+        )
+        for p in portions
+    ]
+    Portion.objects.bulk_create(new, batch_size=CREATE_BATCH)
+    for portions, update in ((new, False), (reordered, True)):
+        Portion.history.bulk_history_create(  # type: ignore[attr-defined]
+            portions,
+            batch_size=CREATE_BATCH,
+            update=update,
+            default_change_reason=reason,
+            default_date=now,
+        )
+
+
+def _measures_delete(pks: list[int], *, reason: str, now: datetime) -> None:
+    """Delete the measures `pks`, keeping what people planned by them in plain grams (plans,
+    through the signal), not a count of a measure that is gone."""
+    for chunk in _chunks(pks, IN_CHUNK):
+        deleting_at = timezone.now()
+        portion_deleting.send(sender=Portion, portion_ids=chunk)
+        Portion.objects.filter(pk__in=chunk).delete()
+        # The delete wrote each measure's "-" row as it went, dated then and with no reason:
+        # the load's date and reason list them with its other rows in the food's history.
+        Portion.history.filter(  # type: ignore[attr-defined]
+            id__in=chunk, history_type="-", history_date__gte=deleting_at
+        ).update(history_date=now, history_change_reason=reason, history_user=None)
+
+
+def _measures_reorder(
+    matched: list[tuple[Food, MeasuresMatched]], stored: dict[int, list[StoredPortion]]
+) -> list[Portion]:
+    """Give the measures each food keeps the order its file gives them; the ones whose
+    order changed, as saved, for their history rows.
+
+    The rows moving first all go to spare numbers, counting down from the largest order
+    number past every one stored or in the file, then all to theirs, so none meets
+    another's (portion_unique_food_seq, checked row by row) on the way, whatever order an
+    editor gave them: one UPDATE a batch, twice. The gone measures are deleted before
+    this, and the new ones created after.
+    """
+    moving: list[tuple[Portion, int]] = []
+    for food, match in matched:
+        rows = {row[0]: row for row in stored.get(food.pk, [])}
+        taken = {row[1] for row in rows.values()} | set(match.kept.values())
+        taken.update(portion.seq for portion in match.new)
+        spares = (seq for seq in range(Portion.MAX_SEQ, 0, -1) if seq not in taken)
+        for pk, seq in match.kept.items():
+            _, stored_seq, amount, unit, grams = rows[pk]
+            if seq != stored_seq:
+                portion = Portion(pk=pk, food=food, seq=seq, amount=amount, unit=unit, grams=grams)
+                moving.append((portion, next(spares)))
+    spared = [Portion(pk=portion.pk, seq=spare) for portion, spare in moving]
+    Portion.objects.bulk_update(spared, ["seq"], batch_size=UPDATE_BATCH)
+    # Only once every row moving is at its spare: a food's rows may span two batches.
+    reordered = [portion for portion, _ in moving]
+    Portion.objects.bulk_update(reordered, ["seq"], batch_size=UPDATE_BATCH)
+    return reordered
+
+
 def _check(food: Food, record: FoodRecord) -> None:
     """Model validation without database queries (the file reader already checked types)."""
     try:
@@ -168,12 +338,15 @@ def food_data_load(
     A file whose sha256 was loaded before is skipped unless `force`. Foods are compared
     field by field and portions as a whole, so a reload writes only what changed. Custom
     foods (owner set) are never read or written. Rows are written with bulk_create and
-    bulk_update, which send no signals, so the food history rows are written here in
-    bulk too: "+" for each food created, "~" for each changed, with no user and the reason
-    "Loaded from <file> (sha256 …)". They are the shipped values an editor can revert to
-    in the admin. Foods loaded by an older version, which wrote none, get theirs from
-    any load, even a skipped one (`_history_baselines`). Replaced portions are deleted
-    through the ORM, so their removal is in the portion history, after
+    bulk_update, which send no signals, so the history rows are written here in bulk too:
+    "+" for each food or household measure created, "~" for each changed (a food whose
+    measures alone changed included), with no user and the reason "Loaded from <file>
+    (sha256 …)". They are the shipped values an editor can revert to in the admin, and
+    what its history lists a load's measure changes with. Foods and measures loaded by an
+    older version, which wrote none, get theirs from any load, even a skipped one
+    (`_history_baselines`, `_measure_baselines`). Of a food's changed measures, one the
+    file still has (same amount, unit and grams) stays, with what people planned by it;
+    the others are deleted through the ORM ("-" rows), after
     `foods.signals.portion_deleting` (what was planned by them stays, in grams).
     Raises FoodFileError (with the line number) before any write if the file is malformed.
     """
@@ -181,21 +354,27 @@ def food_data_load(
     food_file = parse_food_file(data)
     if not force and FoodDataLoad.objects.filter(sha256=food_file.sha256).exists():
         latest = FoodDataLoad.objects.order_by("-loaded_at", "-pk").first()
-        baselines = 0 if latest is None else _history_baselines(food_file=food_file, load=latest)
-        return LoadResult(sha256=food_file.sha256, skipped=True, baselines=baselines)
+        if latest is None:
+            return LoadResult(sha256=food_file.sha256, skipped=True)
+        return LoadResult(
+            sha256=food_file.sha256,
+            skipped=True,
+            baselines=_history_baselines(food_file=food_file, load=latest),
+            measure_baselines=_measure_baselines(load=latest),
+        )
     progress = progress or _no_progress
 
     existing = {
         food.code: food
         for food in Food.objects.filter(source=FoodSource.USDA_SR28, owner__isnull=True)
     }
-    stored_portions: dict[int, list[tuple]] = {}
-    for food_id, seq, amount, unit, grams in (
+    stored_portions: dict[int, list[StoredPortion]] = {}
+    for food_id, pk, seq, amount, unit, grams in (
         Portion.objects.filter(food__source=FoodSource.USDA_SR28, food__owner__isnull=True)
         .order_by("food_id", "seq")
-        .values_list("food_id", "seq", "amount", "unit", "grams")
+        .values_list("food_id", "pk", "seq", "amount", "unit", "grams")
     ):
-        stored_portions.setdefault(food_id, []).append(_portion_key(seq, amount, unit, grams))
+        stored_portions.setdefault(food_id, []).append((pk, seq, amount, unit, grams))
 
     to_create: list[tuple[Food, FoodRecord]] = []
     to_update: list[Food] = []
@@ -212,7 +391,8 @@ def food_data_load(
             continue
         changed = [name for name, value in values.items() if getattr(food, name) != value]
         wanted = [_portion_key(p.seq, p.amount, p.unit, p.grams) for p in record.portions]
-        portions_changed = stored_portions.get(food.pk, []) != wanted
+        stored = [_portion_key(*row[1:]) for row in stored_portions.get(food.pk, [])]
+        portions_changed = stored != wanted
         if changed:
             for name in changed:
                 setattr(food, name, values[name])
@@ -224,12 +404,22 @@ def food_data_load(
         if not changed and not portions_changed:
             unchanged += 1
 
+    # Before any measure changes: the record of what the last load left in them.
+    latest = FoodDataLoad.objects.order_by("-loaded_at", "-pk").first()
+    measure_baselines = 0 if latest is None else _measure_baselines(load=latest)
     created = Food.objects.bulk_create([food for food, _ in to_create], batch_size=CREATE_BATCH)
     Food.objects.bulk_update(to_update, FOOD_FIELDS, batch_size=UPDATE_BATCH)
     # One time and reason for the load's rows; bulk_create set the new foods' ids (both
     # databases return them).
     reason, now = _load_reason(path.name, food_file.sha256), timezone.now()
-    for foods, update in ((created, False), (to_update, True)):
+    # A food whose measures alone changed gets a row too: its measures' rows are listed
+    # with it in the admin's history.
+    updated_ids = {food.pk for food in to_update}
+    changed_foods = [
+        *to_update,
+        *(food for food, _ in replace_portions if food.pk not in updated_ids),
+    ]
+    for foods, update in ((created, False), (changed_foods, True)):
         Food.history.bulk_history_create(  # type: ignore[attr-defined]
             foods,
             batch_size=CREATE_BATCH,
@@ -237,20 +427,13 @@ def food_data_load(
             default_change_reason=reason,
             default_date=now,
         )
-    replaced_ids = [food.pk for food, _ in replace_portions]
-    for chunk in _chunks(replaced_ids, IN_CHUNK):
-        old = Portion.objects.filter(food_id__in=chunk)
-        # What people planned by a replaced measure stays, in plain grams (plans, through
-        # the signal), not a count of a measure that is gone.
-        for ids in _chunks(list(old.values_list("pk", flat=True)), IN_CHUNK):
-            portion_deleting.send(sender=Portion, portion_ids=ids)
-        old.delete()
-    portions = [
-        Portion(food=food, seq=p.seq, amount=p.amount, unit=p.unit, grams=p.grams)
-        for food, record in (*to_create, *replace_portions)
-        for p in record.portions
-    ]
-    Portion.objects.bulk_create(portions, batch_size=CREATE_BATCH)
+    _measures_write(
+        created=to_create,
+        replaced=replace_portions,
+        stored=stored_portions,
+        reason=reason,
+        now=now,
+    )
 
     load = FoodDataLoad.objects.create(
         sha256=food_file.sha256,
@@ -267,10 +450,11 @@ def food_data_load(
         foods=len(food_file.foods),
         portions=food_file.portion_count,
         created=len(to_create),
-        updated=len({food.pk for food in to_update} | set(replaced_ids)),
+        updated=len(changed_foods),
         unchanged=unchanged,
         portions_replaced=len(replace_portions),
         baselines=baselines,
+        measure_baselines=measure_baselines,
     )
 
 

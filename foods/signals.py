@@ -19,7 +19,9 @@ food_deleting = Signal()
 portion_reweighed = Signal()
 
 # Sent with `portion_ids=` (a list) inside the delete's transaction, before those household
-# measures are deleted: by the same two, and by a food load replacing a food's measures. A
-# receiver keeps what is planned by them in plain grams: the foreign key alone is set to
-# NULL and leaves a count of nothing ("2 ×").
+# measures are deleted: by the same two, and by a food load for the measures of a food that
+# its file no longer has as they are (a measure with the same amount, unit and grams is not
+# deleted: the load keeps it, with what is planned by it, and at most gives it another
+# order). A receiver keeps what is planned by them in plain grams: the foreign key alone is
+# set to NULL and leaves a count of nothing ("2 ×").
 portion_deleting = Signal()

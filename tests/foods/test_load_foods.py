@@ -2,6 +2,7 @@
 
 import json
 import re
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from django.core.management import CommandError, call_command
 from foods.food_file import FoodFileError, parse_food_file
 from foods.models import Food, FoodDataLoad, Portion
 from foods.services import SHIPPED_FILE, food_data_load
-from tests.factories import FoodFactory, UserFactory
+from tests.factories import FoodFactory, MealItemFactory, RecipeIngredientFactory, UserFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.django_db
@@ -319,3 +320,245 @@ def test_an_edited_food_gets_no_guessed_baseline_from_another_file(small_file: P
     # before the edit came from the first file's load, which wrote no row: not guessed.
     assert [(kind, mg) for kind, mg, _ in _history("12014")] == [("~", 500.0), ("~", 591.0)]
     assert Food.history.filter(id=Food.objects.get(code="12061").pk).count() == 1
+
+
+# ---- measures a load replaces: what was planned by them, and their history ----
+
+
+def _line_of(path: Path, code: str) -> int:
+    """The file line (1-based) of the food `code`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, text in enumerate(lines[1:], start=2) if json.loads(text)["code"] == code)
+
+
+def _measures(code: str) -> list[tuple[int, str, float]]:
+    """(order, label, grams) of the SR28 food's household measures."""
+    food = Food.objects.get(source="usda_sr28", code=code)
+    return [(p.seq, p.label, p.grams) for p in food.portions.order_by("seq")]
+
+
+def test_what_was_planned_by_a_measure_the_file_keeps_stays_planned_by_it(
+    small_file: Path, django_capture_on_commit_callbacks
+) -> None:
+    food_data_load(path=small_file)
+    seeds = Food.objects.get(code="12014")
+    cup, oz = seeds.portions.order_by("seq")
+    by_oz = MealItemFactory(food=seeds, portion=oz, portion_quantity=Decimal(1), grams=28.35)
+    recipe_line = RecipeIngredientFactory(
+        food=seeds, portion=oz, portion_quantity=Decimal(2), grams=56.7
+    )
+    by_cup = MealItemFactory(food=seeds, portion=cup, portion_quantity=Decimal(1), grams=129.0)
+    kept, reweighed = by_oz.meal.day.plan.owner, by_cup.meal.day.plan.owner
+    stamps = (kept.data_stamp, reweighed.data_stamp)
+
+    def change(obj: dict) -> None:
+        # The cup weighs more now and goes after the ounce, which is the same as before.
+        cup_record, oz_record = obj["portions"]
+        obj["portions"] = [{**oz_record, "seq": 1}, {**cup_record, "seq": 2, "grams": 140.0}]
+
+    rewrite(small_file, 8, change)
+    with django_capture_on_commit_callbacks(execute=True):
+        food_data_load(path=small_file)
+
+    assert _measures("12014") == [(1, "1 oz", 28.35), (2, "1 cup", 140.0)]
+    oz_now = seeds.portions.get(unit="oz")
+    by_oz.refresh_from_db()
+    assert (by_oz.portion, by_oz.amount_label) == (oz_now, "1 × 1 oz (28.4 g)")
+    recipe_line.refresh_from_db()
+    assert (recipe_line.portion, recipe_line.portion_quantity, recipe_line.grams) == (
+        oz_now,
+        Decimal(2),
+        56.7,
+    )
+    # A measure whose weight changed: what was planned by it stays in plain grams.
+    by_cup.refresh_from_db()
+    assert (by_cup.portion, by_cup.portion_quantity, by_cup.amount_label) == (None, None, "129 g")
+    # Only the person whose row changed has their cached pages replaced.
+    kept.refresh_from_db()
+    reweighed.refresh_from_db()
+    assert kept.data_stamp == stamps[0]
+    assert reweighed.data_stamp != stamps[1]
+
+
+@pytest.mark.parametrize("batch", [250, 1])  # a food's measures in one UPDATE, or in several
+def test_measures_the_file_only_reorders_keep_what_was_planned_by_them(
+    small_file: Path, monkeypatch, batch: int
+) -> None:
+    monkeypatch.setattr("foods.services.UPDATE_BATCH", batch)
+    food_data_load(path=small_file)
+    almonds = Food.objects.get(code="12061")
+    # An editor put the slivered almonds last, at the highest order the field holds.
+    almonds.portions.filter(unit="cup, slivered").update(seq=32767)
+    items = {
+        p.unit: MealItemFactory(
+            food=almonds, portion=p, portion_quantity=Decimal(1), grams=round(p.grams, 2)
+        )
+        for p in almonds.portions.all()
+    }
+
+    def reverse(obj: dict) -> None:
+        obj["portions"] = [{**p, "seq": 7 - p["seq"]} for p in obj["portions"]]
+
+    rewrite(small_file, _line_of(small_file, "12061"), reverse)
+    food_data_load(path=small_file)
+
+    assert _measures("12061") == [
+        (1, "1 almond", 1.2),
+        (2, "1 oz (23 whole kernels)", 28.35),
+        (3, "1 cup, ground", 95.0),
+        (4, "1 cup, slivered", 108.0),
+        (5, "1 cup, sliced", 92.0),
+        (6, "1 cup, whole", 143.0),
+    ]
+    for unit, item in items.items():
+        item.refresh_from_db()
+        assert (item.portion.unit, item.portion_quantity) == (unit, Decimal(1))
+
+
+def test_a_load_records_the_measures_it_creates_with_its_foods(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    seeds = Food.objects.get(code="12014")
+    loaded = seeds.history.get()
+    assert [
+        (
+            row.history_type,
+            row.instance.label,
+            row.history_user,
+            row.history_change_reason,
+            row.history_date,
+        )
+        for row in Portion.history.filter(food_id=seeds.pk).order_by("seq")
+    ] == [
+        ("+", label, None, loaded.history_change_reason, loaded.history_date)
+        for label in ("1 cup", "1 oz")
+    ]
+    assert Portion.history.count() == Portion.objects.count() == 45
+    food_data_load(path=small_file, force=True)
+    assert Portion.history.count() == 45
+
+
+def test_a_load_that_changes_only_measures_records_them_with_a_food_row(small_file: Path) -> None:
+    food_data_load(path=small_file)
+    seeds = Food.objects.get(code="12014")
+    rewrite(small_file, 8, lambda obj: obj["portions"][0].update(grams=140.0))
+
+    food_data_load(path=small_file)
+
+    assert [(kind, mg) for kind, mg, _ in _history("12014")] == [("+", 592.0), ("~", 592.0)]
+    load_row = seeds.history.latest()
+    assert LOAD_REASON.match(load_row.history_change_reason)
+    rows = Portion.history.filter(food_id=seeds.pk, history_date=load_row.history_date)
+    assert sorted(
+        (
+            row.history_type,
+            row.instance.label,
+            row.grams,
+            row.history_user,
+            row.history_change_reason,
+        )
+        for row in rows
+    ) == [
+        ("+", "1 cup", 140.0, None, load_row.history_change_reason),
+        ("-", "1 cup", 129.0, None, load_row.history_change_reason),
+    ]
+    assert Food.history.count() == 13
+
+
+def test_measures_loaded_before_loads_kept_their_history_get_a_baseline(
+    small_file: Path,
+) -> None:
+    food_data_load(path=small_file)
+    Portion.history.all().delete()
+    load = FoodDataLoad.objects.get()
+
+    out = StringIO()
+    call_command("load_foods", str(small_file), stdout=out)  # skipped, the baselines written
+    assert "Recorded the loaded weights of 45 household measures in their history" in out.getvalue()
+
+    rows = Portion.history.all()
+    assert rows.count() == Portion.objects.count() == 45
+    assert {(row.history_type, row.history_user, row.history_date) for row in rows} == {
+        ("+", None, load.loaded_at)
+    }
+    assert all(LOAD_REASON.match(row.history_change_reason) for row in rows)
+    food_data_load(path=small_file)
+    food_data_load(path=small_file, force=True)
+    assert Portion.history.count() == 45
+
+
+# ---- what a load wrote, on the food's History page in the admin ----
+
+
+@pytest.fixture
+def editor(client):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name="Food editors"))
+    client.force_login(user)
+    return user
+
+
+def _history_cells(client, food: Food) -> list[str]:
+    from django.urls import reverse
+
+    from tests.foods.test_admin import _cells  # that module imports this one
+
+    return _cells(client.get(reverse("admin:foods_food_history", args=[food.pk])).content.decode())
+
+
+def _measure_edited(client, food: Food, **changes: object) -> None:
+    from django.urls import reverse
+
+    from tests.foods.test_admin import change_data
+
+    url = reverse("admin:foods_food_change", args=[food.pk])
+    assert client.post(url, change_data(food, **changes)).status_code == 302
+
+
+def test_the_first_edit_of_a_loaded_measure_says_what_it_weighed(
+    client, editor, small_file: Path
+) -> None:
+    food_data_load(path=small_file)
+    seeds = Food.objects.get(code="12014")
+    _measure_edited(client, seeds, **{"portions-0-grams": 50})
+
+    cells = _history_cells(client, seeds)
+
+    assert "1 cup: 129 g → 50 g" in cells
+    assert not [cell for cell in cells if "not recorded" in cell]
+
+
+def test_measures_loaded_before_they_had_a_history_say_what_they_weighed(
+    client, editor, small_file: Path
+) -> None:
+    food_data_load(path=small_file)
+    Portion.history.all().delete()  # loaded by an older version, which wrote none
+    food_data_load(path=small_file)  # skipped, the measures' baselines written
+    seeds = Food.objects.get(code="12014")
+    _measure_edited(client, seeds, **{"portions-0-grams": 50})
+
+    cells = _history_cells(client, seeds)
+
+    assert "1 cup: 129 g → 50 g" in cells
+    assert not [cell for cell in cells if "not recorded" in cell]
+
+
+def test_a_load_that_replaces_measures_lists_them_in_the_foods_history(
+    client, editor, small_file: Path
+) -> None:
+    food_data_load(path=small_file)
+    seeds = Food.objects.get(code="12014")
+
+    def change(obj: dict) -> None:
+        # The cup weighs more now and goes after the ounce, which is the same as before.
+        cup_record, oz_record = obj["portions"]
+        obj["portions"] = [{**oz_record, "seq": 1}, {**cup_record, "seq": 2, "grams": 140.0}]
+
+    rewrite(small_file, 8, change)
+    food_data_load(path=small_file)  # only the measures changed
+
+    [load_cell] = [cell for cell in _history_cells(client, seeds) if "1 cup = 140 g" in cell]
+    assert "Household measure: 1 cup = 129 g → —" in load_cell
+    assert "Household measure: — → 1 cup = 140 g" in load_cell
+    assert "1 oz, order: 2 → 1" in load_cell

@@ -47,6 +47,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Recorded the loaded values of {result.baselines} foods in their history"
             )
+        if result.measure_baselines:
+            # Likewise for household measures, so their first edit can say what they weighed.
+            self.stdout.write(
+                f"Recorded the loaded weights of {result.measure_baselines} household measures "
+                "in their history"
+            )
         if result.skipped:
             self.stdout.write(f"{path.name} already loaded, nothing to do (use --force to reload)")
             return
