@@ -31,6 +31,8 @@ M = TypeVar("M", bound=Model)
 
 # Stand-ins no real parameter takes: negative keys, dates in year 1.
 _INT_STAND_IN = -(10**12)
+# The keys an integer column can hold (a 64-bit signed integer on every database).
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 _DATE_STAND_IN = date(1, 1, 1)
 
 
@@ -111,6 +113,13 @@ class PreparedQuery(Generic[M]):
     def __call__(self, *, using: str = "default", **values: Any) -> list[M]:
         if values.keys() != self.parameters.keys():
             raise TypeError(f"expected parameters {sorted(self.parameters)}, got {sorted(values)}")
+        if any(
+            kind is int and not _INT_MIN <= values[name] <= _INT_MAX
+            for name, kind in self.parameters.items()
+        ):
+            # A key no row can have (a URL's <int:pk> has no bound): none found, as the ORM
+            # answers it. SQLite's driver raised OverflowError on it, a server error.
+            return []
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)

@@ -22,6 +22,7 @@ from tests.factories import (
     MealItemFactory,
     MealRecipeFactory,
     PortionFactory,
+    ProfileFactory,
     RecipeIngredientFactory,
     SupplementDoseFactory,
     UserFactory,
@@ -166,6 +167,21 @@ def test_a_parameter_used_twice_is_filled_in_both_places():
     kept = MealItemFactory(grams=2000)
     MealItemFactory()
     assert items(food=kept.food_id) == [kept]
+
+
+@pytest.mark.parametrize("key", [2**63, 2**64, -(2**63) - 1])
+def test_a_key_no_integer_column_holds_finds_nothing(key, client):
+    # A URL's <int:pk> has no bound: the ORM finds no row for it, and so must a prepared
+    # query (SQLite's driver raised OverflowError: a 500 on /plan/meals/<2**63>/tools/).
+    meals = PreparedQuery(lambda pk: Meal.objects.filter(pk=pk), pk=int)
+    assert meals(pk=key) == []
+    if key > 0:
+        user = UserFactory()
+        ProfileFactory(user=user)
+        MealFactory(day__plan__owner=user)
+        client.force_login(user)
+        assert client.get(f"/plan/meals/{key}/tools/").status_code == 404
+        assert client.post(f"/plan/meals/{key}/items/", {}).status_code == 404
 
 
 def test_prepared_queries_refuse_what_they_cannot_repeat():
