@@ -32,6 +32,7 @@ from plans.selectors import (
     _doses_of,
     _meals_of,
     day_item_count,
+    day_logged_without_magnesium,
     day_to_engine,
     own_days,
     range_date_problems,
@@ -243,7 +244,9 @@ def report_data(*, owner: User, start: date, end: date) -> ReportData:
                     effective_mg=effective.get(f"dose-{dose.pk}"),
                 )
             )
-        inputs.append(ReportDayInput(on, day_item_count(day), score))
+        inputs.append(
+            ReportDayInput(on, day_item_count(day), score, day_logged_without_magnesium(day))
+        )
     shared = list(
         DayNote.objects.filter(day__in=days, visibility=NoteVisibility.SHARED)
         .select_related("author", "day")

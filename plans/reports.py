@@ -23,6 +23,9 @@ class ReportDayInput:
     date: date
     item_count: int
     score: DayScore | None  # None: not planned, or the profile cannot be scored that day
+    # A day not planned but with vitamin D or calcium tablets logged: their kinds
+    # (plans.selectors.day_logged_without_magnesium), so the report says so.
+    logged_without_magnesium: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class ReportDay:
     ear_mg: float | None
     percent_of_target: float | None
     status: str | None
+    logged_without_magnesium: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +183,12 @@ def build_report(start: date, end: date, inputs: Sequence[ReportDayInput]) -> Re
     for entry in inputs:
         score = entry.score
         if score is None or entry.item_count == 0:
-            days.append(ReportDay(entry.date, False, None, None, None, None, None, None))
+            days.append(
+                ReportDay(
+                    entry.date, False, None, None, None, None, None, None,
+                    entry.logged_without_magnesium,
+                )
+            )  # fmt: skip
             continue
         scored.append((entry.date, score))
         days.append(

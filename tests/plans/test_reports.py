@@ -665,3 +665,27 @@ def test_a_day_with_only_a_vitamin_d_or_calcium_tablet_is_not_planned(link, kind
     assert scored(owner, link.dietitian, on) == pytest.approx(
         _day_page_score(owner, on)["score"].effective_mg
     )
+
+
+def test_the_pdf_says_a_tablet_only_day_logged_no_magnesium(client, link):
+    # As the week page and the client list do: "No magnesium planned", and what was logged,
+    # for a day with only a vitamin D tablet; "Not planned" for a day with nothing.
+    owner = link.client
+    on = timezone.localdate()
+    day = services.day_get_or_create(user=owner, on=on, editor=owner)
+    tablet = SupplementProductFactory(
+        owner=owner, kind="vitamin_d", form="", amount_mg=None, vitamin_d_iu=1000
+    )
+    services.supplement_dose_add(day=day, product=tablet, editor=owner)
+    client.force_login(link.dietitian)
+    response = client.get(
+        reverse("reports:client_report", args=[owner.pk, "pdf"]),
+        {"start": (on - timedelta(days=1)).isoformat(), "end": on.isoformat()},
+    )
+    text = " ".join(
+        " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        ).split()
+    )
+    assert f"{on:%a %-d %b} No magnesium planned (Vitamin D logged)" in text
+    assert f"{on - timedelta(days=1):%a %-d %b} Not planned" in text
