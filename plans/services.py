@@ -481,9 +481,11 @@ def _default_product_name(
 ) -> str:
     if kind == SupplementKind.MAGNESIUM:
         label = SUPPLEMENT_FORMS[form].label
+        # Its first letter up, the rest as written: "Magnesium L-threonate", not "l-threonate".
+        label = label[:1].upper() + label[1:]
         if basis == AmountBasis.COMPOUND:
-            return f"{label.capitalize()} {amount_mg:g} mg"
-        return f"{label.capitalize()}, {amount_mg:g} mg elemental"
+            return f"{label} {amount_mg:g} mg"
+        return f"{label}, {amount_mg:g} mg elemental"
     if kind == SupplementKind.CALCIUM:
         return f"Calcium {calcium_mg:g} mg"
     return f"Vitamin D {iu:g} IU"

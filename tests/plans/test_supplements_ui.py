@@ -51,6 +51,18 @@ def score_of(user, on):
 # ---- services ----
 
 
+def test_a_products_default_name_keeps_the_forms_capitals(day, person):
+    dose = services.supplement_log(
+        day=day,
+        editor=person,
+        kind="magnesium",
+        form="threonate",
+        amount_mg=2000,
+        amount_basis=AmountBasis.COMPOUND,
+    )
+    assert dose.product.name == "Magnesium L-threonate 2000 mg"
+
+
 def test_a_compound_label_is_stored_as_printed_and_scored_as_elemental(day, person):
     dose = services.supplement_log(
         day=day,
