@@ -7,8 +7,12 @@ from django.core.exceptions import ValidationError
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError onto `form`: on the field it names when the form has
     that field, else at the top of the form. A model error on a field the form does not show
-    (a code, an owner) must still reach the person, not raise.
+    (a code, an owner) must still reach the person, not raise. An unbound form (a button
+    with nothing typed: "Back to the RDA", a note's Delete) takes the error too: add_error
+    updates cleaned data, which such a form has none of, and raised AttributeError (a 500).
     """
+    if not form.is_bound and not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return

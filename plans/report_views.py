@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages as flash
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.urls import NoReverseMatch, reverse
@@ -260,10 +260,9 @@ def note_delete(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
     try:
         services.day_note_delete(note=note, author=request_user(request))
     except ValidationError as error:
-        # A day outside the plan: refused as a note added there is, the note kept. The
-        # form is unbound (nothing was typed), so the reason goes on it as its own error.
+        # A day outside the plan: refused as a note added there is, the note kept.
         form = DayNoteForm()
-        form.errors[NON_FIELD_ERRORS] = form.error_class(error.messages)
+        apply_validation_error(form, error)
         return _notes_response(request, client, note.day, form=form, status=422)
     return _notes_response(request, client, note.day)
 

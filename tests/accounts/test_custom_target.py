@@ -126,6 +126,23 @@ def test_a_link_without_the_target_permission_refuses(client, link):
     assert Profile.objects.get(user=link.client).custom_target_mg is None
 
 
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_back_to_the_rda_after_the_target_right_was_withdrawn_says_why(client, link, htmx):
+    # A tab opened while the right was granted: its "Back to the RDA" was a 500.
+    services.custom_target_set(
+        dietitian=link.dietitian, client=link.client, target_mg=380, reason="trial"
+    )
+    link.can_set_target = False
+    link.save()
+    client.force_login(link.dietitian)
+    response = client.post(
+        _target_url(link), {"action": "clear"}, **({"HTTP_HX_REQUEST": "true"} if htmx else {})
+    )
+    assert response.status_code == 422
+    assert "has not allowed you to set their target" in response.content.decode()
+    assert Profile.objects.get(user=link.client).custom_target_mg == 380
+
+
 def test_clearing_goes_back_to_the_rda(client, link):
     services.custom_target_set(
         dietitian=link.dietitian, client=link.client, target_mg=380, reason="trial"
