@@ -16,7 +16,12 @@ from markupsafe import Markup
 from foods.values import grams_text
 from mgplanner.lru import LRU
 from mgplanner.reverse import cached_reverse, script_prefix
-from plans.client_scope import plan_read_only_global, plan_url, plan_whose
+from plans.client_scope import (
+    changed_elsewhere_global,
+    plan_read_only_global,
+    plan_url,
+    plan_whose,
+)
 from plans.concurrency import day_version_attr, day_version_input
 
 
@@ -130,6 +135,7 @@ def environment(**options: Any) -> Environment:
         plan_url=plan_url,
         plan_read_only=plan_read_only_global,
         plan_whose=plan_whose,
+        changed_elsewhere=changed_elsewhere_global,
         day_version_input=day_version_input,
         day_version_attr=day_version_attr,
         cached_fragment=cached_fragment,

@@ -79,6 +79,22 @@ def plan_whose(context: Any, capital: bool = False) -> str:
     return f"{client.name}'s"
 
 
+def changed_elsewhere(request: HttpRequest | None) -> str:
+    """Where else a day may have changed, in its reader's words: "in another tab or by your
+    dietitian" on a person's own plan, "in another tab, by Ana or by another dietitian" on
+    a client's (a dietitian was told "by your dietitian")."""
+    client = plan_client(request) if request is not None else None
+    if client is None:
+        return "in another tab or by your dietitian"
+    return f"in another tab, by {client.name} or by another dietitian"
+
+
+@pass_context
+def changed_elsewhere_global(context: Any) -> str:
+    """Jinja global `changed_elsewhere()` (the notes' "Not saved" line)."""
+    return changed_elsewhere(context.get("request"))
+
+
 def _enter(request: HttpRequest, client: User, *, planning: bool = False) -> None:
     request.planning = planning  # type: ignore[attr-defined]
     if request.method in ("GET", "HEAD", "OPTIONS") and not planning:

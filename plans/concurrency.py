@@ -38,9 +38,6 @@ from mgplanner.reverse import cached_reverse
 
 HEADER = "X-Day-Version"
 FIELD = "day_version"
-CONFLICT_MESSAGE = (
-    "This day was changed in another tab or by your dietitian — reload to see the latest."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,10 +193,13 @@ def _conflict_response(request: HttpRequest, reload_url: str) -> HttpResponse:
     # A refused write says so; a form that could not be opened (`_opened_gone`) saved nothing.
     read = request.method in ("GET", "HEAD")
     heading = "This day has changed" if read else "Your change was not saved"
+    from plans.client_scope import changed_elsewhere
+
+    message = f"This day was changed {changed_elsewhere(request)} — reload to see the latest."
     response = render_page(
         request,
         "plans/conflict.html",
-        {"message": CONFLICT_MESSAGE, "reload_url": reload_url, "heading": heading},
+        {"message": message, "reload_url": reload_url, "heading": heading},
         block="conflict",
         status=409,
     )

@@ -1,5 +1,6 @@
 """Two tabs on one day: a write sent with a version the day has left is a 409, not applied."""
 
+import html as html_lib
 import re
 import threading
 from datetime import timedelta
@@ -254,6 +255,10 @@ def test_a_dietitians_stale_write_gets_the_clients_day_as_reload_link(client) ->
     )
     assert response.status_code == 409
     assert f'href="{client_day_url}"' in response.content.decode()
+    # The other party is the client (or another dietitian), not "your dietitian".
+    said = html_lib.unescape(response.content.decode())
+    assert f"This day was changed in another tab, by {link.client.name} or by" in said
+    assert "by your dietitian" not in said
     meal.refresh_from_db()
     assert meal.name != "Brunch"
 
