@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.messages.storage.base import Message
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from jinja2 import pass_context
 
@@ -206,15 +206,24 @@ def plan_url(context: Any, name: str, *args: Any) -> str:
 ACCESS_ENDED_MESSAGE = "Your access to this client's plan has ended."
 
 
-def _client_id_of_page(request: HttpRequest) -> int | None:
-    """The client an htmx request works for: its own URL's client id, else that of the page
-    that sent it (HX-Current-URL), since the planner's pk-addressed URLs (/plan/items/7/...)
-    carry none."""
+def _page_of(request: HttpRequest) -> str | None:
+    """The path of the page a request was sent from: htmx says it (HX-Current-URL); a plain
+    form post of this site's says it in its Referer."""
+    if getattr(request, "htmx", False):
+        return request.htmx.current_url_abs_path  # type: ignore[attr-defined]
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc != request.get_host() or not referer.path:
+        return None
+    return referer.path
+
+
+def _client_id_of_page(request: HttpRequest, page: str | None) -> int | None:
+    """The client a request works for: its own URL's client id, else that of the page that
+    sent it (`page`), since the planner's pk-addressed URLs (/plan/items/7/...) carry none."""
     match = request.resolver_match
     if match is not None and isinstance(match.kwargs.get("client_id"), int):
         return int(match.kwargs["client_id"])
-    current = request.htmx.current_url_abs_path  # type: ignore[attr-defined]
-    found = resolve_path(current) if current else None
+    found = resolve_path(page) if page else None
     value = found.kwargs.get("client_id") if found is not None else None
     return value if isinstance(value, int) else None
 
@@ -247,10 +256,12 @@ class ClientAccessMiddleware:
     a bare 404 left the click doing nothing. HX-Redirect works whatever the status: to the
     client list when the access has ended ("Your access to this client's plan has ended"),
     or back to the page, now read-only, when the client withdrew the right to edit.
+    Without JavaScript, a form posted from such a page (its Referer, this site's) is
+    redirected the same way with the same message, instead of a bare "Page not found"; a
+    GET without JavaScript (an address typed, a link followed) stays a 404.
 
     It looks only at 404s already decided by the views, so it grants nothing; the message
     names no client unless the dietitian is still linked, so it reveals nothing either.
-    Without JavaScript the 404 stays as it is.
 
     It also answers a write refused by `scope_to_day` (DayOutsidePlanError) with the 422
     the date-addressed writes give for such a day.
@@ -261,13 +272,15 @@ class ClientAccessMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if (
-            response.status_code != 404
-            or not getattr(request, "htmx", False)
-            or not request.user.is_authenticated
-        ):
+        if response.status_code != 404 or not request.user.is_authenticated:
             return response
-        client_id = _client_id_of_page(request)
+        htmx = bool(getattr(request, "htmx", False))
+        if not htmx and request.method != "POST":
+            return response
+        page = _page_of(request)
+        if not htmx and page is None:
+            return response
+        client_id = _client_id_of_page(request, page)
         user = request_user(request)
         if client_id is None or client_id == user.pk:
             return response
@@ -278,12 +291,13 @@ class ClientAccessMiddleware:
             url = reverse("clients:list" if user.is_dietitian else "plans:home")
         elif _plans(request) and not link.can_edit_plans:
             message = f"{client.name} has not allowed you to edit their plan."
-            current = request.htmx.current_url_abs_path  # type: ignore[attr-defined]
-            url = urlsplit(current).path if current else reverse("clients:home", args=[client.pk])
+            url = urlsplit(page).path if page else reverse("clients:home", args=[client.pk])
         else:
             # Linked and allowed: a genuine 404 (say, an item deleted in another tab).
             return response
         _warn_once(request, message)
+        if not htmx:
+            return HttpResponseRedirect(url)
         answer = HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
         answer["HX-Redirect"] = url
         return answer

@@ -70,3 +70,42 @@ def test_the_edits_withdrawn_message_is_shown_once_after_a_burst(cleo_day, setti
     )
     flashed = 'role="status">Cleo has not allowed you to edit their plan.</p>'
     assert page.count(flashed) == 1
+
+
+def _plain_post(http: Client, cleo, day, *, referer: str | None):
+    """A form posted without JavaScript from Cleo's day page (its Referer), as a browser
+    sends it."""
+    meal = day.meals.first()
+    headers = {"HTTP_REFERER": referer} if referer else {}
+    return http.post(
+        reverse("plans:meal_rename", args=[meal.pk]), {f"meal-{meal.pk}-name": "X"}, **headers
+    )
+
+
+def test_a_form_posted_without_javascript_after_edits_were_withdrawn_goes_back_read_only(
+    cleo_day,
+) -> None:
+    http, cleo, day = cleo_day
+    day_url = reverse("clients:day", args=[cleo.pk, day.date.isoformat()])
+    DietitianLink.objects.filter(client=cleo).update(can_edit_plans=False)
+    response = _plain_post(http, cleo, day, referer=f"http://testserver{day_url}")
+    assert (response.status_code, response["Location"]) == (302, day_url)
+    page = html.unescape(http.get(day_url).content.decode())
+    assert "Cleo has not allowed you to edit their plan." in page
+    assert not day.meals.filter(name="X").exists()
+
+
+def test_a_form_posted_without_javascript_after_the_access_ended_goes_to_the_client_list(
+    cleo_day,
+) -> None:
+    http, cleo, day = cleo_day
+    day_url = reverse("clients:day", args=[cleo.pk, day.date.isoformat()])
+    DietitianLink.objects.filter(client=cleo).update(revoked_at=timezone.now())
+    response = _plain_post(http, cleo, day, referer=f"http://testserver{day_url}")
+    assert (response.status_code, response["Location"]) == (302, reverse("clients:list"))
+    assert ACCESS_ENDED_MESSAGE in html.unescape(http.get(reverse("clients:list")).content.decode())
+    # Without a Referer of this site (typed, or from elsewhere), it stays a 404.
+    assert _plain_post(http, cleo, day, referer=None).status_code == 404
+    assert _plain_post(http, cleo, day, referer=f"https://evil.example{day_url}").status_code == 404
+    # A GET without JavaScript (a link followed, an address typed) stays a 404 too.
+    assert http.get(day_url).status_code == 404
