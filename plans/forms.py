@@ -346,10 +346,16 @@ class SupplementLogForm(SupplementDoseFields, SupplementAmountFields):
         "save_product",
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, client_name: str | None = None, **kwargs: Any) -> None:
+        """`client_name`: a dietitian logs on a client's day, whose list the product joins."""
         from plans.supplements import FORMS
 
         super().__init__(*args, **kwargs)
+        if client_name:
+            self.fields["name"].label = f"Name on {client_name}'s list"
+            self.fields[
+                "save_product"
+            ].label = f"Save to {client_name}'s supplements for other days"
         self.fields["form"].choices = [("", "Pick the form on the label")] + [
             (key, spec.label) for key, spec in FORMS.items()
         ]

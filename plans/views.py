@@ -784,6 +784,12 @@ def _float_or_none(value: str | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _client_name(request: HttpRequest) -> str | None:
+    """The client whose day a dietitian works on, by name; None on one's own day."""
+    client = plan_client(request)
+    return client.name if client is not None else None
+
+
 def _supplements_context(
     request: HttpRequest,
     day: Day,
@@ -797,7 +803,9 @@ def _supplements_context(
     user = plan_owner(request)
     doses: list[SupplementDose] = day.live_doses  # type: ignore[attr-defined]
     meals: list[Meal] = day.ordered_meals  # type: ignore[attr-defined]
-    form = forms.get("supplement") or SupplementLogForm(meals=meals, prefix="supplement")
+    form = forms.get("supplement") or SupplementLogForm(
+        meals=meals, prefix="supplement", client_name=_client_name(request)
+    )
     undo_dose = None
     undo_pk = parse_id(request.GET.get("undo_dose"))
     if undo_pk is not None:
@@ -813,9 +821,16 @@ def _supplements_context(
             (product, _dose_text(product)) for product in supplement_products_for(user=user)
         ],
         "supplement_form": form,
-        # An unbound log form shows only the meals' names (mgplanner/jinja2.FragmentCache).
+        # An unbound log form shows only the meals' names and, on a client's day, the
+        # client's name (mgplanner/jinja2.FragmentCache).
         "supplement_log_key": (
-            None if form.is_bound else ("supplement-log", tuple((m.pk, m.name) for m in meals))
+            None
+            if form.is_bound
+            else (
+                "supplement-log",
+                tuple((m.pk, m.name) for m in meals),
+                _client_name(request),
+            )
         ),
         "supplement_conversion": _conversion_text(
             data.get("supplement-form", ""),
@@ -898,7 +913,12 @@ def supplement_log(request: HttpRequest, on: str, client_id: int | None = None) 
     if problem:
         return date_problem_response(request, problem)
     day = _load_day(request, the_date)
-    form = SupplementLogForm(request.POST, meals=day.ordered_meals, prefix="supplement")  # type: ignore[attr-defined]
+    form = SupplementLogForm(
+        request.POST,
+        meals=day.ordered_meals,  # type: ignore[attr-defined]
+        prefix="supplement",
+        client_name=_client_name(request),
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:

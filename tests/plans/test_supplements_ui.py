@@ -380,3 +380,24 @@ def test_a_meal_write_refreshes_the_supplement_panel_too(client, person, day):
     panel = html[html.index('<section id="day-supplements"') :]
     assert 'hx-swap-oob="outerHTML"' in panel.split(">")[0]
     assert "with Supper" in panel
+
+
+def test_on_a_clients_day_the_supplements_are_the_clients(client, person, day):
+    # A dietitian read "My supplements" over the client's list, a link to their own list,
+    # and "Save to my supplements" for a product that joins the client's.
+    import html
+
+    from tests.factories import DietitianLinkFactory
+
+    SupplementProductFactory(owner=person, name="Citrate 200")
+    link = DietitianLinkFactory(client=person)
+    client.force_login(link.dietitian)
+    url = reverse("clients:day", args=[person.pk, day.date.isoformat()])
+    page = html.unescape(client.get(url).content.decode())
+    name = person.name
+    assert f"<h3>{name}'s supplements</h3>" in page
+    assert f"When {name} takes Citrate 200" in page
+    assert f"Save to {name}'s supplements for other days" in page
+    assert f"Name on {name}'s list" in page
+    for mine in ("My supplements", "Manage my supplements", "Save to my", "When you take"):
+        assert mine not in page
