@@ -1213,7 +1213,7 @@ def day_template_save(*, source: Day, name: str, owner: User) -> DayTemplate:
     template.full_clean()
     template.save()
     if not _save_day_items(source, template):
-        raise ValidationError({"name": f"{source.date:%a %-d %b} has no food to save."})
+        raise ValidationError({"on": f"{source.date:%a %-d %b} has no food to save."})
     _template_saved_record(
         owner=owner, client_id=source.plan.owner_id, what=f"your day of {source.date:%a %-d %b %Y}"
     )
@@ -1237,7 +1237,7 @@ def week_template_save(*, plan: Plan, week_start: date, name: str, owner: User) 
         if on in by_date:
             saved += _save_day_items(by_date[on], day_template)
     if not saved:
-        raise ValidationError({"name": f"The week of {week_start:%-d %b} has no food to save."})
+        raise ValidationError({"on": f"The week of {week_start:%-d %b} has no food to save."})
     _template_saved_record(
         owner=owner, client_id=plan.owner_id, what=f"your week of {week_start:%a %-d %b %Y}"
     )

@@ -1,5 +1,6 @@
 import html
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -200,6 +201,24 @@ def test_saving_an_unplanned_day_or_a_taken_name_is_422(client, link, source_day
     assert response.status_code == 422
     assert b"already have a template called" in response.content
     assert DayTemplate.objects.count() == 1
+
+
+@pytest.mark.parametrize("span", ["day", "week"])
+def test_a_day_or_week_with_no_food_is_refused_at_its_date_not_its_name(client, link, span):
+    client.force_login(link.dietitian)
+    on = timezone.localdate() + timedelta(days=30)
+    services.day_get_or_create(user=link.client, on=on, editor=link.client)  # meals, no food
+    response = client.post(
+        reverse("reports:template_save", args=[link.client.pk]),
+        {"name": "Empty", "on": on.isoformat(), "span": span},
+    )
+    assert response.status_code == 422
+    page = html.unescape(response.content.decode())
+    assert "has no food to save." in page
+    name_input = re.search(r'<input[^>]*name="name"[^>]*>', page).group(0)
+    date_input = re.search(r'<input[^>]*name="on"[^>]*>', page).group(0)
+    assert "aria-invalid" not in name_input
+    assert 'aria-invalid="true"' in date_input
 
 
 def test_a_week_past_the_calendars_end_is_422_not_a_500(client, link, source_day):
