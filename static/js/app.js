@@ -198,7 +198,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   // Regions whose forms, refused (422), put focus on their first invalid field, which names
   // its error (aria-describedby). Elsewhere the focus target sits above an error summary.
-  const fieldFirst = "#day-meals, #recipe-body, #target-panel, #templates-panel";
+  const fieldFirst = "#day-meals, #recipe-body, #target-panel, #templates-panel, #dietitian-notes";
   const firstInvalid = (region) =>
     region && region.closest(fieldFirst) ? region.querySelector('[aria-invalid="true"]') : null;
   const focusable = (id) => {

@@ -251,3 +251,20 @@ def test_the_food_list_closes_when_focus_leaves_the_box(person_page, browser_foo
     expect(lunch.locator(".add-form .picked")).to_contain_text("Adding Spinach, raw")
     expect(lunch.locator(".add-form input.input-grams")).to_be_focused()
     expect(lunch_search).to_have_attribute("aria-expanded", "false")
+
+
+def test_a_refused_note_takes_focus_at_its_field(dietitian_tools, person):
+    page = dietitian_tools
+    page.goto(f"/clients/{person.pk}/day/{timezone.localdate().isoformat()}/")
+    notes = page.locator("#dietitian-notes")
+    # Spaces pass the browser's check of a required field; the server refuses them.
+    notes.get_by_label("Note").fill("   ")
+    notes.get_by_role("button", name="Add note").click()
+    text = page.locator("#dietitian-notes").get_by_label("Note")
+    expect(text).to_have_attribute("aria-invalid", "true")
+    expect(text).to_be_focused()
+
+    text.fill("Try pumpkin seeds at breakfast.")
+    page.locator("#dietitian-notes").get_by_role("button", name="Add note").click()
+    expect(page.locator("#dietitian-notes")).to_contain_text("Try pumpkin seeds")
+    expect(page.locator("#dietitian-notes-title")).to_be_focused()
