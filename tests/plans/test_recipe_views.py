@@ -650,11 +650,11 @@ def test_the_pickers_servings_start_blank_so_grams_typed_are_what_is_added(clien
     servings = _input(page, "servings")
     assert "value=" not in servings
     assert 'placeholder="1"' in servings
-    assert f"{curry.name} <span class=\"muted small\">(4 servings)" in page
+    assert f'{curry.name} <span class="muted small">(4 servings)' in page
     curry.servings = 1
     curry.save()
     page = client.get(reverse("recipes:meal_add", args=[meal.pk])).content.decode()
-    assert f"{curry.name} <span class=\"muted small\">(1 serving)" in page
+    assert f'{curry.name} <span class="muted small">(1 serving)' in page
     curry.servings = 4
     curry.save()
     # The curry makes 600 g in 4 servings: 300 g is 2 servings.
