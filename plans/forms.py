@@ -353,9 +353,8 @@ class SupplementLogForm(SupplementDoseFields, SupplementAmountFields):
         super().__init__(*args, **kwargs)
         if client_name:
             self.fields["name"].label = f"Name on {client_name}'s list"
-            self.fields[
-                "save_product"
-            ].label = f"Save to {client_name}'s supplements for other days"
+            save = self.fields["save_product"]
+            save.label = f"Save to {client_name}'s supplements for other days"
         self.fields["form"].choices = [("", "Pick the form on the label")] + [
             (key, spec.label) for key, spec in FORMS.items()
         ]
