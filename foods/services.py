@@ -181,13 +181,8 @@ def _history_baselines(*, food_file: FoodFile, load: FoodDataLoad) -> int:
         elif food.pk in edited:
             continue
         baselines.append(food)
-    Food.history.bulk_history_create(  # type: ignore[attr-defined]
-        baselines,
-        batch_size=CREATE_BATCH,
-        update=True,
-        default_change_reason=_load_reason(load.file_name, load.sha256),
-        default_date=load.loaded_at,
-    )
+    reason = _load_reason(load.file_name, load.sha256)
+    _load_history(Food, baselines, update=True, reason=reason, at=load.loaded_at)
     return len(baselines)
 
 
@@ -207,13 +202,25 @@ def _measure_baselines(*, load: FoodDataLoad) -> int:
         .filter(~Exists(has_row))
         .order_by("food_id", "seq")
     )
-    Portion.history.bulk_history_create(  # type: ignore[attr-defined]
-        missing,
-        batch_size=CREATE_BATCH,
-        default_change_reason=_load_reason(load.file_name, load.sha256),
-        default_date=load.loaded_at,
-    )
+    reason = _load_reason(load.file_name, load.sha256)
+    _load_history(Portion, missing, update=False, reason=reason, at=load.loaded_at)
     return len(missing)
+
+
+def _load_history(
+    model: type[Food] | type[Portion],
+    rows: Sequence[Food | Portion],
+    *,
+    update: bool,
+    reason: str,
+    at: datetime,
+) -> None:
+    """The history rows of what a load wrote in bulk (bulk writes send no signals): "+"
+    for rows created, "~" for rows changed (`update`), dated `at`, with `reason` and no
+    user, for foods and their measures alike."""
+    model.history.bulk_history_create(  # type: ignore[union-attr]
+        rows, batch_size=CREATE_BATCH, update=update, default_change_reason=reason, default_date=at
+    )
 
 
 def _measures_write(
@@ -247,14 +254,8 @@ def _measures_write(
         for p in portions
     ]
     Portion.objects.bulk_create(new, batch_size=CREATE_BATCH)
-    for portions, update in ((new, False), (reordered, True)):
-        Portion.history.bulk_history_create(  # type: ignore[attr-defined]
-            portions,
-            batch_size=CREATE_BATCH,
-            update=update,
-            default_change_reason=reason,
-            default_date=now,
-        )
+    _load_history(Portion, new, update=False, reason=reason, at=now)
+    _load_history(Portion, reordered, update=True, reason=reason, at=now)
 
 
 def _measures_delete(pks: list[int], *, reason: str, now: datetime) -> None:
@@ -419,14 +420,8 @@ def food_data_load(
         *to_update,
         *(food for food, _ in replace_portions if food.pk not in updated_ids),
     ]
-    for foods, update in ((created, False), (changed_foods, True)):
-        Food.history.bulk_history_create(  # type: ignore[attr-defined]
-            foods,
-            batch_size=CREATE_BATCH,
-            update=update,
-            default_change_reason=reason,
-            default_date=now,
-        )
+    _load_history(Food, created, update=False, reason=reason, at=now)
+    _load_history(Food, changed_foods, update=True, reason=reason, at=now)
     _measures_write(
         created=to_create,
         replaced=replace_portions,

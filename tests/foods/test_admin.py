@@ -19,14 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name="Food editors"))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def seeds() -> Food:
     food = FoodFactory(code="12014", description="Seeds, pumpkin and squash seed kernels, dried")
     PortionFactory(food=food, seq=1, unit="cup", grams=129)

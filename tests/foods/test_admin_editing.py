@@ -34,8 +34,7 @@ from tests.foods import test_admin, test_load_foods
 from tests.foods.test_admin import _cells, _export_csv_fields, _import, change_data, food_data
 from tests.foods.test_load_foods import rewrite
 
-# The fixtures of the admin and loader tests.
-editor = test_admin.editor
+# The fixtures of the admin and loader tests (`editor`: tests/foods/conftest.py).
 seeds = test_admin.seeds
 small_file = test_load_foods.small_file
 

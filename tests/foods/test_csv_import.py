@@ -8,7 +8,6 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -26,14 +25,6 @@ pytestmark = pytest.mark.django_db
 IMPORT_URL = reverse("admin:foods_food_import")
 CONFIRM_URL = reverse("admin:foods_food_process_import")
 ALL_FIELDS = list(FoodResource._meta.fields)
-
-
-@pytest.fixture
-def editor(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name="Food editors"))
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

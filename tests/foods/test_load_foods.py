@@ -489,16 +489,6 @@ def test_measures_loaded_before_loads_kept_their_history_get_a_baseline(
 # ---- what a load wrote, on the food's History page in the admin ----
 
 
-@pytest.fixture
-def editor(client):
-    from django.contrib.auth.models import Group
-
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name="Food editors"))
-    client.force_login(user)
-    return user
-
-
 def _history_cells(client, food: Food) -> list[str]:
     from django.urls import reverse
 

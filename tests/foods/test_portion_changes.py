@@ -25,10 +25,7 @@ from tests.factories import (
     RecipeIngredientFactory,
     UserFactory,
 )
-from tests.foods import test_admin
 from tests.foods.test_admin import change_data
-
-editor = test_admin.editor
 
 db = pytest.mark.django_db
 
