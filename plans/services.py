@@ -57,7 +57,7 @@ from plans.models import (
 )
 from plans.selectors import day_date_error
 from plans.supplements import FORMS as SUPPLEMENT_FORMS
-from plans.supplements import compound_unknown
+from plans.supplements import compound_unknown, opening
 
 MAX_MEALS_PER_DAY = 12
 MAX_NOTES_CHARS = 4000
@@ -480,9 +480,7 @@ def _default_product_name(
     *, kind: str, form: str, amount_mg: float | None, basis: str, calcium_mg: float, iu: float
 ) -> str:
     if kind == SupplementKind.MAGNESIUM:
-        label = SUPPLEMENT_FORMS[form].label
-        # Its first letter up, the rest as written: "Magnesium L-threonate", not "l-threonate".
-        label = label[:1].upper() + label[1:]
+        label = opening(SUPPLEMENT_FORMS[form].label)
         if basis == AmountBasis.COMPOUND:
             return f"{label} {amount_mg:g} mg"
         return f"{label}, {amount_mg:g} mg elemental"

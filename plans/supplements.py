@@ -164,6 +164,12 @@ FORMS["other"] = SupplementForm(
 )
 
 
+def opening(label: str) -> str:
+    """A supplement's label where it opens a name or a sentence: its first letter up, the
+    rest as written ("Magnesium L-threonate"; str.capitalize() lowered the "L")."""
+    return label[:1].upper() + label[1:]
+
+
 def compound_unknown(form: str) -> str | None:
     """Why a label's compound weight cannot be used for `form` ("other": no formula, so no
     elemental share), or None when it can."""

@@ -35,6 +35,7 @@ from plans.scoring import (
     Supplement,
     food_item,
 )
+from plans.supplements import opening
 
 KINDS = ("add", "replace", "prepare", "split")
 JSON_KEYS = (
@@ -1108,7 +1109,7 @@ def _suggest_moves(ctx: _Context, meals: Sequence[str]) -> None:
             meal, label = move.meal, move.replaces or ""
             return replace(
                 move,
-                food_name=f"{label[:1].upper()}{label[1:]}: on its own, away from {meal}",
+                food_name=f"{opening(label)}: on its own, away from {meal}",
                 gain_mg=gain,
                 kcal_delta=kcal_delta,
                 why=(
