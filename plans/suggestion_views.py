@@ -48,6 +48,7 @@ from plans.views import (
     _load_day,
     _open_day,
     _parse_date,
+    _writable_date,
 )
 
 FILL_TEMPLATE = "plans/fill.html"
@@ -71,30 +72,16 @@ KIND_LABELS = {
 MOVE_LABEL = "Move the dose"
 
 
-def _url_date(on: str) -> date:
+def _page_date(on: str, profile: Profile) -> date:
+    """The date of a page (the panel, fill my day's proposal): no date, or a day outside the
+    plan, is a 404, as the day page itself is, whose controls these pages are. Their writes
+    take `plans.views._writable_date`."""
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
-    return the_date
-
-
-def _page_date(on: str, profile: Profile) -> date:
-    """The date of a page (the panel, fill my day's proposal): a day outside the plan is a
-    404, as the day page itself is, whose controls these pages are."""
-    the_date = _url_date(on)
     if day_date_error(profile=profile, on=the_date):
         raise Http404("That day is outside your plan.")
     return the_date
-
-
-def _write_date(request: HttpRequest, on: str, profile: Profile) -> tuple[date, str | None]:
-    """The date of a write, and why the planner does not take it (None when it does).
-
-    A write to a day outside the plan (an apply, an undo, a fill accepted from a page
-    opened before the date of birth was corrected) is answered as every other day write:
-    `date_problem_response`, a 422 that says why, before anything is read or written."""
-    the_date = _url_date(on)
-    return the_date, day_date_error(profile=profile, on=the_date, viewer=request_user(request))
 
 
 def _meal_names(day: Day) -> dict[str, Meal]:
@@ -277,7 +264,7 @@ def suggestion_apply(request: HttpRequest, on: str, client_id: int | None = None
     owner = scope_to_client(request, client_id)
     user = request_user(request)
     profile = profile_for(user=owner)
-    the_date, problem = _write_date(request, on, profile)
+    the_date, problem = _writable_date(request, on, profile)
     if problem:
         return date_problem_response(request, problem)
     day = _load_day(request, the_date)
@@ -462,7 +449,7 @@ def suggestion_undo(request: HttpRequest, on: str, client_id: int | None = None)
     owner = scope_to_client(request, client_id)
     user = request_user(request)
     profile = profile_for(user=owner)
-    the_date, problem = _write_date(request, on, profile)
+    the_date, problem = _writable_date(request, on, profile)
     if problem:
         return date_problem_response(request, problem)
     day = _load_day(request, the_date)
@@ -556,7 +543,7 @@ def fill_accept(request: HttpRequest, on: str, client_id: int | None = None) -> 
     owner = scope_to_client(request, client_id)
     user = request_user(request)
     profile = profile_for(user=owner)
-    the_date, problem = _write_date(request, on, profile)
+    the_date, problem = _writable_date(request, on, profile)
     if problem:
         return date_problem_response(request, problem)
     day = _load_day(request, the_date)
@@ -646,11 +633,11 @@ def fill_undo(request: HttpRequest, on: str, client_id: int | None = None) -> Ht
     one of another day, or naming items that are not this day's, a 404 (as if there were
     no such fill: another plan's rows are neither touched nor revealed). Undoing a fill
     whose items are all gone already changes nothing. A day now outside the plan is the
-    422 of every day write (`_write_date`), whatever the token.
+    422 of every day write (`plans.views._writable_date`), whatever the token.
     """
     scope_to_client(request, client_id)
     user = request_user(request)
-    the_date, problem = _write_date(request, on, profile_for(user=plan_owner(request)))
+    the_date, problem = _writable_date(request, on)
     if problem:
         return date_problem_response(request, problem)
     undo = fill_undo_read(request.POST.get("token", ""))

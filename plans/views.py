@@ -893,12 +893,20 @@ def _supplement_invalid(
     return render_page(request, DAY_TEMPLATE, _day_context(request, day, forms=forms), status=422)
 
 
-def _writable_date(request: HttpRequest, on: str) -> tuple[date, str | None]:
+def _writable_date(
+    request: HttpRequest, on: str, profile: Profile | None = None
+) -> tuple[date, str | None]:
+    """The date of a write from the URL (404 when it is no date), and why the planner does
+    not take that day (None when it does): the caller answers `date_problem_response`, the
+    422 every day write gives, before anything is read or written. `profile`: the plan
+    owner's, when the caller has it already."""
     the_date = _parse_date(on)
     if the_date is None:
         raise Http404("Not a date.")
     problem = day_date_error(
-        profile=profile_for(user=plan_owner(request)), on=the_date, viewer=request_user(request)
+        profile=profile or profile_for(user=plan_owner(request)),
+        on=the_date,
+        viewer=request_user(request),
     )
     return the_date, problem
 
