@@ -154,6 +154,26 @@ def target_line_of(profile: Profile, target: "Target", *, on: date | None = None
     return _line(target, entry, names)
 
 
+def custom_target_changes(profile: Profile) -> list[str]:
+    """The custom target's history in words, newest first, for the profile and the
+    dietitian's tools page: "From 23 Nov 2026: 400 mg, set by Dr Ada Vale — Cramps.",
+    "From 26 Nov 2026: back to the RDA, by Ana.". Empty without a history. Names cost one
+    query at most (`_setter_names`); a deleted account is "a dietitian" or "someone"."""
+    history = custom_target_history(profile)
+    names = _setter_names(profile, (entry["by"] for entry in history))
+    lines = []
+    for entry in reversed(history):
+        start = entry["from"]
+        since = "Always" if start is None else f"From {date.fromisoformat(start):%-d %b %Y}"
+        by = names.get(entry["by"])
+        if entry["mg"] is None:
+            lines.append(f"{since}: back to the RDA{f', by {by}' if by else ''}.")
+        else:
+            reason = f" — {entry['reason']}" if entry["reason"] else ""
+            lines.append(f"{since}: {entry['mg']} mg, set by {by or 'a dietitian'}{reason}.")
+    return lines
+
+
 def _line(target: "Target", entry: Mapping[str, Any] | None, names: dict[int, str]) -> str:
     from plans.targets import target_line
 

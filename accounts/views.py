@@ -23,7 +23,14 @@ from accounts.decorators import profile_required, wizard_url
 from accounts.forms import PROFILE_STEPS, EmailAuthenticationForm, SignUpForm
 from accounts.models import Exclusion, Medication, User
 from accounts.request_user import request_user
-from accounts.selectors import is_onboarded, profile_for, roles_of, target_line_of, target_on
+from accounts.selectors import (
+    custom_target_changes,
+    is_onboarded,
+    profile_for,
+    roles_of,
+    target_line_of,
+    target_on,
+)
 from accounts.services import custom_target_drop, profile_update, user_sign_up
 from mgplanner.rendering import render_page
 
@@ -163,6 +170,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "roles": roles_of(user),
         "target": target,
         "target_line": target_line_of(person_profile, target, on=today) if target else None,
+        "target_changes": custom_target_changes(person_profile),
         "today": today,
         # .get: a value retired from the choices still shows, by its stored name.
         "medication_labels": [

@@ -24,6 +24,7 @@ from accounts.models import AccessAction, User
 from accounts.request_user import request_user
 from accounts.selectors import (
     client_get_for,
+    custom_target_changes,
     link_get_for,
     profile_for,
     target_line_of,
@@ -89,6 +90,7 @@ def _client_context(
         "profile": profile,
         "target": target,
         "target_line": target_line_of(profile, target, on=today) if target else None,
+        "target_changes": custom_target_changes(profile),
         "link": link_get_for(dietitian=user, client=client),
         "target_form": forms.get("target")
         or CustomTargetForm(

@@ -4,6 +4,7 @@ target they had (accounts.services._custom_target_change, plans.targets.custom_t
 import html
 import importlib
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from accounts import services
 from accounts.backends import USER_BACKEND
 from accounts.data_rights import account_data, account_remove
 from accounts.models import Profile
-from accounts.selectors import person_on, profile_for, target_periods
+from accounts.selectors import custom_target_changes, person_on, profile_for, target_periods
 from plans import services as plan_services
 from plans.report_selectors import report_data
 from plans.workspace_selectors import client_summaries
@@ -317,3 +318,29 @@ def test_deleting_a_dietitians_account_says_their_targets_stay(link):
     assert (
         "The magnesium target they set for 1 client stays with them, set by “a dietitian”." in lines
     )
+
+
+def test_the_profile_and_the_tools_page_list_the_targets_changes(link):
+    _set(link, 350, "First", on=date(2026, 3, 10))
+    services.custom_target_drop(person=link.client, today=date(2026, 4, 1))
+    _set(link, 400, "Second")
+    expected = [
+        f"From {TODAY:%-d %b %Y}: 400 mg, set by Dr Ada Vale — Second.",
+        f"From 1 Apr 2026: back to the RDA, by {link.client.name}.",
+        "From 10 Mar 2026: 350 mg, set by Dr Ada Vale — First.",
+    ]
+    for http, url in (
+        (_as(link.client), reverse("accounts:profile")),
+        (_as(link.dietitian), reverse("reports:client_tools", args=[link.client.pk])),
+    ):
+        page = html.unescape(http.get(url).content.decode())
+        assert re.findall(r"<li>(From [^<]*)</li>", page) == expected
+    profile = profile_for(user=link.client)
+    with CaptureQueriesContext(connection) as queries:
+        custom_target_changes(profile)
+    assert len(queries) <= 1  # the names of who made the changes, in one query
+
+
+def test_a_profile_without_a_custom_target_lists_no_changes(link):
+    page = _as(link.client).get(reverse("accounts:profile")).content.decode()
+    assert "Changes to your target" not in page
